@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+import { main } from "./main.js";
+import { processIo } from "./output.js";
+
+const code = await main(process.argv.slice(2), processIo());
+process.exitCode = code;

@@ -1,0 +1,168 @@
+/**
+ * The human summary of a run: aligned tables of where CPU time went, what the interrupt
+ * lines and softirqs did, who ran, how long packets took, and whether the run was sound.
+ * It reads only the result object, exactly what `--json` prints.
+ */
+import type { ChalkInstance } from "chalk";
+import type { RunResult } from "../sim/run.js";
+import { formatNs } from "../sim/time.js";
+import { int, ns, pct, pps, renderTable } from "./table.js";
+
+export function renderSummary(r: RunResult, description: string, c: ChalkInstance): string {
+  const out: string[] = [];
+  const h = (title: string): void => {
+    out.push("", c.bold(title));
+  };
+  out.push(
+    `${c.bold(`irqsim run ${r.scenario}`)}  seed ${c.cyan(String(r.seed))}  simulated ${formatNs(r.simulated_ns)}  ` +
+      `${int(r.events)} events  fingerprint ${r.fingerprint}`,
+  );
+  out.push(c.dim(description));
+  if (r.stopped_by !== "duration") out.push(c.yellow(`stopped early (${r.stopped_by.replace("_", " ")}): results cover the time simulated so far`));
+
+  const p = r.packets;
+  h("Packets");
+  const dropDetail = Object.entries(p.dropped)
+    .filter(([k, v]) => k !== "total" && v > 0)
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(", ");
+  const dropped = p.dropped.total > 0 ? c.red(int(p.dropped.total)) + (dropDetail ? ` (${dropDetail})` : "") : "0";
+  out.push(`  arrived ${int(p.arrived)}  delivered ${int(p.delivered)}  dropped ${dropped}  in flight ${int(p.in_flight)}`);
+  out.push(`  offered ${pps(p.offered_pps)}  delivered ${pps(p.delivered_pps)}`);
+
+  h("CPU time");
+  out.push(
+    ...renderTable(
+      [
+        { header: "cpu", align: "right" },
+        { header: "hardirq", align: "right" },
+        { header: "softirq", align: "right" },
+        { header: "system", align: "right" },
+        { header: "user", align: "right" },
+        { header: "idle", align: "right" },
+        { header: "ctx-switches", align: "right" },
+      ],
+      r.cpus.map((cpu) => {
+        const t = r.simulated_ns;
+        return [String(cpu.cpu), pct(cpu.hardirq_ns, t), pct(cpu.softirq_ns, t), pct(cpu.system_ns, t), pct(cpu.user_ns, t), pct(cpu.idle_ns, t), int(cpu.context_switches)];
+      }),
+    ),
+  );
+
+  h("Interrupts");
+  out.push(
+    ...renderTable(
+      [
+        { header: "irq", align: "right" },
+        { header: "name" },
+        ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })),
+        { header: "asserts", align: "right" },
+        { header: "merged", align: "right" },
+        { header: "rate", align: "right" },
+      ],
+      r.irqs.map((l) => [
+        String(l.irq),
+        l.name + (l.masked ? " (masked)" : ""),
+        ...l.per_cpu.map(int),
+        int(l.asserts),
+        int(l.merged),
+        `${int(r.simulated_ns > 0 ? (l.total * 1e9) / r.simulated_ns : 0)}/s`,
+      ]),
+    ),
+  );
+
+  h("Softirqs (vectors that ran)");
+  const vecs = Object.entries(r.softirqs).filter(([, v]) => v.per_cpu.some((n) => n > 0) || v.raised.some((n) => n > 0));
+  out.push(
+    ...renderTable(
+      [{ header: "vector" }, ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })), { header: "raised", align: "right" }],
+      vecs.map(([name, v]) => [name, ...v.per_cpu.map(int), int(v.raised.reduce((a, b) => a + b, 0))]),
+    ),
+  );
+  out.push(
+    ...renderTable(
+      [
+        { header: "cpu", align: "right" },
+        { header: "__do_softirq at irq_exit", align: "right" },
+        { header: "in ksoftirqd", align: "right" },
+        { header: "deferred: restarts", align: "right" },
+        { header: "time", align: "right" },
+        { header: "resched", align: "right" },
+        { header: "time_squeeze", align: "right" },
+      ],
+      r.ksoftirqd.map((s) => [
+        String(s.cpu),
+        int(s.runs_inline),
+        int(s.runs_ksoftirqd),
+        int(s.deferred.restart_limit),
+        int(s.deferred.time_limit),
+        int(s.deferred.need_resched),
+        int(r.softnet[s.cpu]?.time_squeeze ?? 0),
+      ]),
+    ),
+  );
+
+  h("Threads");
+  out.push(
+    ...renderTable(
+      [
+        { header: "pid", align: "right" },
+        { header: "comm" },
+        { header: "cpu", align: "right" },
+        { header: "state" },
+        { header: "cpu time", align: "right" },
+        { header: "share", align: "right" },
+        { header: "vol/invol switches", align: "right" },
+      ],
+      r.threads.map((t) => [
+        String(t.pid),
+        t.comm,
+        String(t.cpu),
+        t.state,
+        ns(t.runtime_ns),
+        pct(t.runtime_ns, r.simulated_ns),
+        `${int(t.voluntary_switches)}/${int(t.involuntary_switches)}`,
+      ]),
+    ),
+  );
+
+  h("Latency");
+  out.push(
+    ...renderTable(
+      [
+        { header: "stage" },
+        { header: "count", align: "right" },
+        { header: "p50", align: "right" },
+        { header: "p90", align: "right" },
+        { header: "p99", align: "right" },
+        { header: "p99.9", align: "right" },
+        { header: "max", align: "right" },
+        { header: "what" },
+      ],
+      Object.entries(r.latency_ns).map(([name, l]) => [name, int(l.count), ns(l.p50), ns(l.p90), ns(l.p99), ns(l.p999), ns(l.max), c.dim(l.description)]),
+    ),
+  );
+
+  if (r.dmesg.length > 0) {
+    h("dmesg");
+    const shown = r.dmesg.slice(0, 20);
+    out.push(...shown.map((l) => `  ${c.yellow(l)}`));
+    if (r.dmesg.length > shown.length) out.push(c.dim(`  ... ${r.dmesg.length - shown.length} more lines in --json`));
+  }
+
+  if (r.expect.results.length > 0) {
+    h("Expectations");
+    for (const e of r.expect.results) {
+      const bound = [e.min !== undefined ? `>= ${e.min}` : "", e.max !== undefined ? `<= ${e.max}` : "", e.eq !== undefined ? `== ${e.eq}` : ""]
+        .filter(Boolean)
+        .join(", ");
+      const mark = e.ok ? c.green("ok  ") : c.red("FAIL");
+      out.push(`  ${mark} ${e.metric} = ${e.value === null ? "(no such metric)" : int(e.value)}  (expected ${bound})`);
+    }
+  }
+
+  h("Invariants");
+  if (r.invariants.ok) out.push(`  ${c.green("ok")}  packets conserved, every IRQ accounted for, CPU time sums to ${formatNs(r.simulated_ns)}`);
+  else for (const v of r.invariants.violations) out.push(`  ${c.red("VIOLATED")} ${v}`);
+  return out.join("\n") + "\n";
+}

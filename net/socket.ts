@@ -1,0 +1,61 @@
+/**
+ * A datagram socket's receive side: sk_receive_queue limited by sk_rcvbuf, the wait
+ * queue its reader sleeps on, and recv() for the reader task.
+ */
+import type { Kernel } from "../sim/kernel.js";
+import type { Handler } from "../sim/ops.js";
+import { wakeUp } from "../sim/sched.js";
+import { createWaitQueue, type WaitQueue } from "../sim/waitqueue.js";
+import { truesize, type Skb } from "./skb.js";
+
+/** net.core.rmem_default: 212992 bytes of receive buffer per socket. */
+export const RMEM_DEFAULT = 212_992;
+
+export interface Socket {
+  readonly name: string;
+  readonly queue: Skb[];
+  /** sk_rmem_alloc: truesize of queued skbs. */
+  rmemAlloc: number;
+  readonly rcvbuf: number;
+  readonly wq: WaitQueue;
+  /** Skbs taken by a recv() that has not returned yet. */
+  inRecv: number;
+}
+
+export function createSocket(name: string, rcvbuf = RMEM_DEFAULT): Socket {
+  return { name, queue: [], rmemAlloc: 0, rcvbuf, wq: createWaitQueue(`${name}.sk_wq`), inRecv: 0 };
+}
+
+/**
+ * sock_queue_rcv_skb(): refuse when the receive buffer is full (the caller drops with
+ * SKB_DROP_REASON_SOCKET_RCVBUFF), otherwise queue and wake the reader (sk_data_ready).
+ */
+export function sockQueueRcvSkb(k: Kernel, sk: Socket, skb: Skb): boolean {
+  const size = truesize(skb);
+  if (sk.rmemAlloc + size > sk.rcvbuf) return false;
+  sk.rmemAlloc += size;
+  sk.queue.push(skb);
+  wakeUp(k, sk.wq);
+  return true;
+}
+
+/**
+ * recv() of up to `max` datagrams: sleep while the queue is empty, then dequeue and copy
+ * each to user space. Returns the skbs received.
+ */
+export function* recv(k: Kernel, sk: Socket, max: number): Handler<Skb[]> {
+  yield k.cpu(k.costs.recv_syscall);
+  while (sk.queue.length === 0) {
+    const slept = yield k.wait(sk.wq);
+    if (slept === false) return [];
+  }
+  const n = Math.min(max, sk.queue.length);
+  const got = sk.queue.splice(0, n);
+  sk.inRecv += n;
+  for (const skb of got) {
+    sk.rmemAlloc -= truesize(skb);
+    yield k.cpu(Math.ceil((k.costs.copy_per_kib * skb.len) / 1024));
+  }
+  sk.inRecv -= n;
+  return got;
+}

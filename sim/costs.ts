@@ -1,0 +1,70 @@
+/**
+ * What things cost, in integer nanoseconds. These are data, not truths: every value can be
+ * overridden per scenario under `costs:`. Defaults are orders of magnitude from
+ * ../shared/KERNEL-FACTS.md ("Costs") and the sources cited beside each one.
+ */
+export interface Costs {
+  /** Interrupt entry: vectoring, register save, irq_enter (x86 entry+exit ~0.5-1 us). */
+  irq_entry: number;
+  /** Interrupt exit: irq_exit bookkeeping, EOI, register restore, iret. */
+  irq_exit: number;
+  /** One uncached MMIO read across PCIe (a posted write is far cheaper). ~0.5-1 us. */
+  mmio_read: number;
+  /** One posted MMIO write (e.g. the rx tail register). */
+  mmio_write: number;
+  /** Fixed part of a NIC top half (dispatch, bookkeeping) besides its MMIO accesses. */
+  nic_top_half: number;
+  /** Reading one completed rx descriptor and building an skb for it in the top half. */
+  nic_desc_copy: number;
+  /** Queueing one skb onto the per-CPU backlog (uncontended enqueue: 20-50 ns). */
+  backlog_enqueue: number;
+  /** Protocol processing of one packet in NET_RX (IP + UDP receive, socket lookup). */
+  net_rx_protocol: number;
+  /** Appending one skb to a socket receive queue and waking its reader. */
+  socket_enqueue: number;
+  /** Fixed kernel cost of one recv() system call (entry, lookup, exit). */
+  recv_syscall: number;
+  /** Copying 1 KiB to user space (a 4 KB copy costs hundreds of ns). */
+  copy_per_kib: number;
+  /** Context switch between two threads (1-5 us with cache effects). */
+  context_switch: number;
+  /** Cross-CPU wakeup: IPI and idle exit before the target CPU schedules (1-5 us). */
+  wakeup: number;
+  /**
+   * Scheduler slice before a fair-class thread is preempted when others are runnable:
+   * kernel/sched/fair.c sysctl_sched_base_slice = 750000 ns (EEVDF, Linux 6.6+).
+   */
+  sched_slice: number;
+  /**
+   * How far ahead in virtual runtime a running fair thread must be before a woken one
+   * preempts it (the pre-6.6 sysctl_sched_wakeup_granularity default, 1 ms).
+   */
+  sched_wakeup_granularity: number;
+  /** __do_softirq bookkeeping per pass (clear pending, enable/disable IRQs). */
+  softirq_pass: number;
+}
+
+export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
+  irq_entry: 400,
+  irq_exit: 300,
+  mmio_read: 500,
+  mmio_write: 100,
+  nic_top_half: 300,
+  nic_desc_copy: 150,
+  backlog_enqueue: 40,
+  net_rx_protocol: 2_500,
+  socket_enqueue: 50,
+  recv_syscall: 800,
+  copy_per_kib: 100,
+  context_switch: 2_000,
+  wakeup: 2_000,
+  sched_slice: 750_000,
+  sched_wakeup_granularity: 1_000_000,
+  softirq_pass: 100,
+});
+
+export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];
+
+export function resolveCosts(overrides: Partial<Costs> | undefined): Costs {
+  return { ...DEFAULT_COSTS, ...(overrides ?? {}) };
+}

@@ -1,0 +1,398 @@
+/**
+ * One CPU: its context stack (process <- softirq <- hardirq), preempt_count,
+ * irqs_disabled, the IRQs latched while interrupts were off, and the time accounting per
+ * context that /proc/stat reports. The interpreter here advances handler generators and
+ * turns their ops into time (DESIGN sections 3 and 4).
+ *
+ * Rules modelled:
+ *  - `cpu(ns)` runs as a segment; a hardirq arriving with IRQs on cuts it short and the
+ *    frame later resumes with exactly the time it had left.
+ *  - Hardirqs never nest: a line firing while the CPU is in a hardirq or has IRQs off is
+ *    latched and delivered as soon as IRQs are enabled again (local_irq_enable, iret).
+ *  - irq_exit(): if !in_interrupt() && local_softirq_pending(), run the softirqs on top of
+ *    the interrupted context (kernel/softirq.c: __irq_exit_rcu -> invoke_softirq).
+ *  - Returning from an interrupt to preemptible process context honours need_resched
+ *    (preempt_schedule_irq).
+ */
+import { createEvent, type SimEvent } from "./engine.js";
+import type { Kernel } from "./kernel.js";
+import {
+  createFrame,
+  FRAME_HARDIRQ,
+  FRAME_PROCESS,
+  FRAME_SOFTIRQ,
+  FRAME_SWITCH,
+  type Frame,
+} from "./frame.js";
+import {
+  HARDIRQ_MASK,
+  HARDIRQ_OFFSET,
+  inInterrupt,
+  PREEMPT_OFFSET,
+  SOFTIRQ_DISABLE_OFFSET,
+  SOFTIRQ_OFFSET,
+} from "./preempt.js";
+import {
+  OP_BH_DISABLE,
+  OP_BH_ENABLE,
+  OP_COND_RESCHED,
+  OP_CPU,
+  OP_IRQ_DISABLE,
+  OP_IRQ_ENABLE,
+  OP_PREEMPT_DISABLE,
+  OP_PREEMPT_ENABLE,
+  OP_SCHEDULE,
+  OP_SLEEP,
+  OP_USER,
+  OP_WAIT,
+} from "./ops.js";
+import { createThread, TASK_DEAD, type Thread } from "./thread.js";
+import { blockCurrent, schedule, threadExit } from "./sched.js";
+import type { IrqDesc } from "./irq.js";
+import { MIGHT_RESCHED_RATELIMIT_NS, MIGHT_SLEEP_SITES, sleepInAtomicReport } from "./printk.js";
+import type { WaitQueue } from "./waitqueue.js";
+
+/** Accounting classes, in /proc/stat's spirit. */
+export const ACCT_HARDIRQ = 0;
+export const ACCT_SOFTIRQ = 1;
+export const ACCT_SYSTEM = 2;
+export const ACCT_USER = 3;
+export const ACCT_IDLE = 4;
+export const ACCT_NAMES = ["hardirq", "softirq", "system", "user", "idle"] as const;
+
+export class Cpu {
+  preemptCount = 0;
+  irqsDisabled = false;
+  needResched = false;
+  /** irq_stat[cpu].__softirq_pending: bit n = softirq vector n raised. */
+  softirqPending = 0;
+  readonly stack: Frame[] = [];
+  /** The thread at process level: a real thread, or this CPU's idle thread. */
+  curr: Thread;
+  readonly idle: Thread;
+  /** Runnable threads waiting for this CPU (not including curr). */
+  readonly rq: Thread[] = [];
+  /** IRQ lines asserted while IRQs were off, in arrival order (the APIC's IRR). */
+  readonly latched: IrqDesc[] = [];
+  /** Nanoseconds per accounting class (ACCT_*). */
+  readonly acct = [0, 0, 0, 0, 0];
+  /** Context switches on this CPU (the `ctxt` line of /proc/stat sums these). */
+  nrSwitches = 0;
+  /** The running segment's end. */
+  readonly segEvent: SimEvent;
+  /** Remote wake-up / resched IPI arrival. */
+  readonly kickEvent: SimEvent;
+  /** Fair-class slice expiry. */
+  readonly sliceEvent: SimEvent;
+  private acctClass = ACCT_IDLE;
+  private acctSince = 0;
+  private segStart = 0;
+  private inInterp = false;
+  private lastMightReschedNs = -Infinity;
+
+  constructor(
+    readonly k: Kernel,
+    readonly id: number,
+  ) {
+    const idleFrame = createFrame(FRAME_PROCESS, null);
+    // swapper/N is pid 0 on every CPU (init_task and its per-CPU clones).
+    this.idle = createThread({ pid: 0, comm: `swapper/${id}`, cpu: id, kernelThread: true, idle: true }, idleFrame, () => {});
+    this.curr = this.idle;
+    this.stack.push(idleFrame);
+    this.segEvent = createEvent(() => this.segmentEnd());
+    this.kickEvent = createEvent(() => this.kicked());
+    this.sliceEvent = createEvent(() => this.sliceExpired());
+  }
+
+  get top(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  /** An IRQ line targets this CPU (called from device events, never from a handler). */
+  interrupt(desc: IrqDesc): void {
+    if (this.irqsDisabled) {
+      this.latch(desc);
+      return;
+    }
+    this.accrue();
+    this.cutSegment();
+    this.enterHardirq(desc);
+    this.resume();
+  }
+
+  latch(desc: IrqDesc): void {
+    desc.latchedOn = this.id;
+    this.latched.push(desc);
+    this.k.irq.noteLatched(desc, this.id);
+  }
+
+  /** Adds the time since the last change to the current accounting class. */
+  accrue(): void {
+    const now = this.k.engine.now;
+    this.acct[this.acctClass]! += now - this.acctSince;
+    this.acctSince = now;
+  }
+
+  /** Preempts the running segment, keeping the time it has left. */
+  cutSegment(): void {
+    const ev = this.segEvent;
+    if (ev.slot >= 0) {
+      this.top.remaining -= this.k.engine.now - this.segStart;
+      this.k.engine.cancel(ev);
+    }
+  }
+
+  /**
+   * Advances generators until the top frame is in a time segment or the CPU idles.
+   * Only event callbacks call this, so it never nests.
+   */
+  resume(): void {
+    if (this.inInterp) throw new Error(`cpu${this.id}: interpreter re-entered`);
+    const k = this.k;
+    this.inInterp = true;
+    k.current = this;
+    try {
+      for (;;) {
+        const f = this.top;
+        if (f.remaining > 0) {
+          this.segStart = k.engine.now;
+          k.engine.after(this.segEvent, f.remaining);
+          break;
+        }
+        const gen = f.gen;
+        if (gen === null) {
+          if (f.kind === FRAME_SWITCH) {
+            // context_switch() done: IRQs back on, latched IRQs first.
+            this.stack.pop();
+            this.returnFromInterrupt(false);
+            continue;
+          }
+          // Idle at process level: run a thread if one is waiting.
+          if (this.rq.length > 0) {
+            schedule(this);
+            continue;
+          }
+          break;
+        }
+        const send = f.send;
+        f.send = undefined;
+        f.user = false;
+        const r = gen.next(send);
+        if (r.done === true) this.finishFrame(f, r.value);
+        else this.execOp(f, r.value);
+      }
+    } finally {
+      k.current = null;
+      this.inInterp = false;
+    }
+    this.acctClass = this.classify();
+  }
+
+  private segmentEnd(): void {
+    this.accrue();
+    this.top.remaining = 0;
+    this.resume();
+  }
+
+  /** Remote wake-up or resched IPI: reschedule if the process level may be preempted. */
+  private kicked(): void {
+    if (!this.needResched && !(this.curr.idle && this.rq.length > 0)) return;
+    if (this.stack.length === 1 && this.preemptCount === 0 && !this.irqsDisabled) {
+      this.accrue();
+      this.cutSegment();
+      schedule(this);
+      this.resume();
+    } else {
+      this.needResched = true;
+    }
+  }
+
+  private sliceExpired(): void {
+    if (this.curr.idle || this.rq.length === 0) return;
+    this.needResched = true;
+    this.kicked();
+  }
+
+  private execOp(f: Frame, op: number): void {
+    const k = this.k;
+    switch (op) {
+      case OP_CPU:
+        f.remaining = k.opNs;
+        return;
+      case OP_USER:
+        f.remaining = k.opNs;
+        f.user = f.kind === FRAME_PROCESS && f.thread !== null && !f.thread.kernelThread;
+        return;
+      case OP_IRQ_DISABLE:
+        this.irqsDisabled = true;
+        return;
+      case OP_IRQ_ENABLE:
+        // A top half must not enable IRQs (the kernel WARNs); keep them off in hardirq.
+        if ((this.preemptCount & HARDIRQ_MASK) !== 0) return;
+        this.irqsDisabled = false;
+        this.deliverLatched();
+        return;
+      case OP_BH_DISABLE:
+        this.preemptCount += SOFTIRQ_DISABLE_OFFSET;
+        return;
+      case OP_BH_ENABLE:
+        // kernel/softirq.c __local_bh_enable_ip: drop the count, run pending softirqs if
+        // no longer in interrupt context, then preempt_check_resched().
+        this.preemptCount -= SOFTIRQ_DISABLE_OFFSET;
+        if (!inInterrupt(this.preemptCount) && this.softirqPending !== 0 && k.hooks.doSoftirq !== null) {
+          this.pushSoftirq(this.irqsDisabled);
+          return;
+        }
+        this.preemptCheck();
+        return;
+      case OP_PREEMPT_DISABLE:
+        this.preemptCount += PREEMPT_OFFSET;
+        return;
+      case OP_PREEMPT_ENABLE:
+        this.preemptCount -= PREEMPT_OFFSET;
+        this.preemptCheck();
+        return;
+      case OP_COND_RESCHED:
+        this.preemptCheck();
+        return;
+      case OP_SLEEP:
+      case OP_WAIT:
+      case OP_SCHEDULE:
+        this.blockingOp(f, op);
+        return;
+      default:
+        throw new Error(`cpu${this.id}: unknown op ${String(op)}`);
+    }
+  }
+
+  /**
+   * A blocking op. In atomic context (a hardirq or softirq, preemption or IRQs disabled)
+   * it does not block: the kernel's __might_resched report goes to the log (at most once
+   * per second, as the kernel rate-limits it) and the handler continues with `false`.
+   */
+  private blockingOp(f: Frame, op: number): void {
+    const k = this.k;
+    const atomic = this.preemptCount !== 0 || this.irqsDisabled || f.kind !== FRAME_PROCESS || this.curr.idle;
+    if (atomic) {
+      if (op !== OP_SCHEDULE) this.mightSleepBug(op === OP_SLEEP ? "msleep" : "wait_for_completion");
+      f.send = false;
+      return;
+    }
+    const t = f.thread!;
+    if (op === OP_SLEEP) k.engine.after(t.timer, k.opNs);
+    else if (op === OP_WAIT) {
+      const wq = k.opObj as WaitQueue;
+      t.waitingOn = wq;
+      wq.waiters.push(t);
+    }
+    f.send = true;
+    blockCurrent(this);
+  }
+
+  private mightSleepBug(site: keyof typeof MIGHT_SLEEP_SITES): void {
+    const k = this.k;
+    const now = k.engine.now;
+    if (now - this.lastMightReschedNs < MIGHT_RESCHED_RATELIMIT_NS) return;
+    this.lastMightReschedNs = now;
+    const s = MIGHT_SLEEP_SITES[site];
+    const lines = sleepInAtomicReport({
+      file: s.file,
+      line: s.line,
+      inAtomic: this.preemptCount !== 0,
+      irqsDisabled: this.irqsDisabled,
+      nonBlock: false,
+      pid: this.curr.pid,
+      comm: this.curr.comm,
+      preemptCount: this.preemptCount,
+      expectedPreemptCount: 0,
+    });
+    for (const line of lines) k.printk(line);
+  }
+
+  /** Reschedule now if need_resched is set and process level is preemptible. */
+  private preemptCheck(): void {
+    if (this.needResched && this.preemptCount === 0 && !this.irqsDisabled && this.stack.length === 1) {
+      schedule(this);
+    }
+  }
+
+  /** irq_enter(): push a hardirq frame for `desc` with IRQs off. */
+  enterHardirq(desc: IrqDesc): void {
+    const f = createFrame(FRAME_HARDIRQ, this.k.irq.handle(desc, this.id), this.irqsDisabled, desc.irq);
+    this.irqsDisabled = true;
+    this.preemptCount += HARDIRQ_OFFSET;
+    this.stack.push(f);
+  }
+
+  private pushSoftirq(savedIrqsDisabled: boolean): void {
+    this.stack.push(createFrame(FRAME_SOFTIRQ, this.k.hooks.doSoftirq!(this), savedIrqsDisabled));
+  }
+
+  /** Runs context_switch() as a short IRQs-off frame before the next thread continues. */
+  pushSwitch(cost: number): void {
+    const f = createFrame(FRAME_SWITCH, null, false);
+    f.remaining = cost;
+    this.irqsDisabled = true;
+    this.stack.push(f);
+  }
+
+  private finishFrame(f: Frame, _value: unknown): void {
+    switch (f.kind) {
+      case FRAME_HARDIRQ:
+        this.stack.pop();
+        // kernel/softirq.c __irq_exit_rcu: leave hardirq, then invoke_softirq() if
+        // !in_interrupt() && local_softirq_pending(). IRQs stay off until it enables them.
+        this.preemptCount -= HARDIRQ_OFFSET;
+        if (!inInterrupt(this.preemptCount) && this.softirqPending !== 0 && this.k.hooks.doSoftirq !== null) {
+          this.pushSoftirq(f.savedIrqsDisabled);
+          return;
+        }
+        this.returnFromInterrupt(f.savedIrqsDisabled);
+        return;
+      case FRAME_SOFTIRQ:
+        this.stack.pop();
+        if ((this.preemptCount & SOFTIRQ_OFFSET) !== 0) throw new Error("softirq frame ended still serving softirq");
+        this.returnFromInterrupt(f.savedIrqsDisabled);
+        return;
+      case FRAME_PROCESS:
+        f.thread!.state = TASK_DEAD;
+        threadExit(this);
+        return;
+      default:
+        throw new Error(`cpu${this.id}: frame kind ${f.kind} cannot finish`);
+    }
+  }
+
+  /**
+   * Back to the interrupted context: restore its IRQ state (iret), take any latched IRQ
+   * first, otherwise preempt if need_resched and the process level is preemptible.
+   */
+  private returnFromInterrupt(irqsDisabled: boolean): void {
+    this.irqsDisabled = irqsDisabled;
+    if (!irqsDisabled && this.deliverLatched()) return;
+    this.preemptCheck();
+  }
+
+  /** Delivers the oldest latched IRQ, if IRQs are on. True if one was delivered. */
+  private deliverLatched(): boolean {
+    if (this.irqsDisabled || this.latched.length === 0) return false;
+    const desc = this.latched.shift()!;
+    desc.latchedOn = -1;
+    this.enterHardirq(desc);
+    return true;
+  }
+
+  /** The accounting class of the time about to pass. */
+  private classify(): number {
+    const pc = this.preemptCount;
+    if ((pc & HARDIRQ_MASK) !== 0) return ACCT_HARDIRQ;
+    // kernel/sched/cputime.c account_system_time: in_serving_softirq() -> CPUTIME_SOFTIRQ,
+    // wherever the softirq runs (irq_exit, local_bh_enable or ksoftirqd).
+    if ((pc & SOFTIRQ_OFFSET) !== 0) return ACCT_SOFTIRQ;
+    const top = this.top;
+    if (top.kind === FRAME_SWITCH) return ACCT_SYSTEM;
+    if (this.stack.length === 1 && this.curr.idle) return ACCT_IDLE;
+    if (top.user && this.segEvent.slot >= 0) return ACCT_USER;
+    return ACCT_SYSTEM;
+  }
+}

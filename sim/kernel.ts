@@ -1,0 +1,175 @@
+/**
+ * The simulated kernel: the clock, the CPUs, the threads, the IRQ controller, the log.
+ * Handlers receive it as `k` and call its ops (`yield k.cpu(400)`); subsystems keep their
+ * own state beside it and register hooks where the core must call into them (DESIGN
+ * section 1: `irq_exit` runs pending softirqs through `hooks.doSoftirq`).
+ */
+import { Engine } from "./engine.js";
+import { Rng } from "./rng.js";
+import { Trace, TP } from "./trace.js";
+import type { Costs } from "./costs.js";
+import { Cpu } from "./cpu.js";
+import { IrqController } from "./irq.js";
+import { createThread, type Thread, type ThreadSpec } from "./thread.js";
+import { createFrame, FRAME_PROCESS } from "./frame.js";
+import { wakeUpProcess } from "./sched.js";
+import type { Handler } from "./ops.js";
+import {
+  OP_BH_DISABLE,
+  OP_BH_ENABLE,
+  OP_COND_RESCHED,
+  OP_CPU,
+  OP_IRQ_DISABLE,
+  OP_IRQ_ENABLE,
+  OP_PREEMPT_DISABLE,
+  OP_PREEMPT_ENABLE,
+  OP_SCHEDULE,
+  OP_SLEEP,
+  OP_USER,
+  OP_WAIT,
+  type Op,
+} from "./ops.js";
+import type { WaitQueue } from "./waitqueue.js";
+import { printkTimestamp } from "./printk.js";
+import { NSEC_PER_SEC } from "./time.js";
+
+export interface KernelHooks {
+  /** handle_softirqs() as a generator, registered by softirq/ at boot. */
+  doSoftirq: ((cpu: Cpu) => Handler) | null;
+}
+
+export interface KernelConfig {
+  seed: number;
+  cpus: number;
+  hz: number;
+  costs: Costs;
+}
+
+export interface LogLine {
+  ns: number;
+  text: string;
+}
+
+export class Kernel {
+  readonly engine = new Engine();
+  readonly rng: Rng;
+  readonly trace: Trace;
+  readonly costs: Costs;
+  /** CONFIG_HZ: the jiffy length is NSEC_PER_SEC / hz. */
+  readonly hz: number;
+  readonly cpus: Cpu[] = [];
+  readonly threads: Thread[] = [];
+  readonly irq: IrqController;
+  readonly hooks: KernelHooks = { doSoftirq: null };
+  /** The kernel log (dmesg), one entry per line. */
+  readonly dmesg: LogLine[] = [];
+  /** The CPU whose handler is executing right now (smp_processor_id), null between events. */
+  current: Cpu | null = null;
+  /** Op argument scratch slots; see sim/ops.ts. */
+  opNs = 0;
+  opObj: unknown = null;
+  /** Next pid; 1 is init in Linux, so kernel threads here start at 2 like kthreadd. */
+  private nextPid = 2;
+
+  constructor(cfg: KernelConfig) {
+    this.rng = new Rng(cfg.seed);
+    this.trace = new Trace(this.engine);
+    this.costs = cfg.costs;
+    this.hz = cfg.hz;
+    this.irq = new IrqController(this);
+    for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  /** jiffies since boot (INITIAL_JIFFIES offset left out: only differences matter here). */
+  get jiffies(): number {
+    return Math.floor((this.engine.now * this.hz) / NSEC_PER_SEC);
+  }
+
+  /** The CPU running the calling handler (smp_processor_id()). */
+  get thisCpu(): Cpu {
+    const c = this.current;
+    if (c === null) throw new Error("smp_processor_id() called outside any CPU context");
+    return c;
+  }
+
+  smpProcessorId(): number {
+    return this.thisCpu.id;
+  }
+
+  /** printk: appends one line to the kernel log with the kernel's timestamp prefix. */
+  printk(text: string): void {
+    this.dmesg.push({ ns: this.engine.now, text });
+    this.trace.emit(TP.printk, this.current?.id ?? -1, this.dmesg.length - 1);
+  }
+
+  /** dmesg as the kernel prints it: `[    0.001234] text`. */
+  dmesgLines(): string[] {
+    return this.dmesg.map((l) => printkTimestamp(l.ns) + l.text);
+  }
+
+  /**
+   * Creates a thread (kthread_create / fork) bound to `spec.cpu`; it becomes runnable at
+   * once and runs when its CPU's scheduler picks it.
+   */
+  spawn(spec: Omit<ThreadSpec, "pid">, body: (self: Thread) => Handler<unknown>): Thread {
+    const frame = createFrame(FRAME_PROCESS, null);
+    const t = createThread({ ...spec, pid: this.nextPid++ }, frame, (th) => wakeUpProcess(this, th));
+    frame.gen = body(t);
+    t.state = 1; // TASK_INTERRUPTIBLE until the first wake-up puts it on a run queue
+    this.threads.push(t);
+    wakeUpProcess(this, t);
+    return t;
+  }
+
+  // --- ops: each returns the token the CPU acts on (see sim/ops.ts) ---
+
+  /** Consume `ns` of CPU time in the current (kernel) context. */
+  cpu(ns: number): Op {
+    this.opNs = ns;
+    return OP_CPU;
+  }
+  /** Consume `ns` of user-mode CPU time (user tasks only). */
+  user(ns: number): Op {
+    this.opNs = ns;
+    return OP_USER;
+  }
+  /** Sleep for `ns` (schedule_timeout / msleep). Illegal in atomic context. */
+  sleep(ns: number): Op {
+    this.opNs = ns;
+    return OP_SLEEP;
+  }
+  /** Sleep on `wq` until woken (wait_event). Illegal in atomic context. */
+  wait(wq: WaitQueue): Op {
+    this.opObj = wq;
+    return OP_WAIT;
+  }
+  /** set_current_state(TASK_INTERRUPTIBLE); schedule(): sleep until wake_up_process. */
+  schedule(): Op {
+    return OP_SCHEDULE;
+  }
+  localIrqDisable(): Op {
+    return OP_IRQ_DISABLE;
+  }
+  localIrqEnable(): Op {
+    return OP_IRQ_ENABLE;
+  }
+  localBhDisable(): Op {
+    return OP_BH_DISABLE;
+  }
+  localBhEnable(): Op {
+    return OP_BH_ENABLE;
+  }
+  preemptDisable(): Op {
+    return OP_PREEMPT_DISABLE;
+  }
+  preemptEnable(): Op {
+    return OP_PREEMPT_ENABLE;
+  }
+  condResched(): Op {
+    return OP_COND_RESCHED;
+  }
+}

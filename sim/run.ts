@@ -1,0 +1,314 @@
+/**
+ * Running a scenario: boot, advance the clock in slices (so a front-end can stay
+ * responsive and stop cleanly), check invariants, and build the result object that
+ * `run --json` prints. Key order in the result is fixed by construction: same scenario +
+ * seed => byte-identical JSON.
+ */
+import { boot, type System } from "./boot.js";
+import type { Scenario } from "./scenario.js";
+import { checkInvariants, packetsInFlight } from "./invariants.js";
+import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "./cpu.js";
+import { DROP_REASONS } from "../net/dev.js";
+import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
+import { NSEC_PER_SEC } from "./time.js";
+import type { LatencySummary } from "./metrics.js";
+import type { StopReason } from "./engine.js";
+import { TASK_DEAD, TASK_RUNNING } from "./thread.js";
+
+export const IRQSIM_VERSION = "0.1.0";
+
+export interface RunOptions {
+  /** Stop after this many events (a safety net for huge configurations). */
+  maxEvents?: number;
+  /** Check invariants after every event (slow; used to locate the first violation). */
+  checkEveryEvent?: boolean;
+}
+
+export interface ExpectResult {
+  metric: string;
+  value: number | null;
+  min?: number;
+  max?: number;
+  eq?: number;
+  ok: boolean;
+}
+
+export interface FirstViolation {
+  event: number;
+  time_ns: number;
+  violations: string[];
+}
+
+export interface RunResult {
+  irqsim: string;
+  scenario: string;
+  seed: number;
+  fingerprint: string;
+  simulated_ns: number;
+  events: number;
+  trace_points: number;
+  stopped_by: "duration" | "max_events" | "interrupted";
+  packets: {
+    arrived: number;
+    delivered: number;
+    dropped: Record<string, number> & { total: number };
+    in_flight: number;
+    offered_pps: number;
+    delivered_pps: number;
+  };
+  cpus: {
+    cpu: number;
+    hardirq_ns: number;
+    softirq_ns: number;
+    system_ns: number;
+    user_ns: number;
+    idle_ns: number;
+    context_switches: number;
+  }[];
+  irqs: {
+    irq: number;
+    name: string;
+    chip: string;
+    per_cpu: number[];
+    total: number;
+    asserts: number;
+    merged: number;
+    unhandled: number;
+    masked: boolean;
+  }[];
+  softirqs: Record<string, { per_cpu: number[]; raised: number[] }>;
+  ksoftirqd: {
+    cpu: number;
+    runs_inline: number;
+    runs_ksoftirqd: number;
+    deferred: { restart_limit: number; time_limit: number; need_resched: number };
+  }[];
+  softnet: { cpu: number; processed: number; dropped: number; time_squeeze: number }[];
+  devices: Record<string, { type: string; rx_packets: number; rx_bytes: number; rx_missed: number; interrupts: number; no_work_irqs: number; ring_fill: number }>;
+  threads: {
+    pid: number;
+    comm: string;
+    cpu: number;
+    state: string;
+    runtime_ns: number;
+    voluntary_switches: number;
+    involuntary_switches: number;
+  }[];
+  latency_ns: Record<string, LatencySummary & { description: string }>;
+  dmesg: string[];
+  expect: { ok: boolean; results: ExpectResult[] };
+  invariants: { ok: boolean; violations: string[]; first?: FirstViolation };
+}
+
+/** A run in progress: call `advance` until it returns true, then `finish`. */
+export class Simulation {
+  readonly sys: System;
+  private readonly end: number;
+  private stoppedBy: RunResult["stopped_by"] = "duration";
+  private done = false;
+  firstViolation: FirstViolation | null = null;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly opts: RunOptions = {},
+  ) {
+    this.sys = boot(scenario);
+    this.end = scenario.duration;
+    if (opts.checkEveryEvent) {
+      const engine = this.sys.k.engine;
+      engine.afterEvent = () => {
+        if (this.firstViolation !== null) return;
+        const v = checkInvariants(this.sys);
+        if (v.length > 0) {
+          this.firstViolation = { event: engine.fired, time_ns: engine.now, violations: v };
+          engine.stop();
+        }
+      };
+    }
+  }
+
+  get now(): number {
+    return this.sys.k.now;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Runs up to `sliceEvents` more events. Returns true when the run is complete. */
+  advance(sliceEvents: number): boolean {
+    if (this.done) return true;
+    const engine = this.sys.k.engine;
+    const budget = this.opts.maxEvents === undefined ? sliceEvents : Math.min(sliceEvents, this.opts.maxEvents - engine.fired);
+    const why: StopReason = engine.run({ until: this.end, maxEvents: budget });
+    if (why === "time" || why === "idle") this.done = true;
+    else if (why === "stopped") this.done = true;
+    else if (this.opts.maxEvents !== undefined && engine.fired >= this.opts.maxEvents) {
+      this.stoppedBy = "max_events";
+      this.done = true;
+    }
+    return this.done;
+  }
+
+  /** Stops early (Ctrl-C): the result covers the time simulated so far. */
+  interrupt(): void {
+    this.stoppedBy = "interrupted";
+    this.done = true;
+  }
+
+  runToEnd(): RunResult {
+    while (!this.advance(1 << 20));
+    return this.finish();
+  }
+
+  finish(): RunResult {
+    return buildResult(this.sys, this.stoppedBy, this.firstViolation);
+  }
+}
+
+export function runScenario(scenario: Scenario, opts: RunOptions = {}): RunResult {
+  return new Simulation(scenario, opts).runToEnd();
+}
+
+/**
+ * Re-runs a scenario checking invariants after every event, to name the first event at
+ * which the history went wrong. Deterministic, so the re-run retraces the same history.
+ */
+export function locateFirstViolation(scenario: Scenario, opts: RunOptions = {}): FirstViolation | null {
+  const sim = new Simulation(scenario, { ...opts, checkEveryEvent: true });
+  while (!sim.advance(1 << 20));
+  return sim.firstViolation;
+}
+
+function rate(n: number, ns: number): number {
+  return ns > 0 ? Math.round((n * NSEC_PER_SEC) / ns) : 0;
+}
+
+const STATE_NAMES: Record<number, string> = { [TASK_RUNNING]: "R", [TASK_DEAD]: "X" };
+
+function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: FirstViolation | null): RunResult {
+  const { k, net, softirq, scenario } = sys;
+  const now = k.now;
+  const violations = checkInvariants(sys); // also brings CPU accounting up to now
+  const dropped: Record<string, number> & { total: number } = { total: 0 } as Record<string, number> & { total: number };
+  DROP_REASONS.forEach((reason, i) => {
+    dropped[reason] = net.stats.dropped[i]!;
+    dropped.total += net.stats.dropped[i]!;
+  });
+  const softirqs: RunResult["softirqs"] = {};
+  SOFTIRQ_NAMES.forEach((name, i) => {
+    softirqs[name] = { per_cpu: softirq.stats.counts[i]!.slice(), raised: softirq.stats.raised[i]!.slice() };
+  });
+  const devices: RunResult["devices"] = {};
+  for (const nic of sys.nics) {
+    const c = nic.counters;
+    devices[nic.spec.name] = {
+      type: "nic",
+      rx_packets: c.rxPackets,
+      rx_bytes: c.rxBytes,
+      rx_missed: c.rxMissed,
+      interrupts: c.interrupts,
+      no_work_irqs: c.noWork,
+      ring_fill: nic.ringFill,
+    };
+  }
+  const latency: RunResult["latency_ns"] = {};
+  for (const l of Object.values(sys.latency)) latency[l.name] = { description: l.description, ...l.summary() };
+  const result: RunResult = {
+    irqsim: IRQSIM_VERSION,
+    scenario: scenario.name,
+    seed: scenario.seed,
+    fingerprint: k.trace.fingerprint(),
+    simulated_ns: now,
+    events: k.engine.fired,
+    trace_points: k.trace.count,
+    stopped_by: stoppedBy,
+    packets: {
+      arrived: net.stats.arrived,
+      delivered: net.stats.delivered,
+      dropped,
+      in_flight: packetsInFlight(sys),
+      offered_pps: rate(net.stats.arrived, now),
+      delivered_pps: rate(net.stats.delivered, now),
+    },
+    cpus: k.cpus.map((c) => ({
+      cpu: c.id,
+      hardirq_ns: c.acct[ACCT_HARDIRQ]!,
+      softirq_ns: c.acct[ACCT_SOFTIRQ]!,
+      system_ns: c.acct[ACCT_SYSTEM]!,
+      user_ns: c.acct[ACCT_USER]!,
+      idle_ns: c.acct[ACCT_IDLE]!,
+      context_switches: c.nrSwitches,
+    })),
+    irqs: k.irq.lines().map((d) => ({
+      irq: d.irq,
+      name: d.actions.map((a) => a.name).join(","),
+      chip: d.chip,
+      per_cpu: d.kstat.slice(),
+      total: d.kstat.reduce((a, b) => a + b, 0),
+      asserts: d.asserts,
+      merged: d.merged,
+      unhandled: d.unhandled,
+      masked: d.depth > 0,
+    })),
+    softirqs,
+    ksoftirqd: k.cpus.map((c) => ({
+      cpu: c.id,
+      runs_inline: softirq.stats.runsInline[c.id]!,
+      runs_ksoftirqd: softirq.stats.runsKsoftirqd[c.id]!,
+      deferred: {
+        restart_limit: softirq.stats.deferredRestart[c.id]!,
+        time_limit: softirq.stats.deferredTime[c.id]!,
+        need_resched: softirq.stats.deferredResched[c.id]!,
+      },
+    })),
+    softnet: net.softnet.map((sd, cpu) => ({ cpu, processed: sd.processed, dropped: sd.dropped, time_squeeze: sd.timeSqueeze })),
+    devices,
+    threads: k.threads.map((t) => {
+      const running = k.cpus[t.cpu]!.curr === t;
+      const runtime = t.runtimeNs + (running ? now - t.execStart : 0);
+      return {
+        pid: t.pid,
+        comm: t.comm,
+        cpu: t.cpu,
+        state: STATE_NAMES[t.state] ?? "S",
+        runtime_ns: runtime,
+        voluntary_switches: t.nvcsw,
+        involuntary_switches: t.nivcsw,
+      };
+    }),
+    latency_ns: latency,
+    dmesg: k.dmesgLines(),
+    expect: { ok: true, results: [] },
+    invariants: { ok: violations.length === 0, violations },
+  };
+  if (first !== null) result.invariants.first = first;
+  result.expect.results = scenario.expect.map((e) => evaluateExpect(e, lookup(result, e.metric)));
+  result.expect.ok = result.expect.results.every((r) => r.ok);
+  return result;
+}
+
+/** Follows a dotted path (`packets.dropped.total`, `cpus.0.idle_ns`) into the result. */
+export function lookup(obj: unknown, path: string): number | null {
+  let cur: unknown = obj;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, part)) return null;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return typeof cur === "number" ? cur : null;
+}
+
+function evaluateExpect(e: { metric: string; min?: number | undefined; max?: number | undefined; eq?: number | undefined }, value: number | null): ExpectResult {
+  const ok =
+    value !== null &&
+    (e.min === undefined || value >= e.min) &&
+    (e.max === undefined || value <= e.max) &&
+    (e.eq === undefined || value === e.eq);
+  const r: ExpectResult = { metric: e.metric } as ExpectResult;
+  if (e.min !== undefined) r.min = e.min;
+  if (e.max !== undefined) r.max = e.max;
+  if (e.eq !== undefined) r.eq = e.eq;
+  r.value = value;
+  r.ok = ok;
+  return r;
+}

@@ -1,0 +1,548 @@
+/**
+ * Scenarios (DESIGN section 6): one zod schema is both the validator of the YAML files and
+ * the source of the TypeScript types the simulator consumes. Every way input can be wrong
+ * (missing file, bad YAML, a field out of range, a bad `--set`) ends as ONE line thrown as
+ * an InputError naming where the bad value came from, the field path and what was expected.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Lexer, parseDocument, Parser, YAMLError } from "yaml";
+import { z } from "zod";
+import { COST_KEYS, type Costs } from "./costs.js";
+import { InputError } from "./input_error.js";
+import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "./time.js";
+
+/** A scenario is a small hand-written file; anything bigger is a mistake (or an attack). */
+const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** Collections inside collections; a real scenario needs about 5. */
+const MAX_NESTING = 32;
+
+// ---------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------
+
+const DURATION_HINT = "expected a duration such as 500us, 100ms or 2s";
+
+/**
+ * A duration field: `500us`-style text or an integer number of ns, output as integer ns.
+ * The range checks live in the transform (not in a piped z.number()) so that every
+ * duration complaint mentions what a duration looks like, not just "a number".
+ */
+function duration(min: "zero" | "positive") {
+  const bound = min === "positive" ? "> 0" : ">= 0";
+  return z
+    .union([z.string(), z.number()], {
+      // undefined falls through to the generic "required field is missing"
+      error: (iss) => (iss.input === undefined ? undefined : DURATION_HINT),
+    })
+    .transform((value, ctx) => {
+      const ns = parseDurationNs(value);
+      const negative = typeof value === "number" ? value < 0 : /^\s*-/.test(value);
+      if (negative || (min === "positive" && ns === 0)) {
+        ctx.addIssue({ code: "custom", message: `expected a duration ${bound} such as 500us, 100ms or 2s`, input: value });
+        return z.NEVER;
+      }
+      if (ns === undefined) {
+        ctx.addIssue({ code: "custom", message: DURATION_HINT, input: value });
+        return z.NEVER;
+      }
+      if (ns > MAX_DURATION_NS) {
+        ctx.addIssue({ code: "custom", message: "expected a duration of at most 1 day (86400s)", input: value });
+        return z.NEVER;
+      }
+      return ns;
+    });
+}
+
+/** CPU ids are checked against `cpus` in the cross-field pass; 63 is the hard ceiling. */
+const cpuId = z.int().min(0).max(63);
+
+const TrafficSchema = z.strictObject({
+  kind: z.enum(["constant", "poisson"]),
+  /** packets per second */
+  rate: z.number().gt(0).lte(100_000_000),
+  /** bytes on the wire per packet */
+  size: z.int().min(64).max(65_535).default(1500),
+  /** when the first packet may arrive */
+  start: duration("zero").default(0),
+});
+
+const NicDeviceSchema = z.strictObject({
+  type: z.literal("nic"),
+  irq: z.int().min(1).max(1023),
+  affinity: z
+    .array(cpuId)
+    .min(1)
+    .default(() => [0])
+    .superRefine((cpus, ctx) => {
+      // Point at the repeated element rather than the whole list.
+      cpus.forEach((cpu, i) => {
+        if (cpus.indexOf(cpu) !== i) ctx.addIssue({ code: "custom", path: [i], message: "expected distinct CPU ids (listed twice)", input: cpu });
+      });
+    }),
+  ring_size: z.int().min(8).max(4096).default(256),
+  traffic: TrafficSchema,
+});
+
+/** A discriminated union so that timers, disks, ... can be added as more `type`s later. */
+const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema]);
+
+const SocketReaderTaskSchema = z.strictObject({
+  type: z.literal("socket-reader"),
+  /** the nic device whose packets this task reads */
+  socket: z.string(),
+  cpu: cpuId.default(0),
+  nice: z.int().min(-20).max(19).default(0),
+  /** user-mode work per packet after recv() returns */
+  work_per_packet: duration("zero").default(NSEC_PER_USEC),
+  /** packets taken per recv() call */
+  batch: z.int().min(1).max(1024).default(1),
+});
+
+const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema]);
+
+// Every cost key may be overridden, none must be; unknown keys are typos and rejected.
+const costOverride = duration("zero").optional();
+const CostsSchema = z.strictObject(
+  Object.fromEntries(COST_KEYS.map((key) => [key, costOverride])) as Record<keyof Costs, typeof costOverride>,
+);
+
+const ExpectSchema = z
+  .strictObject({
+    metric: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+      error: "expected a dotted path into the result such as packets.dropped.total",
+    }),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    eq: z.number().optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.min === undefined && e.max === undefined && e.eq === undefined) {
+      ctx.addIssue({ code: "custom", message: "expected at least one of min, max or eq", input: e });
+    } else if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
+      ctx.addIssue({ code: "custom", path: ["max"], message: `expected max >= min (${e.min})`, input: e.max });
+    }
+  });
+
+export const ScenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+      error: "expected lowercase letters, digits and '-' such as nic-basic",
+    }),
+    description: z
+      .string()
+      .trim()
+      .min(1)
+      // `irqsim list` prints it on one line; a folded `>` block is fine (trimmed above)
+      .refine((s) => !s.includes("\n"), { error: "expected a one-line description" }),
+    seed: z.int().min(0).max(4_294_967_295).default(1),
+    duration: duration("positive").default(100 * NSEC_PER_MSEC),
+    cpus: z.int().min(1).max(64).default(1),
+    kernel: z
+      .strictObject({ hz: z.literal([100, 250, 300, 1000]).default(1000) })
+      .default(() => ({ hz: 1000 as const })),
+    costs: CostsSchema.default(() => ({})),
+    devices: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, {
+          error: "expected a device name of lowercase letters, digits and '_' starting with a letter",
+        }),
+        DeviceSchema,
+      )
+      .refine((devices) => Object.keys(devices).length > 0, { error: "expected at least one device" }),
+    tasks: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]*$/, {
+          error: "expected a task name of lowercase letters, digits, '_' and '-' starting with a letter",
+        }),
+        TaskSchema,
+      )
+      .default(() => ({})),
+    expect: z.array(ExpectSchema).default(() => []),
+  })
+  .superRefine((s, ctx) => {
+    // Cross-field rules. Zod runs this even after non-fatal issues (a number out of range,
+    // an unknown key); such issues come first and only the first is reported.
+    const irqOwner = new Map<number, string>();
+    for (const [name, dev] of Object.entries(s.devices)) {
+      dev.affinity.forEach((cpu, i) => {
+        if (cpu >= s.cpus) {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
+        }
+      });
+      const owner = irqOwner.get(dev.irq);
+      if (owner !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "irq"], message: `expected a unique irq (already used by ${owner})`, input: dev.irq });
+      } else {
+        irqOwner.set(dev.irq, name);
+      }
+    }
+    const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
+    for (const [name, task] of Object.entries(s.tasks)) {
+      if (task.cpu >= s.cpus) {
+        ctx.addIssue({ code: "custom", path: ["tasks", name, "cpu"], message: `expected a CPU id < cpus (${s.cpus})`, input: task.cpu });
+      }
+      // Object.hasOwn: a socket named "constructor" must not find Object.prototype's.
+      if (!Object.hasOwn(s.devices, task.socket) || s.devices[task.socket]!.type !== "nic") {
+        const known = nics.length > 0 ? nics.join(", ") : "none defined";
+        ctx.addIssue({ code: "custom", path: ["tasks", name, "socket"], message: `expected the name of a nic device (${known})`, input: task.socket });
+      }
+    }
+  });
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type NicDevice = z.infer<typeof NicDeviceSchema>;
+export type TaskSpec = z.infer<typeof TaskSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Error messages
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Throws, making sure the message is one plain line whatever the user's input contained
+ * (a file name or key with a newline or a terminal escape sequence in it).
+ */
+function fail(message: string): never {
+  // eslint-disable-next-line no-control-regex
+  throw new InputError(message.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, " "));
+}
+
+/** A value as it appears after "got": JSON, at most 40 characters. */
+function show(value: unknown): string {
+  let text: string;
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    text = String(value); // JSON would say null for Infinity / NaN
+  } else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = "(a value that cannot be shown)";
+    }
+  }
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function showPath(p: readonly PropertyKey[]): string {
+  return p
+    .map((seg) => (typeof seg === "string" && !/^[\w-]+$/.test(seg) ? show(seg) : String(seg)))
+    .join(".");
+}
+
+/** Reads what the user wrote at `p`, without ever touching inherited properties. */
+function valueAt(root: unknown, p: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const seg of p) {
+    if (typeof cur !== "object" || cur === null || !Object.hasOwn(cur, seg)) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: "an integer",
+  number: "a number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+};
+
+function bound(kind: "min" | "max", inclusive: boolean | undefined, limit: number | bigint, origin: string) {
+  const op = kind === "min" ? (inclusive ? ">=" : ">") : inclusive ? "<=" : "<";
+  switch (origin) {
+    case "string":
+      if (kind === "min" && limit === 1) return "expected a non-empty string";
+      return `expected ${kind === "min" ? "at least" : "at most"} ${limit} characters`;
+    case "array":
+    case "set":
+      if (kind === "min" && limit === 1) return "expected a non-empty list";
+      return `expected ${kind === "min" ? "at least" : "at most"} ${limit} items`;
+    default:
+      return `expected a number ${op} ${limit}`;
+  }
+}
+
+/**
+ * The "what was expected" part for zod's issue codes, used for every issue whose schema
+ * did not bring its own message. "got ..." is appended later, from the user's input.
+ */
+const describeIssue: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case "invalid_type":
+      if (iss.input === undefined) return "required field is missing";
+      // z.int() says "number" when given a string; the user needs to know it is an integer.
+      if (iss.inst instanceof z.ZodNumber && iss.inst.isInt) return "expected an integer";
+      // YAML's 1e400 and .nan are numbers to JS, but not ones a simulation can use.
+      if (typeof iss.input === "number" && iss.expected === "number") return "expected a finite number";
+      return `expected ${TYPE_NAMES[iss.expected] ?? iss.expected}`;
+    case "too_small":
+      return bound("min", iss.inclusive, iss.minimum, iss.origin);
+    case "too_big":
+      return bound("max", iss.inclusive, iss.maximum, iss.origin);
+    case "invalid_value":
+      return iss.values.length === 1
+        ? `expected ${show(iss.values[0])}`
+        : `expected one of: ${iss.values.map(String).join(", ")}`;
+    case "invalid_union":
+      if (iss.discriminator !== undefined && Array.isArray(iss.options)) {
+        // Reported at path <device>.type, but iss.input is the whole device.
+        const expected = `${iss.discriminator}: ${iss.options.map(String).join(", ")}`;
+        const missing = isMapping(iss.input) && iss.input[iss.discriminator] === undefined;
+        return missing ? `required field is missing (expected ${expected})` : `expected ${expected}`;
+      }
+      return "expected one of the allowed forms";
+    case "unrecognized_keys": {
+      const shape = iss.inst instanceof z.ZodObject ? Object.keys(iss.inst.shape) : [];
+      return shape.length ? `unknown field (allowed: ${shape.join(", ")})` : "unknown field";
+    }
+    case "invalid_key":
+      return iss.issues[0]?.message ?? "invalid key";
+    case "invalid_format":
+      return iss.pattern ? `expected text matching ${iss.pattern}` : `expected a ${iss.format}`;
+    case "not_multiple_of":
+      return `expected a multiple of ${iss.divisor}`;
+    default:
+      return undefined;
+  }
+};
+
+/** One `--set path=value`, with the part of the tree it is responsible for. */
+interface Override {
+  arg: string;
+  /**
+   * Errors at or under this path are blamed on the --set: the path it set, or the first
+   * object it had to create (a --set that invents `devices.nic1` owns its missing fields).
+   */
+  owns: string[];
+}
+
+function startsWith(p: readonly PropertyKey[], prefix: readonly string[]): boolean {
+  return prefix.length <= p.length && prefix.every((seg, i) => String(p[i]) === seg);
+}
+
+function formatIssue(issue: z.core.$ZodIssue, raw: unknown, source: string, overrides: Override[]): string {
+  let p = issue.path;
+  let got: string | undefined;
+  if (issue.code === "unrecognized_keys") {
+    p = [...p, issue.keys[0]!]; // name the unknown key itself; its value is beside the point
+  } else if (issue.code === "invalid_key") {
+    got = show(p[p.length - 1]); // the offending thing is the key, not the value under it
+  } else {
+    const value = valueAt(raw, p);
+    if (value !== undefined) got = show(value);
+  }
+  const blamed = [...overrides].reverse().find((o) => startsWith(p, o.owns));
+  const where = blamed ? `--set ${blamed.arg}` : source;
+  const field = p.length ? `${showPath(p)}: ` : "";
+  return `${where}: ${field}${issue.message}${got === undefined ? "" : `, got ${got}`}`;
+}
+
+/**
+ * Unknown fields are reported before anything else: a misspelt `trafic:` also produces
+ * "traffic: required field is missing", and the typo is the more useful of the two.
+ */
+function firstIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue {
+  return issues.find((i) => i.code === "unrecognized_keys") ?? issues[0]!;
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML and --set
+// ---------------------------------------------------------------------------------------
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0]!.trim();
+}
+
+/**
+ * yaml builds documents and JS values recursively, so `[[[[...` a few thousand deep
+ * overflows the stack. That is not always a catchable RangeError: V8 can abort the whole
+ * process when it runs out of stack while compiling a RegExp. yaml's CST parser is not
+ * recursive and keeps the open collections on a public `stack`, so feed it the lexer's
+ * tokens and stop as soon as that stack gets too deep, before composing anything.
+ */
+function tooDeep(text: string): boolean {
+  const parser = new Parser();
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const _ of parser.next(lexeme)); // drain: we only watch the depth
+    if (parser.stack.length > MAX_NESTING) return true;
+  }
+  return false;
+}
+
+/**
+ * Parses YAML text to plain JS, turning every parser complaint into one line. `withPos`:
+ * prefix line:col (a file), or not (a --set value, where the position adds nothing).
+ */
+function parseYaml(text: string, where: string, withPos = true): unknown {
+  let doc;
+  try {
+    if (tooDeep(text)) fail(`${where}: YAML nested too deeply (over ${MAX_NESTING} levels), not a scenario`);
+    doc = parseDocument(text, { uniqueKeys: true });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    fail(`${where}: YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}`);
+  }
+  const err = doc.errors[0];
+  if (err) {
+    // yaml appends " at line L, column C:" and a code excerpt; we put the position in front.
+    const msg = firstLine(err.message).replace(/ at line \d+, column \d+:?$/, "");
+    const pos = err.linePos?.[0];
+    fail(pos && withPos ? `${where}:${pos.line}:${pos.col}: ${msg}` : `${where}: ${msg}`);
+  }
+  try {
+    // toJS enforces maxAliasCount (default 100): a "billion laughs" file fails here, fast.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const msg = e instanceof YAMLError || e instanceof Error ? e.message : String(e);
+    fail(`${where}: YAML error: ${firstLine(msg)}`);
+  }
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const SET_USAGE = "expected path=value, e.g. --set devices.nic0.traffic.rate=200000";
+
+/**
+ * Applies one `--set a.b.c=value` to the raw (unvalidated) tree, so the value goes through
+ * exactly the same validation as if it had been written in the file.
+ */
+function applySet(raw: Record<string, unknown>, arg: string): Override {
+  const eq = arg.indexOf("=");
+  const segs = eq > 0 ? arg.slice(0, eq).split(".") : [];
+  if (segs.length === 0 || segs.some((s) => s.trim() === "")) fail(`--set '${arg}': ${SET_USAGE}`);
+  if (segs.includes("__proto__")) fail(`--set '${arg}': '__proto__' is not a scenario field`);
+  const value = parseYaml(arg.slice(eq + 1), `--set ${arg}`, false);
+
+  let owns: string[] | undefined;
+  let cur: Record<string, unknown> | unknown[] = raw;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    const last = i === segs.length - 1;
+    const here = segs.slice(0, i + 1);
+    let key: string | number = seg;
+    if (Array.isArray(cur)) {
+      // Lists can be indexed (expect.0.max=5) or appended to (index == length).
+      if (!/^\d+$/.test(seg) || Number(seg) > cur.length) {
+        fail(`--set ${arg}: cannot set '${here.join(".")}': '${segs.slice(0, i).join(".")}' is a list of ${cur.length} items`);
+      }
+      key = Number(seg);
+    }
+    const container = cur as Record<string | number, unknown>;
+    if (last) {
+      container[key] = value;
+      break;
+    }
+    if (!Object.hasOwn(container, key) || container[key] === undefined) {
+      // `expect.0.max=1` with no `expect:` yet means a list, anything else a mapping.
+      container[key] = /^\d+$/.test(segs[i + 1]!) ? [] : {};
+      owns ??= here;
+    }
+    const next = container[key];
+    if (typeof next !== "object" || next === null) {
+      fail(`--set ${arg}: cannot set '${segs.join(".")}': '${here.join(".")}' is ${show(next)}, not a mapping`);
+    }
+    // Copy on the way down: YAML aliases make shared objects, and a --set on one place
+    // must not silently change the other places that alias it.
+    container[key] = Array.isArray(next) ? [...next] : { ...next };
+    cur = container[key] as Record<string, unknown> | unknown[];
+  }
+  return { arg, owns: owns ?? segs };
+}
+
+// ---------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------
+
+/** Parses, applies `sets` in order, then validates once. `source` names the text in errors. */
+export function parseScenarioText(text: string, source: string, sets: string[] = []): Scenario {
+  if (Buffer.byteLength(text, "utf8") > MAX_SCENARIO_BYTES) fail(`${source}: larger than 1 MiB, not a scenario file`);
+  const raw = parseYaml(text, source);
+  if (!isMapping(raw)) fail(`${source}: expected a YAML mapping with name, description and devices`);
+  const overrides = sets.map((arg) => applySet(raw, arg));
+  const result = ScenarioSchema.safeParse(raw, { error: describeIssue });
+  if (!result.success) fail(formatIssue(firstIssue(result.error.issues), raw, source, overrides));
+  return result.data;
+}
+
+let cachedRoot: string | undefined;
+
+/**
+ * The directory holding irqsim's package.json. Found by walking up because this file runs
+ * both as source (sim/scenario.ts) and compiled (dist/sim/scenario.js).
+ */
+export function packageRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown };
+      if (pkg.name === "irqsim") return (cachedRoot = dir);
+    } catch {
+      // no (readable) package.json here: keep walking up
+    }
+    if (path.dirname(dir) === dir) throw new Error(`irqsim: no package.json named irqsim above ${start}`);
+  }
+}
+
+export function builtinScenarioDir(): string {
+  return path.join(packageRoot(), "scenarios");
+}
+
+function builtinNames(): string[] {
+  return fs
+    .readdirSync(builtinScenarioDir())
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -".yaml".length))
+    .sort();
+}
+
+/** A path if it looks like one, otherwise the name of a built-in scenario. */
+export function resolveScenarioRef(ref: string): string {
+  if (/[/\\]/.test(ref) || /\.ya?ml$/.test(ref)) return ref;
+  const names = builtinNames();
+  if (!names.includes(ref)) {
+    fail(`unknown scenario '${ref}' (built-in: ${names.join(", ")}; or give a path to a .yaml file)`);
+  }
+  return path.join(builtinScenarioDir(), `${ref}.yaml`);
+}
+
+function readScenarioFile(file: string, source: string): string {
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) fail(`${source}: is a directory, expected a .yaml file`);
+    // Not a regular file (a FIFO, /dev/zero): reading could block or never end.
+    if (!st.isFile()) fail(`${source}: not a regular file, expected a .yaml file`);
+    if (st.size > MAX_SCENARIO_BYTES) fail(`${source}: larger than 1 MiB (${st.size} bytes), not a scenario file`);
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") fail(`${source}: no such file`);
+    if (code === "EISDIR") fail(`${source}: is a directory, expected a .yaml file`);
+    fail(`${source}: cannot read (${code ?? firstLine(String(err))})`);
+  }
+}
+
+/** Loads a built-in by name or a file by path, applying `--set` overrides before validation. */
+export function loadScenario(ref: string, opts: { sets?: string[] } = {}): { scenario: Scenario; source: string } {
+  const file = resolveScenarioRef(ref);
+  const source = file === ref ? ref : `scenarios/${ref}.yaml`;
+  const scenario = parseScenarioText(readScenarioFile(file, source), source, opts.sets ?? []);
+  return { scenario, source };
+}
+
+/** Every built-in scenario, validated (a broken built-in is an InputError naming its file). */
+export function listScenarios(): { name: string; description: string; path: string }[] {
+  return builtinNames().map((base) => {
+    const file = path.join(builtinScenarioDir(), `${base}.yaml`);
+    const source = `scenarios/${base}.yaml`;
+    const scenario = parseScenarioText(readScenarioFile(file, source), source);
+    // Names are looked up by file name, so the two must agree.
+    if (scenario.name !== base) fail(`${source}: name: expected '${base}' (the file name), got ${show(scenario.name)}`);
+    return { name: scenario.name, description: scenario.description, path: file };
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * The scheduler, grown only as far as the foundation needs (DESIGN section 4):
+ * per-CPU run queues; SCHED_FIFO before SCHED_NORMAL; a CFS-like pick of the smallest
+ * virtual runtime among fair threads; slice expiry and wake-up preemption; the costs of a
+ * context switch and of waking an idle CPU from `sim/costs.ts`.
+ */
+import type { Cpu } from "./cpu.js";
+import type { Kernel } from "./kernel.js";
+import { TP } from "./trace.js";
+import {
+  NICE_0_LOAD,
+  SCHED_FIFO,
+  TASK_DEAD,
+  TASK_INTERRUPTIBLE,
+  TASK_RUNNING,
+  type Thread,
+} from "./thread.js";
+import type { WaitQueue } from "./waitqueue.js";
+
+/**
+ * A thread waking from sleep is placed no further back than min_vruntime minus half the
+ * scheduling latency (kernel/sched/fair.c place_entity with GENTLE_FAIR_SLEEPERS,
+ * sysctl_sched_latency 6 ms), so long sleepers get a bounded head start.
+ */
+export const SLEEPER_CREDIT_NS = 3_000_000;
+
+/** sched_switch prev_state codes used in the trace. */
+export const PREV_RUNNABLE = 0;
+export const PREV_SLEEPING = 1;
+export const PREV_DEAD = 2;
+
+function vruntimeNow(t: Thread, now: number): number {
+  return t.vruntime + ((now - t.execStart) * NICE_0_LOAD) / t.weight;
+}
+
+/** Charges the CPU time `t` used since it was switched in. */
+function updateCurr(t: Thread, now: number): void {
+  const delta = now - t.execStart;
+  if (delta <= 0) return;
+  t.runtimeNs += delta;
+  t.vruntime += (delta * NICE_0_LOAD) / t.weight;
+  t.execStart = now;
+}
+
+function minVruntime(cpu: Cpu, now: number): number {
+  let min = cpu.curr.idle ? Infinity : vruntimeNow(cpu.curr, now);
+  for (const t of cpu.rq) if (t.policy !== SCHED_FIFO && t.vruntime < min) min = t.vruntime;
+  return min === Infinity ? 0 : min;
+}
+
+/** FIFO by priority then queue order; else the fair thread with the least vruntime. */
+function pickNext(cpu: Cpu): Thread | null {
+  let best: Thread | null = null;
+  for (const t of cpu.rq) {
+    if (best === null) best = t;
+    else if (t.policy === SCHED_FIFO || best.policy === SCHED_FIFO) {
+      if (t.policy === SCHED_FIFO && (best.policy !== SCHED_FIFO || t.rtPriority > best.rtPriority)) best = t;
+    } else if (t.vruntime < best.vruntime || (t.vruntime === best.vruntime && t.pid < best.pid)) best = t;
+  }
+  return best;
+}
+
+/**
+ * schedule(): put the current thread back on the run queue if it is still runnable,
+ * pick the next one, and switch to it, paying the context-switch cost. The caller has
+ * already cut the current segment short if the thread was preempted mid-segment.
+ */
+export function schedule(cpu: Cpu): void {
+  const k = cpu.k;
+  const now = k.engine.now;
+  const prev = cpu.curr;
+  cpu.needResched = false;
+  k.engine.cancel(cpu.sliceEvent);
+  if (!prev.idle) {
+    updateCurr(prev, now);
+    if (prev.state === TASK_RUNNING) {
+      prev.queued = true;
+      cpu.rq.push(prev);
+    }
+  }
+  const next = pickNext(cpu);
+  if (next !== null) {
+    cpu.rq.splice(cpu.rq.indexOf(next), 1);
+    next.queued = false;
+    next.execStart = now;
+  }
+  const to = next ?? cpu.idle;
+  if (to !== prev) {
+    if (!prev.idle) {
+      if (prev.state === TASK_RUNNING) prev.nivcsw++;
+      else prev.nvcsw++;
+    }
+    const prevState = prev.state === TASK_RUNNING ? PREV_RUNNABLE : prev.state === TASK_DEAD ? PREV_DEAD : PREV_SLEEPING;
+    k.trace.emit(TP.sched_switch, cpu.id, prev.pid, to.pid, prevState);
+    cpu.nrSwitches++;
+    cpu.curr = to;
+    cpu.stack[0] = to.frame;
+    if (k.costs.context_switch > 0) cpu.pushSwitch(k.costs.context_switch);
+  }
+  armSlice(cpu);
+}
+
+/** Arms the slice timer when a fair thread runs with others waiting. */
+function armSlice(cpu: Cpu): void {
+  const curr = cpu.curr;
+  if (curr.idle || curr.policy === SCHED_FIFO || cpu.rq.length === 0 || cpu.sliceEvent.slot >= 0) return;
+  cpu.k.engine.after(cpu.sliceEvent, cpu.k.costs.sched_slice);
+}
+
+/** The current thread goes to sleep (its state was set by the caller's op). */
+export function blockCurrent(cpu: Cpu): void {
+  cpu.curr.state = TASK_INTERRUPTIBLE;
+  schedule(cpu);
+}
+
+export function threadExit(cpu: Cpu): void {
+  cpu.curr.state = TASK_DEAD;
+  schedule(cpu);
+}
+
+/**
+ * wake_up_process(): make a sleeping thread runnable on its CPU and decide whether it
+ * should preempt what runs there. Returns false if it was not sleeping.
+ */
+export function wakeUpProcess(k: Kernel, t: Thread): boolean {
+  if (t.state !== TASK_INTERRUPTIBLE) return false;
+  k.engine.cancel(t.timer);
+  if (t.waitingOn !== null) {
+    const w = t.waitingOn.waiters;
+    w.splice(w.indexOf(t), 1);
+    t.waitingOn = null;
+  }
+  const cpu = k.cpus[t.cpu]!;
+  const now = k.engine.now;
+  if (t.policy !== SCHED_FIFO) t.vruntime = Math.max(t.vruntime, minVruntime(cpu, now) - SLEEPER_CREDIT_NS);
+  t.state = TASK_RUNNING;
+  t.queued = true;
+  cpu.rq.push(t);
+  k.trace.emit(TP.sched_wakeup, k.current?.id ?? cpu.id, t.pid, cpu.id);
+  checkPreemptWakeup(k, cpu, t, now);
+  armSlice(cpu);
+  return true;
+}
+
+/** check_preempt_curr(): RT beats fair; a fair thread far enough behind in vruntime wins. */
+function checkPreemptWakeup(k: Kernel, cpu: Cpu, t: Thread, now: number): void {
+  const curr = cpu.curr;
+  let preempt: boolean;
+  if (curr.idle) preempt = true;
+  else if (t.policy === SCHED_FIFO) preempt = curr.policy !== SCHED_FIFO || t.rtPriority > curr.rtPriority;
+  else if (curr.policy === SCHED_FIFO) preempt = false;
+  else preempt = vruntimeNow(curr, now) - t.vruntime > k.costs.sched_wakeup_granularity;
+  if (!preempt) return;
+  cpu.needResched = true;
+  // The waker's own CPU acts at its next preemption point; another CPU needs an IPI,
+  // which (with idle exit) takes costs.wakeup to land.
+  if (k.current !== cpu && cpu.kickEvent.slot < 0) k.engine.after(cpu.kickEvent, k.costs.wakeup);
+}
+
+/** wake_up(): wakes every thread sleeping on `wq`, in the order they went to sleep. */
+export function wakeUp(k: Kernel, wq: WaitQueue): number {
+  if (wq.waiters.length === 0) return 0;
+  const ws = wq.waiters.slice();
+  let n = 0;
+  for (const t of ws) if (wakeUpProcess(k, t)) n++;
+  return n;
+}
+
+/** Threads runnable or running (procs_running in /proc/stat). */
+export function nrRunning(k: Kernel): number {
+  let n = 0;
+  for (const c of k.cpus) n += c.rq.length + (c.curr.idle ? 0 : 1);
+  return n;
+}
+
+export function nrBlocked(_k: Kernel): number {
+  // procs_blocked counts TASK_UNINTERRUPTIBLE (D state) sleepers; nothing here sleeps in
+  // D state yet (block I/O arrives with the block device).
+  return 0;
+}

@@ -1,0 +1,94 @@
+/**
+ * The ordered event history of a run. Every kernel-visible step (an IRQ handler starting,
+ * a softirq raised, a thread switched in, a packet arriving) is emitted here as a trace
+ * point with integer arguments. Two things consume it:
+ *  - the fingerprint: a 64-bit hash over (point, time, cpu, args) in emission order, so
+ *    the same scenario + seed always yields the same fingerprint (DESIGN section 2);
+ *  - listeners (trace exporters, the dashboard's event log), which resolve ids to names.
+ * Names are the kernel's tracepoint names (include/trace/events/*.h).
+ */
+
+export const TP = {
+  irq_handler_entry: 0, // a = irq
+  irq_handler_exit: 1, // a = irq, b = ret (IRQ_NONE 0 / IRQ_HANDLED 1 / IRQ_WAKE_THREAD 2)
+  softirq_raise: 2, // a = vec
+  softirq_entry: 3, // a = vec
+  softirq_exit: 4, // a = vec
+  sched_switch: 5, // a = prev pid, b = next pid, c = prev state (0 runnable, 1 sleeping, 2 dead)
+  sched_wakeup: 6, // a = pid, b = target cpu
+  irq_assert: 7, // a = irq (device asserted its line; not a kernel tracepoint)
+  irq_latch: 8, // a = irq (held pending on a CPU with IRQs off)
+  pkt_arrive: 9, // a = device index, b = packet id
+  pkt_drop: 10, // a = device index, b = packet id, c = drop reason index
+  pkt_deliver: 11, // a = task pid, b = packet id
+  netif_rx: 12, // a = packet id
+  printk: 13, // a = dmesg line index
+} as const;
+
+export type TracePoint = (typeof TP)[keyof typeof TP];
+export const TP_NAMES: readonly string[] = Object.keys(TP);
+
+export type TraceListener = (tp: TracePoint, time: number, cpu: number, a: number, b: number, c: number) => void;
+
+const TWO_32 = 4294967296;
+
+export class Trace {
+  /** Trace points emitted so far. */
+  count = 0;
+  private h1 = 0x811c9dc5;
+  private h2 = 0x27d4eb2f;
+  private readonly listeners: TraceListener[] = [];
+
+  constructor(private readonly clock: { readonly now: number }) {}
+
+  on(listener: TraceListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  emit(tp: TracePoint, cpu: number, a = 0, b = 0, c = 0): void {
+    const t = this.clock.now;
+    this.count++;
+    this.mix(tp);
+    this.mix(t % TWO_32);
+    this.mix(Math.floor(t / TWO_32));
+    this.mix(cpu);
+    this.mix(a);
+    this.mix(b);
+    this.mix(c);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!(tp, t, cpu, a, b, c);
+  }
+
+  /** 16 hex digits; stable across machines and Node versions (integer math only). */
+  fingerprint(): string {
+    const a = fmix(this.h1 ^ this.count);
+    const b = fmix(this.h2 ^ Math.imul(this.count, 0x9e3779b1));
+    return hex8(a) + hex8(b);
+  }
+
+  // Two independent murmur3-style 32-bit lanes; values are integers below 2^32 here.
+  private mix(v: number): void {
+    const k = v >>> 0;
+    let h = this.h1 ^ Math.imul(k, 0xcc9e2d51);
+    this.h1 = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+    h = this.h2 ^ Math.imul(k ^ (v < 0 ? 0xffffffff : 0), 0x1b873593);
+    this.h2 = Math.imul((h << 15) | (h >>> 17), 0x85ebca6b) + 0x165667b1;
+  }
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hex8(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, "0");
+}
