@@ -232,8 +232,8 @@ export interface SleepSite {
  *   kernel/locking/rtmutex_api.c:533.
  * - wait_for_completion(): kernel/sched/completion.c:116 `might_sleep();` in
  *   __wait_for_common(), reached via wait_for_common() from wait_for_completion() (151).
- * - msleep(), usleep_range(), schedule_timeout(): kernel/time/sleep_timeout.c (moved out of
- *   kernel/time/timer.c in 6.13) has no might_sleep() on these paths; they call schedule()
+ * - msleep(), usleep_range(), schedule_timeout(): kernel/time/sleep_timeout.c (split out of
+ *   kernel/time/timer.c in the 2024 timer rework) has no might_sleep() on these paths; they call schedule()
  *   directly, so atomic use is reported only as "BUG: scheduling while atomic". The lines
  *   given are the schedule() calls: schedule_timeout() line 99 (finite timeout; line 75
  *   for MAX_SCHEDULE_TIMEOUT), which msleep() reaches through
