@@ -14,8 +14,10 @@ import { sockQueueRcvSkb } from "./socket.js";
 
 /** net/core/dev.c: netdev_budget = 300 packets per net_rx_action. */
 export const NETDEV_BUDGET = 300;
-/** net/core/dev.c: netdev_budget_usecs = 2 * USEC_PER_SEC / HZ (2000 us at HZ=1000). */
-export const NETDEV_BUDGET_USECS = 2000;
+/** net/core/dev.c: netdev_budget_usecs = 2 * USEC_PER_SEC / HZ: two jiffies (2000 us at HZ=1000). */
+export function netdevBudgetUsecs(hz: number): number {
+  return Math.floor((2 * 1_000_000) / hz);
+}
 /** net/core/dev.c: netdev_max_backlog = 1000 packets in input_pkt_queue. */
 export const NETDEV_MAX_BACKLOG = 1000;
 /** net/core/dev.c: dev_rx_weight (weight_p) = 64, the backlog NAPI's quota per poll. */
@@ -76,8 +78,8 @@ export class NetStack {
       dropped: 0,
       timeSqueeze: 0,
     }));
-    // usecs_to_jiffies rounds up.
-    this.budgetJiffies = Math.ceil((NETDEV_BUDGET_USECS * NSEC_PER_USEC * k.hz) / NSEC_PER_SEC);
+    // net_rx_action: time_limit = jiffies + usecs_to_jiffies(netdev_budget_usecs), rounding up.
+    this.budgetJiffies = Math.ceil((netdevBudgetUsecs(k.hz) * NSEC_PER_USEC * k.hz) / NSEC_PER_SEC);
     softirq.openSoftirq(NET_RX_SOFTIRQ, (kk) => this.netRxAction(kk));
   }
 
@@ -111,7 +113,7 @@ export class NetStack {
 
   /**
    * net_rx_action(): poll under a budget of NETDEV_BUDGET packets and
-   * NETDEV_BUDGET_USECS; when either runs out with work left, count a time_squeeze and
+   * netdev_budget_usecs; when either runs out with work left, count a time_squeeze and
    * re-raise NET_RX so the rest runs later (or in ksoftirqd).
    */
   *netRxAction(k: Kernel): Handler {

@@ -49,7 +49,13 @@ import {
 import { createThread, TASK_DEAD, type Thread } from "./thread.js";
 import { blockCurrent, schedule, threadExit } from "./sched.js";
 import type { IrqDesc } from "./irq.js";
-import { MIGHT_RESCHED_RATELIMIT_NS, MIGHT_SLEEP_SITES, sleepInAtomicReport } from "./printk.js";
+import {
+  MIGHT_SLEEP_SITES,
+  mightReschedShouldPrint,
+  schedulingWhileAtomicReport,
+  sleepInAtomicReport,
+  type SleepingFunction,
+} from "./printk.js";
 import type { WaitQueue } from "./waitqueue.js";
 
 /** Accounting classes, in /proc/stat's spirit. */
@@ -88,7 +94,6 @@ export class Cpu {
   private acctSince = 0;
   private segStart = 0;
   private inInterp = false;
-  private lastMightReschedNs = -Infinity;
 
   constructor(
     readonly k: Kernel,
@@ -274,7 +279,7 @@ export class Cpu {
     const k = this.k;
     const atomic = this.preemptCount !== 0 || this.irqsDisabled || f.kind !== FRAME_PROCESS || this.curr.idle;
     if (atomic) {
-      if (op !== OP_SCHEDULE) this.mightSleepBug(op === OP_SLEEP ? "msleep" : "wait_for_completion");
+      if (op !== OP_SCHEDULE) this.atomicSleepBug(op === OP_SLEEP ? "msleep" : "wait_for_completion");
       f.send = false;
       return;
     }
@@ -289,22 +294,31 @@ export class Cpu {
     blockCurrent(this);
   }
 
-  private mightSleepBug(site: keyof typeof MIGHT_SLEEP_SITES): void {
+  /**
+   * How Linux reports a sleeping call in atomic context (see MIGHT_SLEEP_SITES): functions
+   * that call might_sleep() print __might_resched's report, at most once a second; msleep
+   * and schedule_timeout have no might_sleep() and are caught only in schedule() by
+   * __schedule_bug ("scheduling while atomic"), every time.
+   */
+  private atomicSleepBug(fn: SleepingFunction): void {
     const k = this.k;
+    const site = MIGHT_SLEEP_SITES[fn];
+    if (site.report === "scheduling_while_atomic") {
+      for (const line of schedulingWhileAtomicReport(this.curr.comm, this.curr.pid, this.preemptCount)) k.printk(line);
+      return;
+    }
     const now = k.engine.now;
-    if (now - this.lastMightReschedNs < MIGHT_RESCHED_RATELIMIT_NS) return;
-    this.lastMightReschedNs = now;
-    const s = MIGHT_SLEEP_SITES[site];
+    if (!mightReschedShouldPrint(now, k.lastMightReschedNs)) return;
+    k.lastMightReschedNs = now;
     const lines = sleepInAtomicReport({
-      file: s.file,
-      line: s.line,
+      file: site.file,
+      line: site.line,
       inAtomic: this.preemptCount !== 0,
       irqsDisabled: this.irqsDisabled,
       nonBlock: false,
       pid: this.curr.pid,
       comm: this.curr.comm,
       preemptCount: this.preemptCount,
-      expectedPreemptCount: 0,
     });
     for (const line of lines) k.printk(line);
   }

@@ -33,6 +33,11 @@ import type { WaitQueue } from "./waitqueue.js";
 import { printkTimestamp } from "./printk.js";
 import { NSEC_PER_SEC } from "./time.js";
 
+/** 1 << CONFIG_LOG_BUF_SHIFT (17, the x86 defconfig): 128 KiB of kernel log. */
+export const LOG_BUF_LEN = 1 << 17;
+/** `[    0.000000] ` plus a newline. */
+const PRINTK_PREFIX_LEN = 16;
+
 export interface KernelHooks {
   /** handle_softirqs() as a generator, registered by softirq/ at boot. */
   doSoftirq: ((cpu: Cpu) => Handler) | null;
@@ -61,8 +66,13 @@ export class Kernel {
   readonly threads: Thread[] = [];
   readonly irq: IrqController;
   readonly hooks: KernelHooks = { doSoftirq: null };
-  /** The kernel log (dmesg), one entry per line. */
+  /** The kernel log (dmesg), one entry per line, oldest first. */
   readonly dmesg: LogLine[] = [];
+  /** Lines overwritten because the log buffer was full. */
+  dmesgDropped = 0;
+  private dmesgBytes = 0;
+  /** __might_resched's rate limit is one static for the whole kernel (prev_jiffy). */
+  lastMightReschedNs: number | null = null;
   /** The CPU whose handler is executing right now (smp_processor_id), null between events. */
   current: Cpu | null = null;
   /** Op argument scratch slots; see sim/ops.ts. */
@@ -103,6 +113,12 @@ export class Kernel {
   /** printk: appends one line to the kernel log with the kernel's timestamp prefix. */
   printk(text: string): void {
     this.dmesg.push({ ns: this.engine.now, text });
+    // The log is a ring of LOG_BUF_LEN bytes: the oldest lines give way.
+    this.dmesgBytes += text.length + PRINTK_PREFIX_LEN;
+    while (this.dmesgBytes > LOG_BUF_LEN && this.dmesg.length > 1) {
+      this.dmesgBytes -= this.dmesg.shift()!.text.length + PRINTK_PREFIX_LEN;
+      this.dmesgDropped++;
+    }
     this.trace.emit(TP.printk, this.current?.id ?? -1, this.dmesg.length - 1);
   }
 

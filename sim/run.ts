@@ -96,6 +96,8 @@ export interface RunResult {
   }[];
   latency_ns: Record<string, LatencySummary & { description: string }>;
   dmesg: string[];
+  /** Log lines overwritten because the 128 KiB log buffer wrapped. */
+  dmesg_dropped: number;
   expect: { ok: boolean; results: ExpectResult[] };
   invariants: { ok: boolean; violations: string[]; first?: FirstViolation };
 }
@@ -279,6 +281,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     }),
     latency_ns: latency,
     dmesg: k.dmesgLines(),
+    dmesg_dropped: k.dmesgDropped,
     expect: { ok: true, results: [] },
     invariants: { ok: violations.length === 0, violations },
   };

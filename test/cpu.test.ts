@@ -4,6 +4,7 @@ import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SYSTEM, ACCT_USER } from "../sim/cpu.js";
 import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../sim/irq.js";
 import { HARDIRQ_OFFSET, inAtomic, inInterrupt, inServingSoftirq, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { TP } from "../sim/trace.js";
+import { createWaitQueue } from "../sim/waitqueue.js";
 
 describe("preempt_count predicates (include/linux/preempt.h)", () => {
   test("fields and derived contexts", () => {
@@ -178,11 +179,12 @@ describe("shared lines and masking", () => {
 });
 
 describe("sleeping in atomic context", () => {
-  test("a top half that sleeps gets the kernel's BUG report, does not block, and it is rate-limited", () => {
+  test("a top half that waits gets __might_resched's report, does not block, and it is rate-limited", () => {
     const k = bareKernel();
     const results: unknown[] = [];
+    const wq = createWaitQueue("done");
     const line = testLine(k, 70, function* () {
-      const slept = yield k.sleep(1_000_000);
+      const slept = yield k.wait(wq);
       results.push(slept, k.now);
       return IRQ_HANDLED;
     });
@@ -191,25 +193,50 @@ describe("sleeping in atomic context", () => {
     runUntil(k, 200_000);
     expect(results).toEqual([false, 5_000, false, 100_000]);
     const log = k.dmesg.map((l) => l.text);
-    expect(log[0]).toMatch(/^BUG: sleeping function called from invalid context at \S+:\d+$/);
+    // kernel/sched/completion.c:116 is wait_for_completion's might_sleep() in Linux 7.1.3.
+    expect(log[0]).toBe("BUG: sleeping function called from invalid context at kernel/sched/completion.c:116");
     expect(log[1]).toBe("in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 0, name: swapper/0");
     expect(log[2]).toBe("preempt_count: 10000, expected: 0");
     expect(log.filter((l) => l.startsWith("BUG:")).length).toBe(1);
     expect(k.dmesgLines()[0]).toMatch(/^\[    0\.000005\] BUG: /);
   });
 
-  test("sleeping with BH disabled in a thread is reported with the thread's name and pid", () => {
+  test("waiting with BH disabled in a thread is reported with the thread's name and pid", () => {
     const k = bareKernel();
     let slept: unknown;
     const t = k.spawn({ comm: "mydrv", cpu: 0, kernelThread: true }, function* () {
       yield k.localBhDisable();
-      slept = yield k.sleep(1000);
+      slept = yield k.wait(createWaitQueue("q"));
       yield k.localBhEnable();
     });
     runUntil(k, 10_000);
     expect(slept).toBe(false);
     expect(k.dmesg[1]!.text).toBe(`in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ${t.pid}, name: mydrv`);
     expect(k.dmesg[2]!.text).toBe("preempt_count: 200, expected: 0");
+  });
+
+  test("msleep in a top half has no might_sleep(): schedule() reports scheduling while atomic, every time", () => {
+    const k = bareKernel();
+    const line = testLine(k, 71, function* () {
+      yield k.sleep(1_000_000);
+      return IRQ_HANDLED;
+    });
+    line.assertAt(1_000);
+    line.assertAt(2_000);
+    runUntil(k, 10_000);
+    // __schedule_bug prints preempt_count() after schedule() disabled preemption: +1.
+    expect(k.dmesg.map((l) => l.text)).toEqual([
+      "BUG: scheduling while atomic: swapper/0/0/0x00010001",
+      "BUG: scheduling while atomic: swapper/0/0/0x00010001",
+    ]);
+  });
+
+  test("the kernel log is a ring: old lines give way and are counted", () => {
+    const k = bareKernel();
+    for (let i = 0; i < 5_000; i++) k.printk(`line ${i} ${"x".repeat(40)}`);
+    expect(k.dmesgDropped).toBeGreaterThan(0);
+    expect(k.dmesg.at(-1)!.text).toMatch(/^line 4999 /);
+    expect(k.dmesg.length + k.dmesgDropped).toBe(5_000);
   });
 
   test("in process context a sleep really sleeps", () => {

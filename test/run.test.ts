@@ -128,3 +128,39 @@ test("parseScenarioText + run: a minimal scenario from text", () => {
   expect(r.packets.in_flight - 102).toBeLessThanOrEqual(1);
   expect(r.invariants.ok).toBe(true);
 });
+
+describe("a violated invariant", () => {
+  test("exits 70 naming the seed and the first event where the history went wrong", async () => {
+    const { vi } = await import("vitest");
+    const { NetStack } = await import("../net/dev.js");
+    const { main } = await import("../cli/main.js");
+    const original = NetStack.prototype.drop;
+    // Sabotage: lose every backlog drop without counting it.
+    const spy = vi.spyOn(NetStack.prototype, "drop").mockImplementation(function (this: InstanceType<typeof NetStack>, skb, reason, cpu) {
+      if (reason === 1) return;
+      original.call(this, skb, reason, cpu);
+    });
+    try {
+      let stderr = "";
+      const code = await main(["run", "nic-basic", "--set", "devices.nic0.traffic.rate=400000", "--duration", "20ms", "--json"], {
+        stdout: () => {},
+        stderr: (t) => {
+          stderr += t;
+        },
+        isTTY: false,
+        stderrIsTTY: false,
+        env: {},
+      });
+      expect(code).toBe(70);
+      expect(stderr).toMatch(/^irqsim: invariant violated in nic-basic with seed 1: packets: arrived \d+ != .* first violated after event #\d+ at \d+ ns: packets:/);
+      const sim = new Simulation(scenario(["devices.nic0.traffic.rate=400000", "duration=20ms"]), { checkEveryEvent: true });
+      while (!sim.advance(1 << 20));
+      const first = sim.firstViolation!;
+      // Up to the event before, the history was consistent; and it was a drop that broke it.
+      expect(first.event).toBeGreaterThan(1);
+      expect(sim.sys.net.softnet[0]!.dropped).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,342 @@
+/**
+ * Runs every benchmark section with the given parameters and renders the report as an
+ * aligned table or as one JSON object with stable keys. Targets are informational: the
+ * report says "meets" or "misses", nothing fails.
+ */
+import { IRQSIM_VERSION } from "../sim/run.js";
+import { runCeilingTimers } from "./ceiling.js";
+import { runEngineTimers } from "./engine_bench.js";
+import { findGc, measureMemory, measureModel, type MemoryReport, type ModelRun } from "./model.js";
+import type { TimerResult } from "./workload.js";
+
+export const TARGETS = {
+  /** Engine events/s over ceiling events/s, 1k timers. */
+  engineOverCeilingMin: 0.6,
+  /** Full-model events/s over engine events/s. */
+  modelOverEngineMin: 0.25,
+  /** heapUsed after the long run over heapUsed after the short run. */
+  memoryLongOverShortMax: 1.2,
+} as const;
+
+export interface BenchOptions {
+  engine: { timers: number; events: number; warmupEvents: number; repeats: number };
+  model: {
+    scenario: string;
+    duration: string;
+    /** Untimed run before each measured one ("" for none). */
+    warmupDuration: string;
+    runs: { name: string; sets: string[] }[];
+  };
+  scale: { sizes: number[]; events: number; warmupEvents: number };
+  memory: { scenario: string; short: string; long: string };
+  /** Progress lines (main sends them to stderr). */
+  log?: (msg: string) => void;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  engine: { timers: 1_000, events: 2_000_000, warmupEvents: 200_000, repeats: 3 },
+  model: {
+    scenario: "nic-basic",
+    duration: "1s",
+    warmupDuration: "100ms",
+    runs: [
+      { name: "nic-basic", sets: [] },
+      { name: "nic-basic 4x", sets: ["devices.nic0.traffic.rate=400000"] },
+    ],
+  },
+  scale: { sizes: [1_000, 10_000, 100_000], events: 1_000_000, warmupEvents: 200_000 },
+  memory: { scenario: "nic-basic", short: "1s", long: "10s" },
+};
+
+export interface Target {
+  metric: string;
+  min?: number;
+  max?: number;
+  meets: boolean;
+}
+
+export interface BenchReport {
+  bench: "irqsim";
+  version: string;
+  node: string;
+  gc_exposed: boolean;
+  engine: {
+    timers: number;
+    events: number;
+    warmup_events: number;
+    repeats: number;
+    engine_events_per_s: number;
+    ceiling_events_per_s: number;
+    ratio: number;
+    checksum_events: number;
+    engine_checksum: number;
+    ceiling_checksum: number;
+    same_history: boolean;
+    target: Target;
+  };
+  model: {
+    engine_events_per_s: number;
+    runs: {
+      name: string;
+      scenario: string;
+      sets: string[];
+      simulated_s: number;
+      events: number;
+      wall_ms: number;
+      events_per_s: number;
+      sim_s_per_wall_s: number;
+      ratio_to_engine: number;
+      target: Target;
+    }[];
+  };
+  scale: {
+    timers: number;
+    events: number;
+    warmup_events: number;
+    engine_events_per_s: number;
+    ceiling_events_per_s: number;
+    ratio: number;
+    same_history: boolean;
+  }[];
+  memory: {
+    scenario: string;
+    gc: boolean;
+    baseline: { rss_bytes: number; heap_used_bytes: number };
+    short: MemoryRow;
+    long: MemoryRow;
+    rss_ratio: number;
+    heap_used_ratio: number;
+    heap_growth_ratio: number | null;
+    target: Target;
+  };
+}
+
+interface MemoryRow {
+  duration: string;
+  simulated_s: number;
+  events: number;
+  rss_bytes: number;
+  heap_used_bytes: number;
+}
+
+const round = (x: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function sameHistory(a: TimerResult, b: TimerResult): boolean {
+  return a.checksum === b.checksum && a.finalTime === b.finalTime;
+}
+
+/** Engine and ceiling on one workload, alternated `repeats` times; medians of events/s. */
+function compareQueues(timers: number, events: number, warmupEvents: number, repeats: number) {
+  const eng: TimerResult[] = [];
+  const ceil: TimerResult[] = [];
+  for (let r = 0; r < Math.max(1, repeats); r++) {
+    eng.push(runEngineTimers({ timers, events, warmupEvents }));
+    ceil.push(runCeilingTimers({ timers, events, warmupEvents }));
+  }
+  const engineEps = median(eng.map((x) => x.eventsPerSec));
+  const ceilingEps = median(ceil.map((x) => x.eventsPerSec));
+  return {
+    engine: eng[0]!,
+    ceiling: ceil[0]!,
+    engineEps,
+    ceilingEps,
+    ratio: ceilingEps > 0 ? engineEps / ceilingEps : 0,
+    same: eng.every((e, i) => sameHistory(e, ceil[i]!)),
+  };
+}
+
+export function runBench(opts: BenchOptions = DEFAULT_OPTIONS): BenchReport {
+  const log = opts.log ?? (() => {});
+
+  // 1. engine vs ceiling
+  const eo = opts.engine;
+  log(`engine: ${eo.timers} timers, ${eo.events} events x ${eo.repeats}`);
+  const cmp = compareQueues(eo.timers, eo.events, eo.warmupEvents, eo.repeats);
+  const engineEps = cmp.engineEps;
+
+  // 3. scale (before the model runs, while the engine's call sites see only the timer workload,
+  //    like section 1)
+  const scale: BenchReport["scale"] = opts.scale.sizes.map((timers) => {
+    log(`scale: ${timers} timers`);
+    const c = compareQueues(timers, opts.scale.events, opts.scale.warmupEvents, 1);
+    return {
+      timers,
+      events: c.engine.events,
+      warmup_events: c.engine.warmupEvents,
+      engine_events_per_s: Math.round(c.engineEps),
+      ceiling_events_per_s: Math.round(c.ceilingEps),
+      ratio: round(c.ratio, 3),
+      same_history: c.same,
+    };
+  });
+
+  // 2. model
+  const mo = opts.model;
+  const runs = mo.runs.map((spec) => {
+    log(`model: ${spec.name}, ${mo.duration}`);
+    const r: ModelRun = measureModel(mo.scenario, spec.sets, mo.duration, mo.warmupDuration);
+    const ratio = engineEps > 0 ? r.eventsPerSec / engineEps : 0;
+    return {
+      name: spec.name,
+      scenario: r.scenario,
+      sets: r.sets,
+      simulated_s: round(r.simulatedSec, 9),
+      events: r.events,
+      wall_ms: round(r.wallMs, 1),
+      events_per_s: Math.round(r.eventsPerSec),
+      sim_s_per_wall_s: round(r.simSecPerWallSec, 3),
+      ratio_to_engine: round(ratio, 3),
+      target: { metric: "model events/s / engine events/s", min: TARGETS.modelOverEngineMin, meets: ratio >= TARGETS.modelOverEngineMin },
+    };
+  });
+
+  // 4. memory
+  const me = opts.memory;
+  log(`memory: ${me.scenario} ${me.short} and ${me.long}`);
+  const m: MemoryReport = measureMemory(me.scenario, [], me.short, me.long, findGc());
+  const row = (duration: string, s: MemoryReport["short"]): MemoryRow => ({
+    duration,
+    simulated_s: round(s.simulatedSec, 9),
+    events: s.events,
+    rss_bytes: s.rssBytes,
+    heap_used_bytes: s.heapUsedBytes,
+  });
+
+  return {
+    bench: "irqsim",
+    version: IRQSIM_VERSION,
+    node: process.version,
+    gc_exposed: m.gc,
+    engine: {
+      timers: eo.timers,
+      events: cmp.engine.events,
+      warmup_events: cmp.engine.warmupEvents,
+      repeats: Math.max(1, eo.repeats),
+      engine_events_per_s: Math.round(cmp.engineEps),
+      ceiling_events_per_s: Math.round(cmp.ceilingEps),
+      ratio: round(cmp.ratio, 3),
+      checksum_events: cmp.engine.checksumEvents,
+      engine_checksum: cmp.engine.checksum,
+      ceiling_checksum: cmp.ceiling.checksum,
+      same_history: cmp.same,
+      target: { metric: "engine events/s / ceiling events/s", min: TARGETS.engineOverCeilingMin, meets: cmp.ratio >= TARGETS.engineOverCeilingMin },
+    },
+    model: { engine_events_per_s: Math.round(engineEps), runs },
+    scale,
+    memory: {
+      scenario: me.scenario,
+      gc: m.gc,
+      baseline: { rss_bytes: m.baseline.rssBytes, heap_used_bytes: m.baseline.heapUsedBytes },
+      short: row(me.short, m.short),
+      long: row(me.long, m.long),
+      rss_ratio: round(m.rssRatio, 3),
+      heap_used_ratio: round(m.heapUsedRatio, 3),
+      heap_growth_ratio: Number.isFinite(m.heapGrowthRatio) ? round(m.heapGrowthRatio, 3) : null,
+      target: {
+        metric: "heapUsed(long) / heapUsed(short)",
+        max: TARGETS.memoryLongOverShortMax,
+        meets: m.heapUsedRatio <= TARGETS.memoryLongOverShortMax,
+      },
+    },
+  };
+}
+
+export function formatJson(r: BenchReport): string {
+  return JSON.stringify(r);
+}
+
+// ---------------------------------------------------------------------------------------
+// Human table
+// ---------------------------------------------------------------------------------------
+
+function table(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
+  // First column left-aligned (labels), the rest right-aligned (numbers).
+  const line = (r: string[]): string =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
+  return all.map((r, i) => (i === 0 ? line(r) + "\n" + widths.map((w) => "-".repeat(w)).join("  ") : line(r)));
+}
+
+const fmtInt = (x: number): string => Math.round(x).toLocaleString("en-US");
+const fmtRate = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`;
+const fmtRatio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(3)}x`);
+const fmtMiB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+const verdict = (t: Target): string =>
+  `target ${t.min !== undefined ? `>= ${t.min}x` : `<= ${t.max}x`}: ${t.meets ? "meets" : "misses"}`;
+
+export function formatTable(r: BenchReport): string {
+  const out: string[] = [];
+  out.push(`irqsim ${r.version} bench (node ${r.node}); ratios are within this process, absolute numbers depend on the machine`);
+  out.push("");
+
+  const e = r.engine;
+  out.push(`1. engine: ${fmtInt(e.timers)} self-rescheduling timers, ${fmtInt(e.events)} events (after ${fmtInt(e.warmup_events)} warm-up), median of ${e.repeats}`);
+  out.push(
+    ...table(
+      ["queue", "events/s"],
+      [
+        ["irqsim Engine", fmtRate(e.engine_events_per_s)],
+        ["ceiling (typed-array heap)", fmtRate(e.ceiling_events_per_s)],
+      ],
+    ),
+  );
+  out.push(`engine / ceiling = ${fmtRatio(e.ratio)}   (${verdict(e.target)})`);
+  out.push(
+    `same history: ${e.same_history ? "yes" : "NO"} (checksum of first ${fmtInt(e.checksum_events)} events: engine ${e.engine_checksum.toString(16)}, ceiling ${e.ceiling_checksum.toString(16)})`,
+  );
+  out.push("");
+
+  out.push(`2. model: full kernel, ${r.model.runs[0]?.simulated_s ?? 0} simulated s each (boot + run, after a warm-up run)`);
+  out.push(
+    ...table(
+      ["run", "events", "wall", "events/s", "sim s / wall s", "/ engine", "target >= " + TARGETS.modelOverEngineMin + "x"],
+      r.model.runs.map((m) => [
+        m.name,
+        fmtInt(m.events),
+        `${(m.wall_ms / 1000).toFixed(2)} s`,
+        fmtRate(m.events_per_s),
+        m.sim_s_per_wall_s.toFixed(3),
+        fmtRatio(m.ratio_to_engine),
+        m.target.meets ? "meets" : "misses",
+      ]),
+    ),
+  );
+  out.push("");
+
+  out.push(`3. scale: engine with more pending timers (same workload; warm-up before each)`);
+  out.push(
+    ...table(
+      ["pending timers", "events", "engine", "ceiling", "engine / ceiling"],
+      r.scale.map((s) => [fmtInt(s.timers), fmtInt(s.events), fmtRate(s.engine_events_per_s), fmtRate(s.ceiling_events_per_s), fmtRatio(s.ratio)]),
+    ),
+  );
+  out.push("");
+
+  const m = r.memory;
+  out.push(
+    `4. memory: ${m.scenario}, a separate Simulation per duration, sampled while alive ${m.gc ? "after a full GC" : "WITHOUT a forced GC (gc not available: numbers include garbage)"}`,
+  );
+  out.push(
+    ...table(
+      ["after", "events", "rss", "heapUsed"],
+      [
+        ["baseline", "", fmtMiB(m.baseline.rss_bytes), fmtMiB(m.baseline.heap_used_bytes)],
+        [`${m.short.duration} simulated`, fmtInt(m.short.events), fmtMiB(m.short.rss_bytes), fmtMiB(m.short.heap_used_bytes)],
+        [`${m.long.duration} simulated`, fmtInt(m.long.events), fmtMiB(m.long.rss_bytes), fmtMiB(m.long.heap_used_bytes)],
+      ],
+    ),
+  );
+  out.push(`${m.long.duration} / ${m.short.duration}: heapUsed ${fmtRatio(m.heap_used_ratio)}   (${verdict(m.target)}); rss ${fmtRatio(m.rss_ratio)}`);
+  out.push(`heap growth above baseline, ${m.long.duration} / ${m.short.duration}: ${fmtRatio(m.heap_growth_ratio)} (informational)`);
+  return out.join("\n");
+}
