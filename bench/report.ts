@@ -337,6 +337,10 @@ export function formatTable(r: BenchReport): string {
     ),
   );
   out.push(`${m.long.duration} / ${m.short.duration}: heapUsed ${fmtRatio(m.heap_used_ratio)}   (${verdict(m.target)}); rss ${fmtRatio(m.rss_ratio)}`);
-  out.push(`heap growth above baseline, ${m.long.duration} / ${m.short.duration}: ${fmtRatio(m.heap_growth_ratio)} (informational)`);
+  const kib = (b: number): string => `${b >= 0 ? "+" : ""}${(b / 1024).toFixed(0)} KiB`;
+  out.push(
+    `heapUsed above baseline: ${m.short.duration} ${kib(m.short.heap_used_bytes - m.baseline.heap_used_bytes)}, ${m.long.duration} ${kib(m.long.heap_used_bytes - m.baseline.heap_used_bytes)}` +
+      ` (informational; rss mostly reflects the earlier sections, e.g. the 100k-timer heaps)`,
+  );
   return out.join("\n");
 }

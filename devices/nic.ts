@@ -1,10 +1,18 @@
 /**
- * A NIC with an rx descriptor ring (drivers/net/ethernet/intel/e1000e style), driven in
- * the classic interrupt-per-packet way: the device DMA-writes the buffer and length, then
- * sets the descriptor's DD status bit, latches a cause in ICR and asserts its MSI. The top
- * half reads ICR (which acks it), walks the ring while DD is set, copies each descriptor's
- * skb off the ring into netif_rx(), then gives the cleaned descriptors back to the device
- * with one tail-register write.
+ * A NIC with an rx descriptor ring (drivers/net/ethernet/intel/e1000e style). The device
+ * DMA-writes the buffer and length, then sets the descriptor's DD status bit, latches a
+ * cause in ICR and, unless the driver has masked it (IMC), raises its MSI. Reading ICR
+ * acks it; writing IMS unmasks, and a cause that arrived while masked raises the MSI at
+ * once, so no packet is left waiting without an interrupt.
+ *
+ * How the driver splits the work (`mode`):
+ *  - irq: the classic interrupt per packet. The top half copies every completed descriptor
+ *    into an skb and hands it to netif_rx(); protocol processing happens in NET_RX.
+ *  - napi: the top half masks the device and calls napi_schedule(); NET_RX polls the ring
+ *    under the NAPI weight and budget, and the driver unmasks only when a poll finds less
+ *    work than its weight (napi_complete_done).
+ *  - tasklet: the top half masks the device and schedules a tasklet that drains the ring
+ *    and unmasks (the pre-NAPI style of many drivers). Several devices may share one.
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
@@ -13,13 +21,17 @@ import type { Location, Memory } from "../sim/memory.js";
 import { createEvent, type SimEvent } from "../sim/engine.js";
 import { TP } from "../sim/trace.js";
 import { DROP_RX_RING_FULL, type NetStack } from "../net/dev.js";
+import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
 import type { Skb } from "../net/skb.js";
+import type { TaskletStruct, Tasklets } from "../softirq/tasklet.js";
 import { createTraffic, type Traffic, type TrafficSpec } from "./traffic.js";
 
 /** Descriptor status bit "descriptor done" (E1000_RXD_STAT_DD). */
 export const RXD_STAT_DD = 0x01;
 /** ICR cause bit "receiver timer interrupt" (E1000_ICR_RXT0). */
 export const ICR_RXT0 = 0x80;
+
+export type NicMode = "irq" | "napi" | "tasklet";
 
 interface RxDesc {
   readonly status: Location;
@@ -36,6 +48,9 @@ export interface NicSpec {
   affinity: number[];
   ringSize: number;
   packetSize: number;
+  mode: NicMode;
+  /** NAPI weight (mode napi). */
+  weight: number;
   traffic: TrafficSpec;
 }
 
@@ -45,15 +60,23 @@ export interface NicCounters {
   rxBytes: number;
   /** Packets lost because no descriptor was free (rx_missed_errors). */
   rxMissed: number;
-  /** Interrupts the device raised. */
+  /** MSIs the device raised. */
   interrupts: number;
   /** Top-half runs that found nothing to clean (an earlier run took it already). */
   noWork: number;
+  /** Times the driver masked the device (IMC) and unmasked it (IMS). */
+  masks: number;
+  unmasks: number;
+  /** Nanoseconds spent masked. */
+  maskedNs: number;
 }
 
 export class Nic {
-  readonly counters: NicCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0 };
+  readonly counters: NicCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0 };
   readonly desc: IrqDesc;
+  readonly napi: NapiStruct | null;
+  private tasklet: TaskletStruct | null = null;
+  private tasklets: Tasklets | null = null;
   private readonly ring: RxDesc[];
   /** Next descriptor the device fills (hardware head). */
   private head = 0;
@@ -63,6 +86,9 @@ export class Nic {
   private nextToClean = 0;
   /** Interrupt cause register; reading it clears it. */
   private icr = 0;
+  /** Interrupt mask: false while the driver has masked the device (IMC written). */
+  private imsEnabled = true;
+  private maskedSince = 0;
   private readonly traffic: Traffic;
   private readonly arrival: SimEvent;
   private nextId = 0;
@@ -83,9 +109,16 @@ export class Nic {
     this.hwOwned = spec.ringSize;
     this.desc = k.irq.setupLine(spec.irq, { chip: "IR-PCI-MSI", hwirq: 524288 + spec.index * 2048, affinity: spec.affinity });
     k.irq.requestIrq(spec.irq, (kk, dev) => (dev as Nic).intr(kk), 0, spec.name, this);
+    this.napi = spec.mode === "napi" ? createNapi(spec.name, spec.index, spec.weight, (kk, _n, budget) => this.poll(kk, budget)) : null;
     this.traffic = createTraffic(spec.traffic, k.rng.stream(`${spec.name}.arrivals`));
     this.arrival = createEvent(() => this.receive());
     k.engine.schedule(this.arrival, this.traffic.next());
+  }
+
+  /** Mode tasklet: the tasklet this device's top half schedules (possibly shared). */
+  useTasklet(tasklets: Tasklets, t: TaskletStruct): void {
+    this.tasklets = tasklets;
+    this.tasklet = t;
   }
 
   /** Descriptors holding packets the driver has not cleaned yet. */
@@ -100,10 +133,19 @@ export class Nic {
     return n;
   }
 
+  get masked(): boolean {
+    return !this.imsEnabled;
+  }
+
+  /** Time masked so far, including a masking still in progress. */
+  maskedNsNow(): number {
+    return this.counters.maskedNs + (this.imsEnabled ? 0 : this.k.now - this.maskedSince);
+  }
+
   /** A packet comes off the wire. */
   private receive(): void {
     const k = this.k;
-    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len: this.spec.packetSize, arrivedAt: k.now, irqAt: 0, queuedAt: 0 };
+    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len: this.spec.packetSize, arrivedAt: k.now };
     this.net.stats.arrived++;
     k.trace.emit(TP.pkt_arrive, -1, skb.dev, skb.id);
     if (this.hwOwned === 0) {
@@ -120,24 +162,78 @@ export class Nic {
       this.counters.rxPackets++;
       this.counters.rxBytes += skb.len;
       this.icr |= ICR_RXT0;
-      this.counters.interrupts++;
-      k.irq.assert(this.desc);
+      if (this.imsEnabled) this.raiseMsi();
     }
     k.engine.schedule(this.arrival, Math.max(k.now, this.traffic.next()));
   }
 
+  private raiseMsi(): void {
+    this.counters.interrupts++;
+    this.k.irq.assert(this.desc);
+  }
+
+  /** ew32(IMC): mask the device's interrupts. */
+  private *mask(k: Kernel): Handler {
+    yield k.cpu(k.costs.mmio_write);
+    if (!this.imsEnabled) return;
+    this.imsEnabled = false;
+    this.maskedSince = k.now;
+    this.counters.masks++;
+  }
+
+  /** ew32(IMS): unmask; a cause latched meanwhile raises the MSI now. */
+  private *unmask(k: Kernel): Handler {
+    yield k.cpu(k.costs.mmio_write);
+    if (this.imsEnabled) return;
+    this.imsEnabled = true;
+    this.counters.unmasks++;
+    this.counters.maskedNs += k.now - this.maskedSince;
+    if (this.icr !== 0) this.raiseMsi();
+  }
+
   /**
-   * The top half (hardirq context, IRQs off), after e1000e's e1000_intr_msi without NAPI.
-   * An MSI is never shared, so it always returns IRQ_HANDLED; a run that finds the ring
-   * already cleaned (the packet that asserted it was taken by the run before) is counted.
+   * The top half (hardirq context, IRQs off), after e1000e's e1000_intr_msi. An MSI is
+   * never shared, so it returns IRQ_HANDLED.
    */
   private *intr(k: Kernel): Handler<IrqReturn> {
-    const cpu = k.smpProcessorId();
     yield k.cpu(k.costs.mmio_read); // er32(ICR): reading acks every cause
     this.icr = 0;
     yield k.cpu(k.costs.nic_top_half);
+    switch (this.spec.mode) {
+      case "irq": {
+        const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.toBacklog(k, skb));
+        if (cleaned === 0) this.counters.noWork++;
+        break;
+      }
+      case "napi":
+        yield* this.mask(k);
+        this.net.napiSchedule(this.napi!);
+        break;
+      case "tasklet":
+        yield* this.mask(k);
+        this.tasklets!.schedule(this.tasklet!);
+        break;
+    }
+    return IRQ_HANDLED;
+  }
+
+  /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
+  private *toBacklog(k: Kernel, skb: Skb): Handler {
+    this.net.stats.inProcess++;
+    yield k.cpu(k.costs.backlog_enqueue);
+    this.net.stats.inProcess--;
+    this.net.netifRx(skb);
+  }
+
+  /**
+   * e1000_clean_rx_irq(): take up to `budget` completed descriptors off the ring, build an
+   * skb for each and pass it to `sink`, then give the cleaned descriptors back to the
+   * device (descriptors written, wmb(), one tail-register write). Returns the count.
+   */
+  private *cleanRx(k: Kernel, budget: number, sink: (skb: Skb) => Handler): Handler<number> {
+    const cpu = k.smpProcessorId();
     let cleaned = 0;
-    for (;;) {
+    while (cleaned < budget) {
       const d = this.ring[this.nextToClean]!;
       if ((this.mem.read(d.status, cpu) & RXD_STAT_DD) === 0) break;
       const skb = d.skb!;
@@ -147,19 +243,30 @@ export class Nic {
       this.mem.write(d.status, 0, cpu);
       this.nextToClean = (this.nextToClean + 1) % this.spec.ringSize;
       cleaned++;
-      skb.irqAt = k.now;
-      this.net.stats.inProcess++;
-      yield k.cpu(k.costs.backlog_enqueue);
-      this.net.stats.inProcess--;
-      this.net.netifRx(skb);
+      yield* sink(skb);
     }
     if (cleaned > 0) {
-      // Refill: descriptors are written, wmb(), then the tail register (MMIO) hands them back.
       yield k.cpu(k.costs.mmio_write);
       this.hwOwned += cleaned;
-    } else {
-      this.counters.noWork++;
     }
-    return IRQ_HANDLED;
+    return cleaned;
+  }
+
+  /**
+   * The NAPI poll (e1000e_poll): clean up to `budget` packets, each straight into the
+   * stack (napi_gro_receive -> netif_receive_skb). Less work than the budget means the ring
+   * is empty: complete and unmask. A full budget leaves the device masked and the
+   * instance on the poll list.
+   */
+  private *poll(k: Kernel, budget: number): Handler<number> {
+    const work = yield* this.cleanRx(k, budget, (skb) => this.net.netifReceiveSkb(skb));
+    if (work < budget && napiCompleteDone(this.napi!, work)) yield* this.unmask(k);
+    return work;
+  }
+
+  /** Mode tasklet: drain the whole ring into the stack, then unmask. */
+  *taskletRx(k: Kernel): Handler {
+    yield* this.cleanRx(k, Infinity, (skb) => this.net.netifReceiveSkb(skb));
+    yield* this.unmask(k);
   }
 }

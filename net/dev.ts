@@ -10,18 +10,26 @@ import { NSEC_PER_SEC, NSEC_PER_USEC } from "../sim/time.js";
 import { NET_RX_SOFTIRQ, type Softirq } from "../softirq/softirq.js";
 import type { Skb } from "./skb.js";
 import type { Socket } from "./socket.js";
+import { createNapi, napiCompleteDone, type NapiStruct } from "./napi.js";
 import { sockQueueRcvSkb } from "./socket.js";
 
-/** net/core/dev.c: netdev_budget = 300 packets per net_rx_action. */
-export const NETDEV_BUDGET = 300;
-/** net/core/dev.c: netdev_budget_usecs = 2 * USEC_PER_SEC / HZ: two jiffies (2000 us at HZ=1000). */
+/** net/core/dev.c defaults of the sysctls under net.core. */
+export const NETDEV_BUDGET = 300; // netdev_budget: packets per net_rx_action
+export const NETDEV_MAX_BACKLOG = 1000; // netdev_max_backlog: input_pkt_queue limit
+export const DEV_WEIGHT = 64; // dev_weight (weight_p): the backlog NAPI's quota per poll
+
+/** net/core/dev.c: netdev_budget_usecs = 2 * USEC_PER_SEC / HZ, i.e. two jiffies. */
 export function netdevBudgetUsecs(hz: number): number {
   return Math.floor((2 * 1_000_000) / hz);
 }
-/** net/core/dev.c: netdev_max_backlog = 1000 packets in input_pkt_queue. */
-export const NETDEV_MAX_BACKLOG = 1000;
-/** net/core/dev.c: dev_rx_weight (weight_p) = 64, the backlog NAPI's quota per poll. */
-export const DEV_RX_WEIGHT = 64;
+
+/** The net.core sysctls that shape receive processing. */
+export interface NetSysctls {
+  netdevBudget: number;
+  netdevBudgetUsecs: number;
+  netdevMaxBacklog: number;
+  devWeight: number;
+}
 
 /** Why a packet was dropped: the kernel's drop reasons where one exists. */
 export const DROP_REASONS = [
@@ -36,10 +44,12 @@ export const DROP_SOCKET_RCVBUFF = 2;
 
 /** struct softnet_data, the per-CPU receive state and /proc/net/softnet_stat counters. */
 export interface SoftnetData {
+  /** NAPI instances waiting for NET_RX on this CPU, in scheduling order. */
+  pollList: NapiStruct[];
+  /** The per-CPU backlog of netif_rx(), itself polled as a NAPI instance. */
+  readonly backlog: NapiStruct;
   readonly inputPktQueue: Skb[];
   readonly processQueue: Skb[];
-  /** The backlog's NAPI_STATE_SCHED: it is on the poll list. */
-  backlogScheduled: boolean;
   processed: number;
   dropped: number;
   timeSqueeze: number;
@@ -54,7 +64,7 @@ export interface NetStats {
 }
 
 export interface NetLatencyHooks {
-  /** netif_rx -> protocol processing start (the bottom-half delay). */
+  /** Packet arrival -> protocol processing starts in NET_RX. */
   onBottomHalf(ns: number): void;
 }
 
@@ -69,18 +79,35 @@ export class NetStack {
   constructor(
     private readonly k: Kernel,
     private readonly softirq: Softirq,
+    readonly sysctl: NetSysctls,
   ) {
-    this.softnet = k.cpus.map(() => ({
-      inputPktQueue: [],
-      processQueue: [],
-      backlogScheduled: false,
-      processed: 0,
-      dropped: 0,
-      timeSqueeze: 0,
-    }));
+    this.softnet = k.cpus.map((cpu) => {
+      const sd: SoftnetData = {
+        pollList: [],
+        backlog: createNapi(`backlog/${cpu.id}`, -1, sysctl.devWeight, (_k, _n, quota) => this.processBacklog(sd, quota)),
+        inputPktQueue: [],
+        processQueue: [],
+        processed: 0,
+        dropped: 0,
+        timeSqueeze: 0,
+      };
+      return sd;
+    });
     // net_rx_action: time_limit = jiffies + usecs_to_jiffies(netdev_budget_usecs), rounding up.
-    this.budgetJiffies = Math.ceil((netdevBudgetUsecs(k.hz) * NSEC_PER_USEC * k.hz) / NSEC_PER_SEC);
+    this.budgetJiffies = Math.ceil((sysctl.netdevBudgetUsecs * NSEC_PER_USEC * k.hz) / NSEC_PER_SEC);
     softirq.openSoftirq(NET_RX_SOFTIRQ, (kk) => this.netRxAction(kk));
+  }
+
+  /**
+   * napi_schedule() / ____napi_schedule(): put `napi` on this CPU's poll list and raise
+   * NET_RX, unless it is already scheduled (NAPI_STATE_SCHED). Returns false if it was.
+   */
+  napiSchedule(napi: NapiStruct): boolean {
+    if (napi.scheduled) return false;
+    napi.scheduled = true;
+    this.softnet[this.k.smpProcessorId()]!.pollList.push(napi);
+    this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
+    return true;
   }
 
   drop(skb: Skb, reason: number, cpu: number): void {
@@ -97,46 +124,69 @@ export class NetStack {
     const cpu = k.thisCpu;
     const sd = this.softnet[cpu.id]!;
     const qlen = sd.inputPktQueue.length;
-    if (qlen > NETDEV_MAX_BACKLOG) {
+    if (qlen > this.sysctl.netdevMaxBacklog) {
       sd.dropped++;
       this.drop(skb, DROP_CPU_BACKLOG, cpu.id);
       return;
     }
-    skb.queuedAt = k.now;
     sd.inputPktQueue.push(skb);
     k.trace.emit(TP.netif_rx, cpu.id, skb.id);
-    if (!sd.backlogScheduled) {
-      sd.backlogScheduled = true;
-      this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
-    }
+    this.napiSchedule(sd.backlog);
   }
 
   /**
-   * net_rx_action(): poll under a budget of NETDEV_BUDGET packets and
-   * netdev_budget_usecs; when either runs out with work left, count a time_squeeze and
-   * re-raise NET_RX so the rest runs later (or in ksoftirqd).
+   * net_rx_action(): take this CPU's poll list and poll each instance in turn, at most
+   * `weight` packets a poll, under a budget of netdev_budget packets and
+   * netdev_budget_usecs. An instance that used its whole weight goes back on the list
+   * (after those not yet polled). When the budget or the time runs out with work left:
+   * time_squeeze++, and NET_RX is raised again so the rest runs later, at the next
+   * irq_exit or in ksoftirqd.
    */
   *netRxAction(k: Kernel): Handler {
     const cpu = k.thisCpu;
     const sd = this.softnet[cpu.id]!;
     const timeLimit = k.jiffies + this.budgetJiffies;
-    let budget = NETDEV_BUDGET;
-    while (sd.backlogScheduled) {
-      const work = yield* this.processBacklog(sd, DEV_RX_WEIGHT);
-      budget -= work;
-      // A poll that used its whole weight stays on the list (napi_poll repoll).
-      if (work < DEV_RX_WEIGHT) break;
+    let budget = this.sysctl.netdevBudget;
+    let list = sd.pollList.splice(0);
+    const repoll: NapiStruct[] = [];
+    for (;;) {
+      if (list.length === 0) {
+        // ____napi_schedule may have refilled poll_list while we polled: go again.
+        if (repoll.length === 0 && sd.pollList.length > 0) {
+          list = sd.pollList.splice(0);
+          continue;
+        }
+        break;
+      }
+      const n = list.shift()!;
+      budget -= yield* this.napiPoll(k, n, repoll);
       if (budget <= 0 || k.jiffies >= timeLimit) {
         sd.timeSqueeze++;
         break;
       }
     }
-    if (sd.backlogScheduled) this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
+    // Unpolled first, then newly scheduled, then the repolls (list_splice order).
+    sd.pollList = [...list, ...sd.pollList, ...repoll];
+    if (sd.pollList.length > 0) this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
+  }
+
+  /** napi_poll(): one call of the driver's poll with quota `weight`. */
+  private *napiPoll(k: Kernel, n: NapiStruct, repoll: NapiStruct[]): Handler<number> {
+    const weight = n.weight;
+    yield k.cpu(k.costs.napi_poll);
+    const work = yield* n.poll(k, n, weight);
+    n.polls++;
+    n.work += work;
+    k.trace.emit(TP.napi_poll, k.smpProcessorId(), n.dev, work, weight);
+    if (work < weight) return work; // the driver completed (napi_complete_done)
+    n.fullPolls++;
+    repoll.push(n);
+    return work;
   }
 
   /**
    * process_backlog(): drain process_queue, splicing input_pkt_queue into it when empty;
-   * complete (leave the poll list) when both are empty.
+   * complete when both are empty.
    */
   private *processBacklog(sd: SoftnetData, quota: number): Handler<number> {
     let work = 0;
@@ -148,18 +198,23 @@ export class NetStack {
         if (++work >= quota) return work;
       }
       if (sd.inputPktQueue.length === 0) {
-        sd.backlogScheduled = false;
+        napiCompleteDone(sd.backlog, work);
         return work;
       }
       sd.processQueue.push(...sd.inputPktQueue.splice(0));
     }
   }
 
-  /** __netif_receive_skb -> ip_rcv -> udp_rcv -> sock_queue_rcv_skb. */
-  private *netifReceiveSkb(skb: Skb): Handler {
+  /**
+   * netif_receive_skb -> __netif_receive_skb -> ip_rcv -> udp_rcv -> sock_queue_rcv_skb:
+   * protocol processing in NET_RX context, then the socket. The caller has taken the skb
+   * off its queue or ring.
+   */
+  *netifReceiveSkb(skb: Skb): Handler {
     const k = this.k;
     this.stats.inProcess++;
-    this.latency?.onBottomHalf(k.now - skb.queuedAt);
+    k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id);
+    this.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);
     this.stats.inProcess--;
     const sk = this.sockets[skb.dev] ?? null;

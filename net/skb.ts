@@ -1,5 +1,5 @@
 /**
- * A received packet (struct sk_buff), with the timestamps the latency breakdown needs.
+ * A received packet (struct sk_buff), with its arrival time for the latency breakdown.
  */
 export interface Skb {
   readonly id: number;
@@ -8,10 +8,6 @@ export interface Skb {
   readonly len: number;
   /** Device time of arrival (the DMA write), ns. */
   readonly arrivedAt: number;
-  /** When the top half copied it off the ring, ns. */
-  irqAt: number;
-  /** When netif_rx queued it for NET_RX, ns. */
-  queuedAt: number;
 }
 
 /**

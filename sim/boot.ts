@@ -8,7 +8,8 @@ import { resolveCosts } from "./costs.js";
 import { Memory } from "./memory.js";
 import { Latency } from "./metrics.js";
 import { Softirq } from "../softirq/softirq.js";
-import { NetStack } from "../net/dev.js";
+import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
+import { Tasklets } from "../softirq/tasklet.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../devices/nic.js";
@@ -19,6 +20,7 @@ export interface System {
   readonly k: Kernel;
   readonly mem: Memory;
   readonly softirq: Softirq;
+  readonly tasklets: Tasklets;
   readonly net: NetStack;
   readonly nics: Nic[];
   readonly sockets: Socket[];
@@ -41,12 +43,19 @@ export function boot(scenario: Scenario): System {
   const mem = new Memory(k.engine);
   const latency = {
     irq_entry: new Latency("irq_entry", "IRQ assert -> top-half entry"),
-    bottom_half: new Latency("bottom_half", "netif_rx -> NET_RX protocol processing"),
+    bottom_half: new Latency("bottom_half", "packet arrival -> NET_RX protocol processing starts"),
     deliver: new Latency("deliver", "packet arrival -> recv() returns it to the task"),
   };
   k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
-  const softirq = new Softirq(k);
-  const net = new NetStack(k, softirq);
+  const softirq = new Softirq(k, scenario.kernel.softirq_defer_to_ksoftirqd);
+  const tasklets = new Tasklets(k, softirq);
+  const kc = scenario.kernel;
+  const net = new NetStack(k, softirq, {
+    netdevBudget: kc.netdev_budget,
+    netdevBudgetUsecs: kc.netdev_budget_usecs ?? netdevBudgetUsecs(kc.hz),
+    netdevMaxBacklog: kc.netdev_max_backlog,
+    devWeight: kc.dev_weight,
+  });
   net.latency = { onBottomHalf: (ns) => latency.bottom_half.record(ns) };
 
   const nics: Nic[] = [];
@@ -65,9 +74,25 @@ export function boot(scenario: Scenario): System {
         affinity: dev.affinity,
         ringSize: dev.ring_size,
         packetSize: dev.traffic.size,
+        mode: dev.mode,
+        weight: dev.weight,
         traffic: { kind: dev.traffic.kind, rate: dev.traffic.rate, start: dev.traffic.start },
       }),
     );
+  }
+
+  // Mode tasklet: one tasklet per name, draining every device that names it.
+  const byTasklet = new Map<string, Nic[]>();
+  for (const nic of nics) {
+    if (nic.spec.mode !== "tasklet") continue;
+    const name = scenario.devices[nic.spec.name]!.tasklet ?? `${nic.spec.name}_rx`;
+    byTasklet.set(name, [...(byTasklet.get(name) ?? []), nic]);
+  }
+  for (const [name, members] of byTasklet) {
+    const t = tasklets.create(name, function* (kk) {
+      for (const nic of members) yield* nic.taskletRx(kk);
+    });
+    for (const nic of members) nic.useTasklet(tasklets, t);
   }
 
   const deviceIndex = new Map(Object.keys(scenario.devices).map((n, i) => [n, i]));
@@ -84,5 +109,5 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, net, nics, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, net, nics, sockets, tasks, latency };
 }

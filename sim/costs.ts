@@ -42,6 +42,10 @@ export interface Costs {
   sched_wakeup_granularity: number;
   /** __do_softirq bookkeeping per pass (clear pending, enable/disable IRQs). */
   softirq_pass: number;
+  /** napi_poll() bookkeeping around one call of a driver's poll function. */
+  napi_poll: number;
+  /** Running one tasklet: tasklet_action's list handling, trylock, state bits. */
+  tasklet_run: number;
 }
 
 export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
@@ -61,6 +65,8 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   sched_slice: 750_000,
   sched_wakeup_granularity: 1_000_000,
   softirq_pass: 100,
+  napi_poll: 100,
+  tasklet_run: 50,
 });
 
 export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];

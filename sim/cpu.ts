@@ -357,7 +357,13 @@ export class Cpu {
         // kernel/softirq.c __irq_exit_rcu: leave hardirq, then invoke_softirq() if
         // !in_interrupt() && local_softirq_pending(). IRQs stay off until it enables them.
         this.preemptCount -= HARDIRQ_OFFSET;
-        if (!inInterrupt(this.preemptCount) && this.softirqPending !== 0 && this.k.hooks.doSoftirq !== null) {
+        const hooks = this.k.hooks;
+        if (
+          !inInterrupt(this.preemptCount) &&
+          this.softirqPending !== 0 &&
+          hooks.doSoftirq !== null &&
+          (hooks.invokeSoftirqNow === null || hooks.invokeSoftirqNow(this))
+        ) {
           this.pushSoftirq(f.savedIrqsDisabled);
           return;
         }

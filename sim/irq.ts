@@ -57,6 +57,9 @@ export interface IrqDesc {
   /** Time of the oldest undelivered assert, for the IRQ-entry latency. */
   assertedAt: number;
   readonly replay: SimEvent;
+  /** An assert raised from inside a handler, on its way to the CPU (an MSI write in flight). */
+  posted: boolean;
+  readonly post: SimEvent;
 }
 
 export class IrqController {
@@ -98,6 +101,8 @@ export class IrqController {
       unhandled: 0,
       assertedAt: 0,
       replay: createEvent(() => this.replay(desc)),
+      posted: false,
+      post: createEvent(() => this.arrive(desc)),
     };
     this.descs.set(irq, desc);
     return desc;
@@ -117,11 +122,30 @@ export class IrqController {
     return action;
   }
 
-  /** The device raises its line. */
+  /**
+   * The device raises its line. When a handler's own action makes the device assert
+   * (unmasking it with a cause pending), the message lands as a separate event at the same
+   * instant: a CPU never takes an interrupt in the middle of an op.
+   */
   assert(desc: IrqDesc): void {
     const k = this.k;
     desc.asserts++;
     k.trace.emit(TP.irq_assert, -1, desc.irq);
+    if (k.current !== null) {
+      if (desc.posted) desc.merged++;
+      else {
+        desc.posted = true;
+        desc.assertedAt = k.engine.now;
+        k.engine.after(desc.post, 0);
+      }
+      return;
+    }
+    this.arrive(desc);
+  }
+
+  private arrive(desc: IrqDesc): void {
+    const k = this.k;
+    desc.posted = false;
     if (desc.depth > 0) {
       if (desc.pendingMasked) desc.merged++;
       else {
@@ -194,8 +218,8 @@ export class IrqController {
     yield k.cpu(k.costs.irq_exit);
   }
 
-  /** Asserts not yet delivered: held while masked, latched in a CPU's IRR, or replaying. */
+  /** Asserts not yet delivered: posted, held while masked, or latched in a CPU's IRR. */
   pendingCount(desc: IrqDesc): number {
-    return (desc.pendingMasked ? 1 : 0) + (desc.latchedOn >= 0 ? 1 : 0);
+    return (desc.posted ? 1 : 0) + (desc.pendingMasked ? 1 : 0) + (desc.latchedOn >= 0 ? 1 : 0);
   }
 }

@@ -41,6 +41,11 @@ const PRINTK_PREFIX_LEN = 16;
 export interface KernelHooks {
   /** handle_softirqs() as a generator, registered by softirq/ at boot. */
   doSoftirq: ((cpu: Cpu) => Handler) | null;
+  /**
+   * invoke_softirq()'s choice at irq_exit: true to run pending softirqs now, false to
+   * leave them to a running ksoftirqd (see softirq/softirq.ts).
+   */
+  invokeSoftirqNow: ((cpu: Cpu) => boolean) | null;
 }
 
 export interface KernelConfig {
@@ -65,7 +70,7 @@ export class Kernel {
   readonly cpus: Cpu[] = [];
   readonly threads: Thread[] = [];
   readonly irq: IrqController;
-  readonly hooks: KernelHooks = { doSoftirq: null };
+  readonly hooks: KernelHooks = { doSoftirq: null, invokeSoftirqNow: null };
   /** The kernel log (dmesg), one entry per line, oldest first. */
   readonly dmesg: LogLine[] = [];
   /** Lines overwritten because the log buffer was full. */

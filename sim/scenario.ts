@@ -82,6 +82,15 @@ const NicDeviceSchema = z.strictObject({
       });
     }),
   ring_size: z.int().min(8).max(4096).default(256),
+  /**
+   * How the driver defers receive work: irq (interrupt per packet, netif_rx), napi (mask,
+   * poll under weight and budget) or tasklet (mask, drain the ring in a tasklet).
+   */
+  mode: z.enum(["irq", "napi", "tasklet"]).default("irq"),
+  /** NAPI weight: the most packets one poll may take (NAPI_POLL_WEIGHT = 64). */
+  weight: z.int().min(1).max(512).default(64),
+  /** Mode tasklet: the tasklet's name; devices naming the same one share it. */
+  tasklet: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a tasklet name of lowercase letters, digits and '_'" }).optional(),
   traffic: TrafficSchema,
 });
 
@@ -140,8 +149,21 @@ export const ScenarioSchema = z
     duration: duration("positive").default(100 * NSEC_PER_MSEC),
     cpus: z.int().min(1).max(64).default(1),
     kernel: z
-      .strictObject({ hz: z.literal([100, 250, 300, 1000]).default(1000) })
-      .default(() => ({ hz: 1000 as const })),
+      .strictObject({
+        hz: z.literal([100, 250, 300, 1000]).default(1000),
+        // The net.core sysctls (Documentation/admin-guide/sysctl/net.rst).
+        netdev_budget: z.int().min(1).max(1_000_000).default(300),
+        /** Default 2 * USEC_PER_SEC / HZ, i.e. two jiffies, when left out. */
+        netdev_budget_usecs: z.int().min(1).max(10_000_000).optional(),
+        netdev_max_backlog: z.int().min(1).max(10_000_000).default(1000),
+        dev_weight: z.int().min(1).max(4096).default(64),
+        /**
+         * Linux 4.9 - 6.4: irq_exit leaves softirqs to ksoftirqd while it is runnable
+         * ("softirq: Let ksoftirqd do its job"; reverted in 6.5). Default: current behaviour.
+         */
+        softirq_defer_to_ksoftirqd: z.boolean().default(false),
+      })
+      .default(() => ({ hz: 1000 as const, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false })),
     costs: CostsSchema.default(() => ({})),
     devices: z
       .record(
@@ -171,6 +193,9 @@ export const ScenarioSchema = z
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
         }
       });
+      if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
+      }
       const owner = irqOwner.get(dev.irq);
       if (owner !== undefined) {
         ctx.addIssue({ code: "custom", path: ["devices", name, "irq"], message: `expected a unique irq (already used by ${owner})`, input: dev.irq });

@@ -23,6 +23,10 @@ export const TP = {
   pkt_deliver: 11, // a = task pid, b = packet id
   netif_rx: 12, // a = packet id
   printk: 13, // a = dmesg line index
+  napi_poll: 14, // a = device index (-1 backlog), b = work, c = budget (weight)
+  netif_receive_skb: 15, // a = packet id
+  tasklet_entry: 16, // a = tasklet id
+  tasklet_exit: 17, // a = tasklet id
 } as const;
 
 export type TracePoint = (typeof TP)[keyof typeof TP];

@@ -8,7 +8,7 @@ import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { inInterrupt, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { wakeUpProcess } from "../sim/sched.js";
-import type { Thread } from "../sim/thread.js";
+import { TASK_RUNNING, type Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
 import { NSEC_PER_MSEC, NSEC_PER_SEC } from "../sim/time.js";
 
@@ -56,7 +56,15 @@ export class Softirq {
   /** msecs_to_jiffies(MAX_SOFTIRQ_TIME_MS): rounds up, so at HZ=100 it is one jiffy. */
   readonly maxSoftirqJiffies: number;
 
-  constructor(private readonly k: Kernel) {
+  /**
+   * Linux 4.9 - 6.4 behaviour ("softirq: Let ksoftirqd do its job", reverted in 6.5 by
+   * d15121be7485): while ksoftirqd is runnable, irq_exit leaves softirqs other than HI and
+   * TASKLET to it instead of running them inline.
+   */
+  constructor(
+    private readonly k: Kernel,
+    readonly deferToKsoftirqd = false,
+  ) {
     const per = (): number[] => k.cpus.map(() => 0);
     const perVec = (): number[][] => Array.from({ length: NR_SOFTIRQS }, per);
     this.stats = {
@@ -70,12 +78,21 @@ export class Softirq {
     };
     this.maxSoftirqJiffies = Math.ceil((MAX_SOFTIRQ_TIME_MS * NSEC_PER_MSEC * k.hz) / NSEC_PER_SEC);
     k.hooks.doSoftirq = (cpu) => this.handleSoftirqs(cpu, false);
+    if (deferToKsoftirqd) k.hooks.invokeSoftirqNow = (cpu) => !this.ksoftirqdRunning(cpu);
     // kernel/softirq.c spawn_ksoftirqd: one per CPU, SCHED_NORMAL, nice 0.
     for (const cpu of k.cpus) {
       this.ksoftirqd.push(
         k.spawn({ comm: `ksoftirqd/${cpu.id}`, cpu: cpu.id, kernelThread: true }, (self) => this.runKsoftirqd(cpu, self)),
       );
     }
+  }
+
+  /** ksoftirqd_running() (4.9 - 6.4): runnable ksoftirqd, and nothing in SOFTIRQ_NOW_MASK. */
+  private ksoftirqdRunning(cpu: Cpu): boolean {
+    const SOFTIRQ_NOW_MASK = (1 << HI_SOFTIRQ) | (1 << TASKLET_SOFTIRQ);
+    if ((cpu.softirqPending & SOFTIRQ_NOW_MASK) !== 0) return false;
+    const t = this.ksoftirqd[cpu.id];
+    return t !== undefined && t.state === TASK_RUNNING;
   }
 
   /** open_softirq(): install the action for a vector. */

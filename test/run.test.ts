@@ -57,7 +57,11 @@ describe("nic-basic", () => {
     expect(p.arrived).toBe(p.delivered + p.dropped.total + p.in_flight);
     expect(r.invariants.ok).toBe(true);
     expect(r.ksoftirqd[0]!.runs_ksoftirqd).toBeGreaterThan(0);
-    expect(r.softnet[0]!.time_squeeze).toBeGreaterThan(0);
+    // One NAPI instance (the backlog) is polled once per net_rx_action (weight 64 < budget
+    // 300), so overload shows as __do_softirq running out of restarts, not time_squeeze.
+    const d = r.ksoftirqd[0]!.deferred;
+    expect(d.restart_limit + d.time_limit).toBeGreaterThan(0);
+    expect(r.softnet[0]!.time_squeeze).toBe(0);
     expect(r.softnet[0]!.dropped).toBe(p.dropped.cpu_backlog);
     expect(r.cpus[0]!.idle_ns).toBeLessThan(r.simulated_ns / 100);
   });

@@ -67,7 +67,7 @@ describe("built-in scenarios", () => {
       seed: 1,
       duration: 100_000_000,
       cpus: 2,
-      kernel: { hz: 1000 },
+      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false },
       costs: {},
       devices: {
         nic0: {
@@ -75,6 +75,8 @@ describe("built-in scenarios", () => {
           irq: 24,
           affinity: [0],
           ring_size: 256,
+          mode: "irq",
+          weight: 64,
           traffic: { kind: "poisson", rate: 50_000, size: 1500, start: 0 },
         },
       },
@@ -108,7 +110,7 @@ describe("defaults and durations", () => {
     expect(s.seed).toBe(1);
     expect(s.duration).toBe(100_000_000);
     expect(s.cpus).toBe(1);
-    expect(s.kernel).toEqual({ hz: 1000 });
+    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false });
     expect(s.costs).toEqual({});
     expect(s.tasks).toEqual({});
     expect(s.expect).toEqual([]);
@@ -117,6 +119,8 @@ describe("defaults and durations", () => {
       irq: 24,
       affinity: [0],
       ring_size: 256,
+      mode: "irq",
+      weight: 64,
       traffic: { kind: "poisson", rate: 1000, size: 1500, start: 0 },
     });
   });
@@ -295,17 +299,17 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
   },
   {
     name: "unknown cost",
     run: parse(`${BASE}costs: {irq_entri: 1us}\n`),
-    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, softirq_pass\)$/,
+    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, tasklet_run\)$/,
   },
   {
     name: "missing required field",
@@ -546,7 +550,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields",

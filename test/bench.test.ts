@@ -1,0 +1,145 @@
+/**
+ * Structural checks of the benchmark harness (bench/). Tiny counts, no timing assertions:
+ * the numbers the benchmark measures are never pass/fail.
+ */
+import { describe, expect, test } from "vitest";
+import { runEngineTimers } from "../bench/engine_bench.js";
+import { runCeilingTimers, TimerHeap } from "../bench/ceiling.js";
+import { lcgNext, type TimerWorkload } from "../bench/workload.js";
+import { DEFAULT_OPTIONS, formatJson, formatTable, runBench, type BenchOptions } from "../bench/report.js";
+
+describe("timer workload", () => {
+  test("engine and ceiling fire exactly the requested number of events", () => {
+    for (const events of [0, 1, 999, 5_000]) {
+      const w: TimerWorkload = { timers: 100, events, warmupEvents: 50 };
+      expect(runEngineTimers(w).events).toBe(events);
+      expect(runCeilingTimers(w).events).toBe(events);
+    }
+  });
+
+  test("engine and ceiling run the same history: checksum over the first 10,000 events and final clock", () => {
+    const cases: TimerWorkload[] = [
+      { timers: 1_000, events: 12_000 }, // the benchmark's shape, default ~1 ms delays
+      { timers: 1_000, events: 12_000, delayBits: 2 }, // delays 1..4 ns: ties everywhere, so seq decides
+      { timers: 1, events: 10_000 },
+      { timers: 3_000, events: 10_000, delayBits: 8, seed: 12345 },
+    ];
+    for (const w of cases) {
+      const e = runEngineTimers(w);
+      const c = runCeilingTimers(w);
+      expect(e.checksumEvents).toBe(10_000);
+      expect(c.checksum).toBe(e.checksum);
+      expect(c.finalTime).toBe(e.finalTime);
+      expect(e.finalTime).toBeGreaterThan(0);
+    }
+  });
+
+  test("the checksum depends on the history (seed, delays), not on where warm-up ends", () => {
+    const base = runEngineTimers({ timers: 500, events: 10_000 });
+    const split = runEngineTimers({ timers: 500, events: 7_000, warmupEvents: 3_000 });
+    expect(split.checksum).toBe(base.checksum);
+    expect(split.finalTime).toBe(base.finalTime);
+    expect(runCeilingTimers({ timers: 500, events: 7_000, warmupEvents: 3_000 }).checksum).toBe(base.checksum);
+    expect(runEngineTimers({ timers: 500, events: 10_000, seed: 2 }).checksum).not.toBe(base.checksum);
+    expect(runEngineTimers({ timers: 500, events: 10_000, delayBits: 10 }).checksum).not.toBe(base.checksum);
+  });
+
+  test("the ceiling heap pops in (time, insertion order) order", () => {
+    const heap = new TimerHeap(2_000);
+    const pushed: { id: number; time: number }[] = [];
+    let x = 7;
+    for (let id = 0; id < 2_000; id++) {
+      x = lcgNext(x);
+      const time = x >>> 28; // 0..15: many ties
+      heap.push(id, time);
+      pushed.push({ id, time });
+    }
+    const expected = [...pushed].sort((a, b) => a.time - b.time || a.id - b.id);
+    const got: { id: number; time: number }[] = [];
+    while (heap.size > 0) {
+      const id = heap.pop();
+      got.push({ id, time: heap.poppedTime });
+    }
+    expect(got).toEqual(expected);
+    expect(heap.pop()).toBe(-1);
+  });
+});
+
+const TINY: BenchOptions = {
+  engine: { timers: 50, events: 2_000, warmupEvents: 100, repeats: 2 },
+  model: {
+    ...DEFAULT_OPTIONS.model,
+    duration: "5ms",
+    warmupDuration: "1ms",
+  },
+  scale: { sizes: [10, 100], events: 1_000, warmupEvents: 100 },
+  memory: { scenario: "nic-basic", short: "1ms", long: "3ms" },
+};
+
+describe("bench report", () => {
+  const report = runBench(TINY);
+
+  test("counts are the requested ones and both queues agree", () => {
+    expect(report.engine.events).toBe(2_000);
+    expect(report.engine.same_history).toBe(true);
+    expect(report.engine.ceiling_checksum).toBe(report.engine.engine_checksum);
+    expect(report.scale.map((s) => [s.timers, s.events, s.same_history])).toEqual([
+      [10, 1_000, true],
+      [100, 1_000, true],
+    ]);
+    expect(report.model.runs.map((r) => r.name)).toEqual(["nic-basic", "nic-basic 4x"]);
+    for (const r of report.model.runs) {
+      expect(r.simulated_s).toBe(0.005);
+      expect(r.events).toBeGreaterThan(0);
+      expect(r.sets).toContain("duration=5ms");
+    }
+    expect(report.model.runs[1]!.sets).toContain("devices.nic0.traffic.rate=400000");
+    expect(report.memory.short.simulated_s).toBe(0.001);
+    expect(report.memory.long.simulated_s).toBe(0.003);
+  });
+
+  test("--json prints one object with stable keys", () => {
+    const parsed = JSON.parse(formatJson(report)) as Record<string, unknown>;
+    const keys = (o: unknown): string[] => Object.keys(o as object);
+    expect(keys(parsed)).toEqual(["bench", "version", "node", "gc_exposed", "engine", "model", "scale", "memory"]);
+    const target = ["metric", "min", "meets"];
+    const engine = parsed.engine as Record<string, unknown>;
+    expect(keys(engine)).toEqual([
+      "timers",
+      "events",
+      "warmup_events",
+      "repeats",
+      "engine_events_per_s",
+      "ceiling_events_per_s",
+      "ratio",
+      "checksum_events",
+      "engine_checksum",
+      "ceiling_checksum",
+      "same_history",
+      "target",
+    ]);
+    expect(keys(engine.target)).toEqual(target);
+    const model = parsed.model as { runs: Record<string, unknown>[] };
+    expect(keys(model)).toEqual(["engine_events_per_s", "runs"]);
+    for (const run of model.runs) {
+      expect(keys(run)).toEqual(["name", "scenario", "sets", "simulated_s", "events", "wall_ms", "events_per_s", "sim_s_per_wall_s", "ratio_to_engine", "target"]);
+      expect(keys(run.target)).toEqual(target);
+    }
+    for (const row of parsed.scale as unknown[]) {
+      expect(keys(row)).toEqual(["timers", "events", "warmup_events", "engine_events_per_s", "ceiling_events_per_s", "ratio", "same_history"]);
+    }
+    const memory = parsed.memory as Record<string, unknown>;
+    expect(keys(memory)).toEqual(["scenario", "gc", "baseline", "short", "long", "rss_ratio", "heap_used_ratio", "heap_growth_ratio", "target"]);
+    expect(keys(memory.baseline)).toEqual(["rss_bytes", "heap_used_bytes"]);
+    for (const s of [memory.short, memory.long]) expect(keys(s)).toEqual(["duration", "simulated_s", "events", "rss_bytes", "heap_used_bytes"]);
+    expect(keys(memory.target)).toEqual(["metric", "max", "meets"]);
+    expect(typeof engine.ratio).toBe("number");
+    expect(typeof (engine.target as { meets: unknown }).meets).toBe("boolean");
+  });
+
+  test("the table names every section and every target verdict", () => {
+    const text = formatTable(report);
+    for (const s of ["1. engine", "2. model", "3. scale", "4. memory", "engine / ceiling", "same history: yes"]) expect(text).toContain(s);
+    expect(text.match(/\b(meets|misses)\b/g)?.length).toBe(4); // engine, two model runs, memory
+  });
+});
