@@ -13,6 +13,8 @@ import { durationOrThrow, formatNs } from "../sim/time.js";
 import { makeChalk, writeFileAtomic, type Io } from "./output.js";
 import { renderSummary } from "./summary.js";
 import { renderTable } from "./table.js";
+import { mergeCommand, sweepCommand, type SweepFlags } from "./sweep.js";
+import { parseVary, type Vary } from "../sim/sweep.js";
 
 export const EXIT_OK = 0;
 export const EXIT_EXPECT_FAILED = 1;
@@ -98,6 +100,40 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option("--check", "exit 1 if any of the scenario's expect: assertions fails")
     .action(async (ref: string, flags: RunFlags) => {
       code = await runCommand(ref, flags, io, c);
+    });
+
+  program
+    .command("sweep")
+    .description("run a scenario over the cross product of --vary values and seeds, in parallel")
+    .argument("<scenario>", "built-in scenario name or path to a .yaml file")
+    .option("--vary <key=v1,v2,...>", "a scenario field and the values to try (repeatable; first varies slowest)", (v: string, prev: Vary[]) => [...prev, parseVary(v)], [] as Vary[])
+    .option("--seeds <n>", "seeds per combination: base seed, base+1, ...", parsePositiveInt, 1)
+    .option("-s, --seed <n>", "base seed (default: the scenario's)", parseSeed)
+    .option("-d, --duration <time>", "simulated time of every run")
+    .option("--set <path=value>", "override a field in every run (repeatable)", collect, [])
+    .option("-j, --jobs <n>", "worker threads (default: the number of CPU cores)", parsePositiveInt)
+    .option("--shard <i/n>", "run only slice i of n (merge slices with `irqsim merge`)")
+    .option("--json", "print JSON Lines: one object per run with its params, seed and result")
+    .option("--csv", "print CSV for plotting tools")
+    .option("--plot", "draw delivered vs offered (or --y vs --x) as a terminal line chart")
+    .option("--x <key>", "x axis for --plot: a varied numeric key (default: the varied *.rate)")
+    .option("--y <metric>", "y axis for --plot: a dotted path into the result", "packets.delivered_pps")
+    .option("-o, --out <file>", "also write the JSON Lines to a file (atomically)")
+    .action(async (ref: string, flags: SweepFlags) => {
+      code = await sweepCommand(ref, flags, io);
+    });
+
+  program
+    .command("merge")
+    .description("merge `sweep --json` outputs of several shards into the full sweep")
+    .argument("<files...>", "JSON Lines files written by `irqsim sweep --shard i/n --json`")
+    .option("--json", "print the merged JSON Lines")
+    .option("--csv", "print CSV")
+    .option("--plot", "draw a terminal line chart")
+    .option("--x <key>", "x axis for --plot")
+    .option("--y <metric>", "y axis for --plot", "packets.delivered_pps")
+    .action((files: string[], flags: SweepFlags) => {
+      code = mergeCommand(files, flags, io);
     });
 
   try {

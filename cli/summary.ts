@@ -102,6 +102,69 @@ export function renderSummary(r: RunResult, description: string, c: ChalkInstanc
     ),
   );
 
+  const devs = Object.entries(r.devices);
+  if (devs.length > 0) {
+    h("Devices");
+    out.push(
+      ...renderTable(
+        [
+          { header: "device" },
+          { header: "mode" },
+          { header: "rx packets", align: "right" },
+          { header: "missed (ring full)", align: "right" },
+          { header: "interrupts", align: "right" },
+          { header: "masked", align: "right" },
+          { header: "ring fill", align: "right" },
+        ],
+        devs.map(([name, d]) => [name, d.mode, int(d.rx_packets), int(d.rx_missed), int(d.interrupts), pct(d.masked_ns, r.simulated_ns), int(d.ring_fill)]),
+      ),
+    );
+  }
+
+  if (r.napi.length > 0) {
+    h("NAPI");
+    out.push(
+      ...renderTable(
+        [
+          { header: "instance" },
+          { header: "weight", align: "right" },
+          { header: "polls", align: "right" },
+          { header: "packets", align: "right" },
+          { header: "per poll", align: "right" },
+          { header: "full polls", align: "right" },
+          { header: "completions", align: "right" },
+        ],
+        r.napi.map((n) => [n.name, String(n.weight), int(n.polls), int(n.packets), n.polls > 0 ? (n.packets / n.polls).toFixed(1) : "-", int(n.full_polls), int(n.completions)]),
+      ),
+    );
+  }
+
+  if (r.tasklets.length > 0) {
+    h("Tasklets");
+    out.push(
+      ...renderTable(
+        [
+          { header: "tasklet" },
+          { header: "scheduled", align: "right" },
+          { header: "merged", align: "right" },
+          { header: "while running", align: "right" },
+          ...r.cpus.map((c) => ({ header: `runs CPU${c.cpu}`, align: "right" as const })),
+          { header: "busy elsewhere", align: "right" },
+          { header: "disabled", align: "right" },
+        ],
+        r.tasklets.map((t) => [
+          t.name,
+          int(t.scheduled),
+          int(t.already_scheduled),
+          int(t.scheduled_while_running),
+          ...t.runs_per_cpu.map(int),
+          int(t.busy_elsewhere),
+          int(t.disabled_requeues),
+        ]),
+      ),
+    );
+  }
+
   h("Threads");
   out.push(
     ...renderTable(

@@ -69,6 +69,12 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   tasklet_run: 50,
 });
 
+/**
+ * Costs paid on every turn of a loop that may spin (softirq restarts, a requeued tasklet,
+ * NAPI repolls). Real CPUs always take time there; at 0 a spin would never end.
+ */
+export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll"];
+
 export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];
 
 export function resolveCosts(overrides: Partial<Costs> | undefined): Costs {

@@ -66,6 +66,9 @@ export const ACCT_USER = 3;
 export const ACCT_IDLE = 4;
 export const ACCT_NAMES = ["hardirq", "softirq", "system", "user", "idle"] as const;
 
+/** No CPU legitimately runs this many ops at a single instant. */
+const MAX_OPS_PER_INSTANT = 1_000_000;
+
 export class Cpu {
   preemptCount = 0;
   irqsDisabled = false;
@@ -94,6 +97,9 @@ export class Cpu {
   private acctSince = 0;
   private segStart = 0;
   private inInterp = false;
+  /** Ops run without the clock moving: a guard against zero-cost loops. */
+  private opsAtInstant = 0;
+  private instant = -1;
 
   constructor(
     readonly k: Kernel,
@@ -156,6 +162,10 @@ export class Cpu {
     const k = this.k;
     this.inInterp = true;
     k.current = this;
+    if (this.instant !== k.engine.now) {
+      this.instant = k.engine.now;
+      this.opsAtInstant = 0;
+    }
     try {
       for (;;) {
         const f = this.top;
@@ -179,6 +189,7 @@ export class Cpu {
           }
           break;
         }
+        if (++this.opsAtInstant > MAX_OPS_PER_INSTANT) this.noProgress();
         const send = f.send;
         f.send = undefined;
         f.user = false;
@@ -191,6 +202,17 @@ export class Cpu {
       this.inInterp = false;
     }
     this.acctClass = this.classify();
+  }
+
+  /**
+   * Handlers that loop without consuming time (e.g. a tasklet requeued forever with every
+   * cost set to 0) would spin at one instant and never return: stop with a clear error.
+   */
+  private noProgress(): never {
+    throw new Error(
+      `cpu${this.id}: more than ${MAX_OPS_PER_INSTANT} operations at t=${this.k.engine.now} ns without time passing ` +
+        "(a loop whose costs are all 0; give softirq_pass, tasklet_run or napi_poll a cost above 0)",
+    );
   }
 
   private segmentEnd(): void {

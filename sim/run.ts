@@ -84,7 +84,20 @@ export interface RunResult {
     deferred: { restart_limit: number; time_limit: number; need_resched: number };
   }[];
   softnet: { cpu: number; processed: number; dropped: number; time_squeeze: number }[];
-  devices: Record<string, { type: string; rx_packets: number; rx_bytes: number; rx_missed: number; interrupts: number; no_work_irqs: number; ring_fill: number }>;
+  napi: { name: string; weight: number; polls: number; packets: number; full_polls: number; completions: number }[];
+  tasklets: {
+    name: string;
+    scheduled: number;
+    already_scheduled: number;
+    scheduled_while_running: number;
+    runs_per_cpu: number[];
+    busy_elsewhere: number;
+    disabled_requeues: number;
+  }[];
+  devices: Record<
+    string,
+    { type: string; mode: string; rx_packets: number; rx_bytes: number; rx_missed: number; interrupts: number; no_work_irqs: number; masked_ns: number; ring_fill: number }
+  >;
   threads: {
     pid: number;
     comm: string;
@@ -206,11 +219,13 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     const c = nic.counters;
     devices[nic.spec.name] = {
       type: "nic",
+      mode: nic.spec.mode,
       rx_packets: c.rxPackets,
       rx_bytes: c.rxBytes,
       rx_missed: c.rxMissed,
       interrupts: c.interrupts,
       no_work_irqs: c.noWork,
+      masked_ns: nic.maskedNsNow(),
       ring_fill: nic.ringFill,
     };
   }
@@ -265,6 +280,21 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
       },
     })),
     softnet: net.softnet.map((sd, cpu) => ({ cpu, processed: sd.processed, dropped: sd.dropped, time_squeeze: sd.timeSqueeze })),
+    napi: sys.nics
+      .filter((nic) => nic.napi !== null)
+      .map((nic) => {
+        const n = nic.napi!;
+        return { name: n.name, weight: n.weight, polls: n.polls, packets: n.work, full_polls: n.fullPolls, completions: n.completes };
+      }),
+    tasklets: sys.tasklets.all.map((t) => ({
+      name: t.name,
+      scheduled: t.stats.scheduled,
+      already_scheduled: t.stats.alreadyScheduled,
+      scheduled_while_running: t.stats.scheduledWhileRunning,
+      runs_per_cpu: t.stats.runs.slice(),
+      busy_elsewhere: t.stats.busyElsewhere,
+      disabled_requeues: t.stats.disabledRequeues,
+    })),
     devices,
     threads: k.threads.map((t) => {
       const running = k.cpus[t.cpu]!.curr === t;

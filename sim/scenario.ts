@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lexer, parseDocument, Parser, YAMLError } from "yaml";
 import { z } from "zod";
-import { COST_KEYS, type Costs } from "./costs.js";
+import { COST_KEYS, NONZERO_COSTS, type Costs } from "./costs.js";
 import { InputError } from "./input_error.js";
 import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "./time.js";
 
@@ -113,9 +113,13 @@ const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema]);
 
 // Every cost key may be overridden, none must be; unknown keys are typos and rejected.
 const costOverride = duration("zero").optional();
-const CostsSchema = z.strictObject(
-  Object.fromEntries(COST_KEYS.map((key) => [key, costOverride])) as Record<keyof Costs, typeof costOverride>,
-);
+const CostsSchema = z
+  .strictObject(Object.fromEntries(COST_KEYS.map((key) => [key, costOverride])) as Record<keyof Costs, typeof costOverride>)
+  .superRefine((costs, ctx) => {
+    for (const key of NONZERO_COSTS) {
+      if (costs[key] === 0) ctx.addIssue({ code: "custom", path: [key], message: "expected a duration > 0 (it is paid on every turn of a loop that may spin)", input: 0 });
+    }
+  });
 
 const ExpectSchema = z
   .strictObject({

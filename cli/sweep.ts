@@ -1,0 +1,322 @@
+/**
+ * `irqsim sweep` and `irqsim merge`: run the points of a sweep on worker threads (or
+ * in-process with --jobs 1), then print a table, CSV, JSON Lines, or a chart. Results do
+ * not depend on --jobs: every run is deterministic and output is ordered by point index.
+ */
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { readFileSync } from "node:fs";
+import { InputError } from "../sim/input_error.js";
+import type { RunResult } from "../sim/run.js";
+import { lookup } from "../sim/run.js";
+import {
+  parseShard,
+  planSweep,
+  runPoint,
+  shardPoints,
+  type SweepPoint,
+  type SweepRecord,
+  type SweepSpec,
+  type Vary,
+} from "../sim/sweep.js";
+import { useColor, writeFileAtomic, type Io } from "./output.js";
+import { int, ns, pct, pps, renderTable } from "./table.js";
+import { lineChart } from "./plot.js";
+
+export interface SweepFlags {
+  vary: Vary[];
+  set: string[];
+  seeds: number;
+  seed?: number;
+  duration?: string;
+  jobs?: number;
+  shard?: string;
+  json?: boolean;
+  csv?: boolean;
+  plot?: boolean;
+  x?: string;
+  y?: string;
+  out?: string;
+}
+
+/** Set by SIGINT; checked between runs. */
+let stopRequested = false;
+
+export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Promise<number> {
+  const spec: SweepSpec = { scenario: ref, vary: flags.vary, sets: flags.set, seeds: flags.seeds };
+  if (flags.seed !== undefined) spec.baseSeed = flags.seed;
+  if (flags.duration !== undefined) spec.duration = flags.duration;
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  const plan = planSweep(spec);
+  const points = shardPoints(plan.points, shard);
+  const jobs = Math.max(1, Math.min(flags.jobs ?? availableParallelism(), points.length));
+  io.stderr(
+    `irqsim: sweep ${plan.id} of ${ref}: ${points.length} of ${plan.points.length} runs` +
+      `${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, seeds ${plan.baseSeed}..${plan.baseSeed + spec.seeds - 1}, ${jobs} job${jobs > 1 ? "s" : ""}\n`,
+  );
+
+  stopRequested = false;
+  const onSigint = (): void => {
+    stopRequested = true;
+  };
+  process.on("SIGINT", onSigint);
+  const started = performance.now();
+  let lastDraw = 0;
+  const progress = (done: number): void => {
+    // Wall-clock time only paces the progress line; it never touches a simulation.
+    const t = performance.now();
+    if (done < points.length && t - lastDraw < 200) return;
+    lastDraw = t;
+    const line = `sweep: ${done}/${points.length} runs (${((100 * done) / points.length).toFixed(0)}%)`;
+    if (io.stderrIsTTY) io.stderr(`\r\x1b[K${line}${done === points.length ? "\n" : ""}`);
+    else if (done === points.length) io.stderr(`${line} in ${((t - started) / 1000).toFixed(1)} s\n`);
+  };
+  let results: Map<number, RunResult>;
+  try {
+    results = jobs === 1 ? await runSequential(spec, points, progress) : await runOnWorkers(spec, points, jobs, progress);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  const records: SweepRecord[] = points
+    .filter((p) => results.has(p.index))
+    .map((p) => ({ sweep: plan.id, index: p.index, total: plan.points.length, params: p.params, seed: p.seed, result: results.get(p.index)! }));
+  if (flags.out !== undefined) writeFileAtomic(flags.out, toJsonLines(records));
+  printRecords(records, flags, io);
+  if (stopRequested) {
+    io.stderr(`irqsim: sweep interrupted after ${records.length} of ${points.length} runs\n`);
+    return 130;
+  }
+  const broken = records.find((r) => !r.result.invariants.ok);
+  if (broken) {
+    io.stderr(`irqsim: invariant violated in run ${broken.index} (seed ${broken.seed}, ${JSON.stringify(broken.params)}): ${broken.result.invariants.violations[0]}\n`);
+    return 70;
+  }
+  return 0;
+}
+
+async function runSequential(spec: SweepSpec, points: SweepPoint[], progress: (done: number) => void): Promise<Map<number, RunResult>> {
+  const out = new Map<number, RunResult>();
+  for (const p of points) {
+    if (stopRequested) break;
+    out.set(p.index, runPoint(spec, p));
+    progress(out.size);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return out;
+}
+
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweep_worker.js", import.meta.url));
+  // Running from source (tests, tsx): the worker is TypeScript too, so it registers tsx's
+  // loader before importing itself.
+  const src = new URL("./sweep_worker.ts", import.meta.url).href;
+  return new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(src)}); });`, { eval: true });
+}
+
+function runOnWorkers(spec: SweepSpec, points: SweepPoint[], jobs: number, progress: (done: number) => void): Promise<Map<number, RunResult>> {
+  const out = new Map<number, RunResult>();
+  const queue = [...points];
+  return new Promise((resolve, reject) => {
+    const workers: Worker[] = [];
+    let busy = 0;
+    let failed = false;
+    const finish = (err?: Error): void => {
+      for (const w of workers) void w.terminate();
+      if (err) reject(err);
+      else resolve(out);
+    };
+    const feed = (w: Worker): void => {
+      const p = stopRequested ? undefined : queue.shift();
+      if (p === undefined) {
+        if (busy === 0) finish();
+        return;
+      }
+      busy++;
+      w.postMessage({ spec, point: p });
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = startWorker();
+      workers.push(w);
+      w.on("message", (msg: { index: number; result?: RunResult; error?: string }) => {
+        busy--;
+        if (msg.error !== undefined) {
+          failed = true;
+          finish(new Error(`sweep run ${msg.index} failed: ${msg.error}`));
+          return;
+        }
+        out.set(msg.index, msg.result!);
+        progress(out.size);
+        if (!failed) feed(w);
+      });
+      w.on("error", (e) => {
+        if (!failed) {
+          failed = true;
+          finish(e);
+        }
+      });
+      feed(w);
+    }
+  });
+}
+
+export function toJsonLines(records: SweepRecord[]): string {
+  return records.map((r) => JSON.stringify(r)).join("\n") + (records.length > 0 ? "\n" : "");
+}
+
+/** `irqsim merge`: shards of one sweep (JSON Lines) back into the full sweep. */
+export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number {
+  const byIndex = new Map<number, SweepRecord>();
+  let id: string | undefined;
+  let total = 0;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    text.split("\n").forEach((line, i) => {
+      if (line.trim() === "") return;
+      let rec: SweepRecord;
+      try {
+        rec = JSON.parse(line) as SweepRecord;
+      } catch {
+        throw new InputError(`${file}:${i + 1}: expected one JSON object per line (irqsim sweep --json output)`);
+      }
+      if (typeof rec.sweep !== "string" || typeof rec.index !== "number" || typeof rec.result !== "object") {
+        throw new InputError(`${file}:${i + 1}: not a sweep record (expected sweep, index, params, seed, result)`);
+      }
+      if (id !== undefined && rec.sweep !== id) throw new InputError(`${file}:${i + 1}: from sweep ${rec.sweep}, but earlier records are from sweep ${id}`);
+      id = rec.sweep;
+      total = rec.total;
+      byIndex.set(rec.index, rec);
+    });
+  }
+  const records = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  if (records.length < total) io.stderr(`irqsim: merge: ${records.length} of ${total} runs present (missing shards?)\n`);
+  printRecords(records, flags, io);
+  return 0;
+}
+
+function printRecords(records: SweepRecord[], flags: SweepFlags, io: Io): void {
+  if (flags.json) io.stdout(toJsonLines(records));
+  else if (flags.csv) io.stdout(toCsv(records));
+  else {
+    io.stdout(sweepTable(records));
+    if (flags.plot) io.stdout("\n" + sweepChart(records, flags, useColor(io)) + "\n");
+  }
+}
+
+function paramKeys(records: SweepRecord[]): string[] {
+  return records.length > 0 ? Object.keys(records[0]!.params) : [];
+}
+
+/** Short column names: the last path segment unless two keys share it. */
+function shortNames(keys: string[]): string[] {
+  const last = keys.map((k) => k.split(".").at(-1)!);
+  return keys.map((k, i) => (last.filter((l) => l === last[i]).length > 1 ? k : last[i]!));
+}
+
+function cpuShare(r: RunResult, field: "hardirq_ns" | "softirq_ns" | "system_ns" | "user_ns" | "idle_ns"): number {
+  return r.cpus.reduce((a, c) => a + c[field], 0) / (r.cpus.length * Math.max(1, r.simulated_ns));
+}
+
+export function sweepTable(records: SweepRecord[]): string {
+  const keys = paramKeys(records);
+  const multiSeed = new Set(records.map((r) => r.seed)).size > 1;
+  const cols = [
+    ...shortNames(keys).map((header) => ({ header })),
+    ...(multiSeed ? [{ header: "seed", align: "right" as const }] : []),
+    { header: "offered", align: "right" as const },
+    { header: "delivered", align: "right" as const },
+    { header: "drop:ring", align: "right" as const },
+    { header: "backlog", align: "right" as const },
+    { header: "socket", align: "right" as const },
+    { header: "hardirq", align: "right" as const },
+    { header: "softirq", align: "right" as const },
+    { header: "system", align: "right" as const },
+    { header: "user", align: "right" as const },
+    { header: "idle", align: "right" as const },
+    { header: "p99 deliver", align: "right" as const },
+  ];
+  const rows = records.map(({ params, seed, result: r }) => [
+    ...keys.map((k) => params[k]!),
+    ...(multiSeed ? [String(seed)] : []),
+    pps(r.packets.offered_pps),
+    pps(r.packets.delivered_pps),
+    int(r.packets.dropped.rx_ring_full ?? 0),
+    int(r.packets.dropped.cpu_backlog ?? 0),
+    int(r.packets.dropped.socket_rcvbuff ?? 0),
+    pct(cpuShare(r, "hardirq_ns"), 1),
+    pct(cpuShare(r, "softirq_ns"), 1),
+    pct(cpuShare(r, "system_ns"), 1),
+    pct(cpuShare(r, "user_ns"), 1),
+    pct(cpuShare(r, "idle_ns"), 1),
+    r.latency_ns.deliver && r.latency_ns.deliver.count > 0 ? ns(r.latency_ns.deliver.p99) : "-",
+  ]);
+  return renderTable(cols, rows, "").join("\n") + "\n";
+}
+
+const CSV_METRICS: [string, (r: RunResult) => number][] = [
+  ["offered_pps", (r) => r.packets.offered_pps],
+  ["delivered_pps", (r) => r.packets.delivered_pps],
+  ["arrived", (r) => r.packets.arrived],
+  ["delivered", (r) => r.packets.delivered],
+  ["dropped_rx_ring_full", (r) => r.packets.dropped.rx_ring_full ?? 0],
+  ["dropped_cpu_backlog", (r) => r.packets.dropped.cpu_backlog ?? 0],
+  ["dropped_socket_rcvbuff", (r) => r.packets.dropped.socket_rcvbuff ?? 0],
+  ["hardirq_share", (r) => cpuShare(r, "hardirq_ns")],
+  ["softirq_share", (r) => cpuShare(r, "softirq_ns")],
+  ["system_share", (r) => cpuShare(r, "system_ns")],
+  ["user_share", (r) => cpuShare(r, "user_ns")],
+  ["idle_share", (r) => cpuShare(r, "idle_ns")],
+  ["deliver_p50_ns", (r) => r.latency_ns.deliver?.p50 ?? 0],
+  ["deliver_p99_ns", (r) => r.latency_ns.deliver?.p99 ?? 0],
+  ["deliver_p999_ns", (r) => r.latency_ns.deliver?.p999 ?? 0],
+];
+
+function csvCell(v: string): string {
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function toCsv(records: SweepRecord[]): string {
+  const keys = paramKeys(records);
+  const header = ["index", ...keys, "seed", "fingerprint", ...CSV_METRICS.map(([n]) => n)];
+  const lines = records.map((rec) => [
+    String(rec.index),
+    ...keys.map((k) => csvCell(rec.params[k]!)),
+    String(rec.seed),
+    rec.result.fingerprint,
+    ...CSV_METRICS.map(([, f]) => String(Number(f(rec.result).toFixed(6)))),
+  ]);
+  return [header.join(","), ...lines.map((l) => l.join(","))].join("\n") + "\n";
+}
+
+/**
+ * Delivered vs offered (or --y against --x): one series per combination of the other
+ * varied keys, averaged over seeds.
+ */
+export function sweepChart(records: SweepRecord[], flags: SweepFlags, color: boolean): string {
+  const keys = paramKeys(records);
+  const numeric = (k: string): boolean => records.every((r) => Number.isFinite(Number(r.params[k])));
+  const xKey = flags.x ?? keys.find((k) => /rate$/.test(k) && numeric(k)) ?? keys.find(numeric);
+  if (xKey === undefined || !keys.includes(xKey)) throw new InputError(`--plot: expected a varied numeric key for the x axis${flags.x ? ` (got --x ${flags.x})` : ""}`);
+  if (!numeric(xKey)) throw new InputError(`--x ${xKey}: expected a varied key with numeric values`);
+  const yPath = flags.y ?? "packets.delivered_pps";
+  const groups = new Map<string, Map<number, number[]>>();
+  for (const rec of records) {
+    const name = keys.filter((k) => k !== xKey).map((k) => `${k.split(".").at(-1)}=${rec.params[k]}`).join(" ") || yPath;
+    const y = lookup(rec.result, yPath);
+    if (y === null) throw new InputError(`--y ${yPath}: no such numeric metric in the result`);
+    const byX = groups.get(name) ?? new Map<number, number[]>();
+    const x = Number(rec.params[xKey]);
+    byX.set(x, [...(byX.get(x) ?? []), y]);
+    groups.set(name, byX);
+  }
+  const series = [...groups].map(([name, byX]) => ({
+    name,
+    points: [...byX].map(([x, ys]) => [x, ys.reduce((a, b) => a + b, 0) / ys.length] as [number, number]),
+  }));
+  const compact = (v: number): string => (v >= 1e6 ? `${+(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : `${+v.toFixed(1)}`);
+  return lineChart(series, { color, xLabel: xKey, yLabel: yPath, formatX: compact, formatY: compact });
+}

@@ -1,0 +1,112 @@
+/**
+ * A sweep: the cross product of varied scenario fields and seeds, each run independently.
+ * Planning is pure (the same flags always give the same numbered points), so slices of a
+ * sweep run on different machines (`--shard i/n`) merge back into exactly the full sweep.
+ */
+import { createHash } from "node:crypto";
+import { InputError } from "./input_error.js";
+import { loadScenario } from "./scenario.js";
+import { runScenario, type RunResult } from "./run.js";
+import { durationOrThrow } from "./time.js";
+
+export interface Vary {
+  key: string;
+  values: string[];
+}
+
+export interface SweepSpec {
+  scenario: string;
+  vary: Vary[];
+  /** Extra `--set`s applied to every point before the varied ones. */
+  sets: string[];
+  seeds: number;
+  /** First seed; undefined = the scenario's own. */
+  baseSeed?: number;
+  duration?: string;
+}
+
+export interface SweepPoint {
+  index: number;
+  params: Record<string, string>;
+  seed: number;
+}
+
+export interface SweepRecord {
+  sweep: string;
+  index: number;
+  total: number;
+  params: Record<string, string>;
+  seed: number;
+  result: RunResult;
+}
+
+/** `key=v1,v2,...` -> a Vary. */
+export function parseVary(text: string): Vary {
+  const eq = text.indexOf("=");
+  const key = eq > 0 ? text.slice(0, eq).trim() : "";
+  const values = eq > 0 ? text.slice(eq + 1).split(",").map((v) => v.trim()) : [];
+  if (key === "" || values.length === 0 || values.some((v) => v === "")) {
+    throw new InputError(`--vary '${text}': expected key=v1,v2,... e.g. --vary devices.nic0.traffic.rate=50000,100000`);
+  }
+  return { key, values };
+}
+
+/** `i/n` with 1 <= i <= n. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new InputError(`--shard '${text}': expected i/n with 1 <= i <= n, e.g. --shard 2/4`);
+  return { index, count };
+}
+
+/** A short id of everything that defines the sweep, so shards of different sweeps never merge. */
+export function sweepId(spec: SweepSpec, baseSeed: number): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify([spec.scenario, spec.vary, spec.sets, spec.seeds, baseSeed, spec.duration ?? null]));
+  return h.digest("hex").slice(0, 12);
+}
+
+/**
+ * Every point of the sweep, in order: the first --vary varies slowest, seeds fastest.
+ * Each point is validated here (a bad value fails the whole sweep before anything runs).
+ */
+export function planSweep(spec: SweepSpec): { id: string; baseSeed: number; points: SweepPoint[] } {
+  if (spec.vary.length === 0) throw new InputError("sweep: expected at least one --vary key=v1,v2,...");
+  const seen = new Set<string>();
+  for (const v of spec.vary) {
+    if (seen.has(v.key)) throw new InputError(`--vary ${v.key}: varied twice`);
+    seen.add(v.key);
+  }
+  const base = loadScenario(spec.scenario, { sets: spec.sets }).scenario;
+  if (spec.duration !== undefined) durationOrThrow(spec.duration, "--duration");
+  const baseSeed = spec.baseSeed ?? base.seed;
+  if (baseSeed + spec.seeds - 1 > 4_294_967_295) throw new InputError("--seeds: the last seed would exceed 4294967295");
+  let combos: Record<string, string>[] = [{}];
+  for (const v of spec.vary) combos = combos.flatMap((c) => v.values.map((value) => ({ ...c, [v.key]: value })));
+  const points: SweepPoint[] = [];
+  for (const params of combos) {
+    // Validate once per combination with the same rules as `run --set`.
+    loadScenario(spec.scenario, { sets: pointSets(spec, params) });
+    for (let s = 0; s < spec.seeds; s++) points.push({ index: points.length, params, seed: baseSeed + s });
+  }
+  return { id: sweepId(spec, baseSeed), baseSeed, points };
+}
+
+export function pointSets(spec: SweepSpec, params: Record<string, string>): string[] {
+  return [...spec.sets, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)];
+}
+
+/** The points of slice `index` of `count` (1-based): every count-th point. */
+export function shardPoints(points: SweepPoint[], shard: { index: number; count: number } | undefined): SweepPoint[] {
+  if (shard === undefined) return points;
+  return points.filter((p) => p.index % shard.count === shard.index - 1);
+}
+
+/** Runs one point: exactly what `irqsim run` with the same --set/--seed/--duration does. */
+export function runPoint(spec: SweepSpec, point: SweepPoint): RunResult {
+  const { scenario } = loadScenario(spec.scenario, { sets: pointSets(spec, point.params) });
+  scenario.seed = point.seed;
+  if (spec.duration !== undefined) scenario.duration = durationOrThrow(spec.duration, "--duration");
+  return runScenario(scenario);
+}

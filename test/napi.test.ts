@@ -1,0 +1,144 @@
+import { describe, expect, test } from "vitest";
+import { loadScenario } from "../sim/scenario.js";
+import { Simulation, runScenario } from "../sim/run.js";
+import { TP } from "../sim/trace.js";
+import { procView } from "../sim/views.js";
+import { NAPI_POLL_WEIGHT } from "../net/napi.js";
+import { DEV_WEIGHT, NETDEV_BUDGET, NETDEV_MAX_BACKLOG, netdevBudgetUsecs } from "../net/dev.js";
+
+const livelock = (sets: string[]) => loadScenario("livelock", { sets }).scenario;
+
+describe("net.core defaults (net/core/dev.c)", () => {
+  test("budget 300, 2 jiffies, backlog 1000, weights 64", () => {
+    expect(NETDEV_BUDGET).toBe(300);
+    expect(netdevBudgetUsecs(1000)).toBe(2000);
+    expect(netdevBudgetUsecs(250)).toBe(8000);
+    expect(NETDEV_MAX_BACKLOG).toBe(1000);
+    expect(DEV_WEIGHT).toBe(64);
+    expect(NAPI_POLL_WEIGHT).toBe(64);
+  });
+});
+
+describe("NAPI", () => {
+  test("each poll takes at most its weight; a full poll stays scheduled, a short one completes", () => {
+    const sim = new Simulation(livelock(["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000", "devices.nic0.weight=16", "duration=20ms"]));
+    const works: number[] = [];
+    sim.sys.k.trace.on((tp, _t, _cpu, dev, work, budget) => {
+      if (tp === TP.napi_poll && dev === 0) {
+        expect(budget).toBe(16);
+        works.push(work);
+      }
+    });
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    const n = r.napi[0]!;
+    expect(works.length).toBe(n.polls);
+    expect(Math.max(...works)).toBe(16);
+    expect(works.reduce((a, b) => a + b, 0)).toBe(n.packets);
+    expect(n.full_polls).toBe(works.filter((w) => w === 16).length);
+    // Every poll that found less than its weight completed (and unmasked the device).
+    expect(n.completions).toBe(works.filter((w) => w < 16).length);
+    expect(r.devices.nic0!.interrupts).toBeGreaterThan(0);
+    expect(r.invariants.ok).toBe(true);
+  });
+
+  test("the device IRQ is masked exactly while NAPI is scheduled: no interrupt while polling", () => {
+    const sim = new Simulation(livelock(["devices.nic0.mode=napi", "devices.nic0.traffic.rate=200000", "duration=20ms"]));
+    const nic = sim.sys.nics[0]!;
+    const napi = nic.napi!;
+    let asserts = 0;
+    let pollsWhileMasked = 0;
+    let polls = 0;
+    sim.sys.k.trace.on((tp) => {
+      if (tp === TP.irq_assert) {
+        asserts++;
+        // The device raised its MSI only while unmasked, never with NAPI scheduled.
+        expect(nic.masked).toBe(false);
+        expect(napi.scheduled).toBe(false);
+      }
+      if (tp === TP.napi_poll) {
+        polls++;
+        if (nic.masked) pollsWhileMasked++;
+      }
+    });
+    while (!sim.advance(1 << 20));
+    expect(asserts).toBeGreaterThan(10);
+    // A poll that completes unmasks before its trace point; every other poll ran masked.
+    const r = sim.finish();
+    expect(pollsWhileMasked).toBe(polls - r.napi[0]!.completions);
+    expect(r.devices.nic0!.interrupts).toBe(asserts);
+  });
+
+  test("budget: with netdev_budget 100 and two devices polled per round, time_squeeze counts", () => {
+    const base = loadScenario("livelock", {
+      sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000", "kernel.netdev_budget=100", "duration=20ms"],
+    }).scenario;
+    base.devices.nic1 = { ...base.devices.nic0!, irq: 25 };
+    const sim = new Simulation(base);
+    // Packets polled per net_rx_action invocation.
+    const rounds: number[] = [];
+    sim.sys.k.trace.on((tp, _t, _cpu, a, b) => {
+      if (tp === TP.softirq_entry && a === 3) rounds.push(0);
+      if (tp === TP.napi_poll) rounds[rounds.length - 1]! += b;
+    });
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    // The budget is checked after each poll, so one round takes at most budget + weight - 1.
+    expect(Math.max(...rounds)).toBeLessThanOrEqual(100 + 64 - 1);
+    const overBudget = rounds.filter((w) => w >= 100).length;
+    expect(overBudget).toBeGreaterThan(0);
+    expect(r.softnet[0]!.time_squeeze).toBe(overBudget);
+    expect(r.invariants.ok).toBe(true);
+  });
+
+  test("/proc/net/softnet_stat: processed, dropped and time_squeeze in hex, one line per CPU", () => {
+    const sim = new Simulation(livelock(["devices.nic0.mode=irq", "devices.nic0.traffic.rate=450000", "duration=20ms"]));
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    const lines = procView(sim.sys, "softnet_stat").trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    const cols = lines[0]!.split(" ");
+    expect(cols).toHaveLength(15);
+    expect(cols.every((c) => /^[0-9a-f]{8}$/.test(c))).toBe(true);
+    expect(parseInt(cols[0]!, 16)).toBe(r.softnet[0]!.processed);
+    expect(parseInt(cols[1]!, 16)).toBe(r.packets.dropped.cpu_backlog);
+    expect(parseInt(cols[1]!, 16)).toBeGreaterThan(0);
+    expect(parseInt(cols[2]!, 16)).toBe(r.softnet[0]!.time_squeeze);
+    expect(cols[12]).toBe("00000000"); // CPU index
+  });
+
+  test("netif_rx backlog limit: drops past netdev_max_backlog", () => {
+    const r = runScenario(livelock(["devices.nic0.traffic.rate=450000", "kernel.netdev_max_backlog=50", "duration=20ms"]));
+    expect(r.packets.dropped.cpu_backlog).toBeGreaterThan(0);
+    expect(r.packets.arrived).toBe(r.packets.delivered + r.packets.dropped.total + r.packets.in_flight);
+  });
+});
+
+describe("receive livelock (Mogul & Ramakrishnan) and the NAPI cure", () => {
+  // Saturation is ~120-150 kpps with the default costs; 15k..600k spans 10%..400%.
+  const rates = [15_000, 30_000, 60_000, 100_000, 150_000, 225_000, 300_000, 450_000, 600_000];
+  const delivered = (mode: string) => rates.map((rate) => runScenario(livelock([`devices.nic0.mode=${mode}`, `devices.nic0.traffic.rate=${rate}`])).packets.delivered_pps);
+
+  test("irq mode collapses below 10% of its peak at 4x overload; napi stays above 80% of its own", () => {
+    const irq = delivered("irq");
+    const napi = delivered("napi");
+    const irqPeak = Math.max(...irq);
+    const napiPeak = Math.max(...napi);
+    // Below saturation both deliver what is offered.
+    expect(irq[2]! / 60_000).toBeGreaterThan(0.98);
+    expect(napi[2]! / 60_000).toBeGreaterThan(0.98);
+    expect(irq.at(-1)! / irqPeak).toBeLessThan(0.1);
+    expect(napi.at(-1)! / napiPeak).toBeGreaterThanOrEqual(0.8);
+  });
+
+  test("at 4x overload, irq mode burns the CPU in hardirq+softirq while napi drops at the ring", () => {
+    const irq = runScenario(livelock(["devices.nic0.mode=irq", "devices.nic0.traffic.rate=600000", "duration=50ms"]));
+    const napi = runScenario(livelock(["devices.nic0.mode=napi", "devices.nic0.traffic.rate=600000", "duration=50ms"]));
+    const c = irq.cpus[0]!;
+    expect((c.hardirq_ns + c.softirq_ns) / irq.simulated_ns).toBeGreaterThan(0.95);
+    expect(irq.cpus[0]!.user_ns / irq.simulated_ns).toBeLessThan(0.01);
+    expect(napi.packets.dropped.rx_ring_full).toBeGreaterThan(napi.packets.dropped.total * 0.9);
+    expect(napi.cpus[0]!.hardirq_ns / napi.simulated_ns).toBeLessThan(0.01);
+    expect(napi.cpus[0]!.user_ns / napi.simulated_ns).toBeGreaterThan(0.2);
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, test } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../cli/main.js";
+import type { Io } from "../cli/output.js";
+import { loadScenario } from "../sim/scenario.js";
+import { runScenario } from "../sim/run.js";
+import { parseShard, parseVary, planSweep, shardPoints } from "../sim/sweep.js";
+
+async function cli(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    stderrIsTTY: false,
+    env: { NO_COLOR: "1" },
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+const VARY = ["--vary", "devices.nic0.mode=irq,napi", "--vary", "devices.nic0.traffic.rate=50000,300000"];
+const parseLines = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l));
+
+describe("sweep planning", () => {
+  test("cross product, first --vary slowest, seeds fastest; shards partition the points", () => {
+    const plan = planSweep({ scenario: "livelock", vary: [parseVary("devices.nic0.mode=irq,napi"), parseVary("duration=1ms,2ms,3ms")], sets: [], seeds: 2 });
+    expect(plan.points).toHaveLength(12);
+    expect(plan.points[0]).toEqual({ index: 0, params: { "devices.nic0.mode": "irq", duration: "1ms" }, seed: 1 });
+    expect(plan.points[1]!.seed).toBe(2);
+    expect(plan.points[2]!.params.duration).toBe("2ms");
+    expect(plan.points[6]!.params["devices.nic0.mode"]).toBe("napi");
+    const shards = [1, 2, 3].map((i) => shardPoints(plan.points, { index: i, count: 3 }).map((p) => p.index));
+    expect(shards.flat().sort((a, b) => a - b)).toEqual(plan.points.map((p) => p.index));
+    expect(new Set(shards.flat()).size).toBe(12);
+  });
+
+  test("bad --vary values are caught before anything runs, naming the --set", () => {
+    expect(() => planSweep({ scenario: "livelock", vary: [parseVary("devices.nic0.mode=irq,polling")], sets: [], seeds: 1 })).toThrow(
+      /--set devices\.nic0\.mode=polling: devices\.nic0\.mode: expected one of/,
+    );
+    expect(() => parseVary("rate")).toThrow(/expected key=v1,v2/);
+    expect(() => parseShard("3/2")).toThrow(/1 <= i <= n/);
+  });
+});
+
+describe("irqsim sweep", () => {
+  test("results on worker threads are identical to sequential runs and to `run`", async () => {
+    const parallel = await cli(["sweep", "livelock", ...VARY, "--duration", "20ms", "--jobs", "2", "--json"]);
+    const sequential = await cli(["sweep", "livelock", ...VARY, "--duration", "20ms", "--jobs", "1", "--json"]);
+    expect(parallel.code).toBe(0);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    const recs = parseLines(parallel.stdout);
+    expect(recs).toHaveLength(4);
+    expect(recs.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    const { scenario } = loadScenario("livelock", { sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000", "duration=20ms"] });
+    expect(recs[3].params).toEqual({ "devices.nic0.mode": "napi", "devices.nic0.traffic.rate": "300000" });
+    expect(JSON.stringify(recs[3].result)).toBe(JSON.stringify(runScenario(scenario)));
+  });
+
+  test("shards run on different machines merge into the full sweep", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqsim-sweep-"));
+    const full = await cli(["sweep", "livelock", ...VARY, "--seeds", "2", "--duration", "10ms", "--jobs", "1", "--json"]);
+    const files: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const part = await cli(["sweep", "livelock", ...VARY, "--seeds", "2", "--duration", "10ms", "--jobs", "1", "--shard", `${i}/3`, "--json"]);
+      expect(part.code).toBe(0);
+      const f = join(dir, `shard${i}.jsonl`);
+      writeFileSync(f, part.stdout);
+      files.push(f);
+    }
+    const merged = await cli(["merge", ...files.reverse(), "--json"]);
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toBe(full.stdout);
+    expect(merged.stderr).toBe("");
+    const partial = await cli(["merge", files[0]!]);
+    expect(partial.stderr).toMatch(/of 8 runs present/);
+    const other = await cli(["sweep", "livelock", "--vary", "devices.nic0.mode=irq", "--duration", "10ms", "--jobs", "1", "--json"]);
+    const otherFile = join(dir, "other.jsonl");
+    writeFileSync(otherFile, other.stdout);
+    const mixed = await cli(["merge", files[0]!, otherFile]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/from sweep [0-9a-f]+, but earlier records are from sweep/);
+  });
+
+  test("table, CSV and chart", async () => {
+    const table = await cli(["sweep", "livelock", ...VARY, "--duration", "10ms", "--jobs", "1", "--plot"]);
+    expect(table.stdout).toMatch(/^mode\s+rate\s+offered\s+delivered\s+drop:ring/m);
+    expect(table.stdout).toMatch(/^irq\s+50000\s/m);
+    // Without colour each series gets its own chart on a shared scale.
+    expect(table.stdout).toMatch(/^mode=irq$/m);
+    expect(table.stdout).toMatch(/^mode=napi$/m);
+    expect(table.stdout).toMatch(/[╭╮╰╯─]/);
+    expect(table.stdout).toMatch(/devices\.nic0\.traffic\.rate/);
+    expect(table.stderr).toMatch(/^irqsim: sweep [0-9a-f]{12} of livelock: 4 of 4 runs/);
+    const csv = await cli(["sweep", "livelock", ...VARY, "--duration", "10ms", "--jobs", "1", "--csv"]);
+    const rows = csv.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/^index,devices\.nic0\.mode,devices\.nic0\.traffic\.rate,seed,fingerprint,offered_pps,delivered_pps,/);
+    expect(rows).toHaveLength(5);
+    expect(rows[1]).toMatch(/^0,irq,50000,1,[0-9a-f]{16},\d+,\d+,/);
+  });
+
+  test("bad input exits 2 with one line", async () => {
+    for (const args of [
+      ["sweep", "livelock"],
+      ["sweep", "livelock", "--vary", "devices.nic0.mode"],
+      ["sweep", "livelock", "--vary", "devices.nic0.mode=irq", "--shard", "0/2"],
+      ["sweep", "livelock", "--vary", "devices.nic0.nope=1,2"],
+      ["sweep", "livelock", "--vary", "devices.nic0.mode=irq,napi", "--plot", "--x", "devices.nic0.mode", "--duration", "1ms", "--jobs", "1"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^irqsim: /);
+    }
+  });
+});
