@@ -7,10 +7,10 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import { InputError } from "../sim/input_error.js";
-import type { RunResult } from "../sim/run.js";
-import { lookup } from "../sim/run.js";
+import { lookup, type RunResult } from "../sim/run.js";
 import {
   parseShard,
+  parseVary,
   planSweep,
   runPoint,
   shardPoints,
@@ -22,6 +22,8 @@ import {
 import { useColor, writeFileAtomic, type Io } from "./output.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 import { lineChart } from "./plot.js";
+import type { Command } from "commander";
+import { collect, parsePositiveInt, parseSeed, type CommandContext } from "./options.js";
 
 export interface SweepFlags {
   vary: Vary[];
@@ -37,6 +39,44 @@ export interface SweepFlags {
   x?: string;
   y?: string;
   out?: string;
+}
+
+export function registerSweep(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  program
+    .command("sweep")
+    .description("run a scenario over the cross product of --vary values and seeds, in parallel")
+    .argument("<scenario>", "built-in scenario name or path to a .yaml file")
+    .option("--vary <key=v1,v2,...>", "a scenario field and the values to try (repeatable; first varies slowest)", (v: string, prev: Vary[]) => [...prev, parseVary(v)], [] as Vary[])
+    .option("--seeds <n>", "seeds per combination: base seed, base+1, ...", parsePositiveInt, 1)
+    .option("-s, --seed <n>", "base seed (default: the scenario's)", parseSeed)
+    .option("-d, --duration <time>", "simulated time of every run")
+    .option("--set <path=value>", "override a field in every run (repeatable)", collect, [])
+    .option("-j, --jobs <n>", "worker threads (default: the number of CPU cores)", parsePositiveInt)
+    .option("--shard <i/n>", "run only slice i of n (merge slices with `irqsim merge`)")
+    .option("--json", "print JSON Lines: one object per run with its params, seed and result")
+    .option("--csv", "print CSV for plotting tools")
+    .option("--plot", "draw delivered vs offered (or --y vs --x) as a terminal line chart")
+    .option("--x <key>", "x axis for --plot: a varied numeric key (default: the varied *.rate)")
+    .option("--y <metric>", "y axis for --plot: a dotted path into the result", "packets.delivered_pps")
+    .option("-o, --out <file>", "also write the JSON Lines to a file (atomically)")
+    .action(async (ref: string, flags: SweepFlags) => {
+      ctx.setExitCode(await sweepCommand(ref, flags, io));
+    });
+
+  program
+    .command("merge")
+    .description("merge `sweep --json` outputs of several shards into the full sweep")
+    .argument("<files...>", "JSON Lines files written by `irqsim sweep --shard i/n --json`")
+    .option("--json", "print the merged JSON Lines")
+    .option("--csv", "print CSV")
+    .option("--plot", "draw a terminal line chart")
+    .option("--x <key>", "x axis for --plot")
+    .option("--y <metric>", "y axis for --plot", "packets.delivered_pps")
+    .action((files: string[], flags: SweepFlags) => {
+      ctx.setExitCode(mergeCommand(files, flags, io));
+    });
+
 }
 
 /** Set by SIGINT; checked between runs. */

@@ -1,0 +1,132 @@
+/**
+ * `irqsim run`: one scenario, advanced in slices so Ctrl-C stops it cleanly, then a human
+ * summary, `--json`, or kernel-format /proc views.
+ */
+import { Option, InvalidArgumentError, type Command } from "commander";
+import { loadScenario } from "../sim/scenario.js";
+import { locateFirstViolation, Simulation, type RunResult } from "../sim/run.js";
+import { PROC_VIEWS, procView, type ProcView } from "../sim/views.js";
+import { durationOrThrow, formatNs } from "../sim/time.js";
+import { makeChalk, writeFileAtomic, type Io } from "./output.js";
+import { renderSummary } from "./summary.js";
+import {
+  collect,
+  EXIT_EXPECT_FAILED,
+  EXIT_INTERRUPTED,
+  EXIT_INVARIANT,
+  EXIT_OK,
+  parsePositiveInt,
+  parseSeed,
+  type CommandContext,
+} from "./options.js";
+
+/** Events simulated between two looks at the outside world (Ctrl-C, progress). */
+const SLICE_EVENTS = 50_000;
+
+interface RunFlags {
+  seed?: number;
+  duration?: string;
+  set: string[];
+  json?: boolean;
+  proc: ProcView[];
+  maxEvents?: number;
+  out?: string;
+  check?: boolean;
+}
+
+/** Set by the SIGINT handler; the run loop looks at it between slices. */
+let interruptRequested = false;
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  program
+    .command("run")
+    .description("run a scenario (a built-in name or a path to a .yaml file) and print a summary")
+    .argument("<scenario>", "built-in scenario name (see `irqsim list`) or path to a .yaml file")
+    .option("-s, --seed <n>", "random seed (overrides the scenario's)", parseSeed)
+    .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s")
+    .option("--set <path=value>", "override a scenario field, e.g. devices.nic0.traffic.rate=200000 (repeatable)", collect, [])
+    .option("--json", "print the result as JSON")
+    .addOption(new Option("--proc <view>", "print a /proc view after the run (repeatable)").choices(PROC_VIEWS).argParser((v: string, prev: string[] = []) => {
+      if (!(PROC_VIEWS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of: ${PROC_VIEWS.join(", ")}.`);
+      return [...prev, v];
+    }).default([]))
+    .option("--max-events <n>", "stop after this many events", parsePositiveInt)
+    .option("-o, --out <file>", "also write the JSON result to this file (atomically)")
+    .option("--check", "exit 1 if any of the scenario's expect: assertions fails")
+    .action(async (ref: string, flags: RunFlags) => {
+      ctx.setExitCode(await runCommand(ref, flags, io));
+    });
+
+}
+
+async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number> {
+  const c = makeChalk(io);
+  const { scenario, source } = loadScenario(ref, { sets: flags.set });
+  if (flags.seed !== undefined) scenario.seed = flags.seed;
+  if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
+  const opts = flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents };
+  const sim = new Simulation(scenario, opts);
+
+  interruptRequested = false;
+  const onSigint = (): void => {
+    interruptRequested = true;
+  };
+  process.on("SIGINT", onSigint);
+  const progress = io.stderrIsTTY && !flags.json;
+  let lastDraw = performance.now();
+  try {
+    while (!sim.advance(SLICE_EVENTS)) {
+      if (interruptRequested) {
+        sim.interrupt();
+        break;
+      }
+      // Wall-clock time is fine here: it only paces the progress line, never the simulation.
+      const t = performance.now();
+      if (progress && t - lastDraw > 250) {
+        lastDraw = t;
+        const pctDone = ((100 * sim.now) / scenario.duration).toFixed(0);
+        io.stderr(`\r\x1b[Kirqsim: ${scenario.name} seed ${scenario.seed}: simulated ${formatNs(sim.now)} of ${formatNs(scenario.duration)} (${pctDone}%)`);
+      }
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+    if (progress) io.stderr("\r\x1b[K");
+  }
+
+  const result: RunResult & { proc?: Record<string, string> } = sim.finish();
+  if (!result.invariants.ok && result.stopped_by === "duration") {
+    const first = locateFirstViolation(scenario, opts);
+    if (first !== null) result.invariants.first = first;
+  }
+  if (flags.proc.length > 0 && flags.json) {
+    result.proc = {};
+    for (const v of flags.proc) result.proc[v] = procView(sim.sys, v);
+  }
+  const json = JSON.stringify(result, null, 2) + "\n";
+  if (flags.out !== undefined) writeFileAtomic(flags.out, json);
+
+  if (flags.json) io.stdout(json);
+  else if (flags.proc.length > 0) {
+    io.stderr(`irqsim: ${scenario.name} (${source}) seed ${scenario.seed} fingerprint ${result.fingerprint}\n`);
+    for (const v of flags.proc) io.stdout(procView(sim.sys, v));
+  } else io.stdout(renderSummary(result, scenario.description, c));
+
+  if (result.stopped_by === "interrupted") {
+    io.stderr(`irqsim: interrupted at ${formatNs(result.simulated_ns)} of ${formatNs(scenario.duration)} (seed ${scenario.seed})\n`);
+    return EXIT_INTERRUPTED;
+  }
+  if (!result.invariants.ok) {
+    const first = result.invariants.first;
+    const where = first ? ` first violated after event #${first.event} at ${first.time_ns} ns: ${first.violations[0]}` : "";
+    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${result.invariants.violations[0]}.${where}\n`);
+    return EXIT_INVARIANT;
+  }
+  if (flags.check && !result.expect.ok) {
+    const failed = result.expect.results.filter((e) => !e.ok).map((e) => e.metric);
+    io.stderr(`irqsim: expectation failed in ${scenario.name} (seed ${scenario.seed}): ${failed.join(", ")}\n`);
+    return EXIT_EXPECT_FAILED;
+  }
+  return EXIT_OK;
+}
