@@ -27,7 +27,19 @@ export const TP = {
   netif_receive_skb: 15, // a = packet id
   tasklet_entry: 16, // a = tasklet id
   tasklet_exit: 17, // a = tasklet id
+  workqueue_queue_work: 18, // a = work id, b = req_cpu, c = cpu
+  workqueue_activate_work: 19, // a = work id
+  workqueue_execute_start: 20, // a = work id
+  workqueue_execute_end: 21, // a = work id
 } as const;
+
+/**
+ * Kinds of kernel objects that trace points refer to by id. Exporters look up names
+ * (a device's name, a tasklet's function, a work item's workqueue) through
+ * `Trace.object(kind, id)`; registering costs nothing on the hot path.
+ */
+export type TraceObjectKind = "dev" | "tasklet" | "work";
+export type TraceObjectInfo = Readonly<Record<string, string | number>>;
 
 export type TracePoint = (typeof TP)[keyof typeof TP];
 export const TP_NAMES: readonly string[] = Object.keys(TP);
@@ -42,6 +54,7 @@ export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x27d4eb2f;
   private readonly listeners: TraceListener[] = [];
+  private readonly objects = new Map<string, TraceObjectInfo>();
 
   constructor(private readonly clock: { readonly now: number }) {}
 
@@ -51,6 +64,14 @@ export class Trace {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
     };
+  }
+
+  registerObject(kind: TraceObjectKind, id: number, info: TraceObjectInfo): void {
+    this.objects.set(`${kind}:${id}`, info);
+  }
+
+  object(kind: TraceObjectKind, id: number): TraceObjectInfo | undefined {
+    return this.objects.get(`${kind}:${id}`);
   }
 
   emit(tp: TracePoint, cpu: number, a = 0, b = 0, c = 0): void {

@@ -72,6 +72,7 @@ export class Tasklets {
       stats: { scheduled: 0, alreadyScheduled: 0, scheduledWhileRunning: 0, runs: this.k.cpus.map(() => 0), busyElsewhere: 0, disabledRequeues: 0 },
     };
     this.all.push(t);
+    this.k.trace.registerObject("tasklet", t.id, { name });
     return t;
   }
 
