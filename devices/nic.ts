@@ -13,10 +13,21 @@
  *    work than its weight (napi_complete_done).
  *  - tasklet: the top half masks the device and schedules a tasklet that drains the ring
  *    and unmasks (the pre-NAPI style of many drivers). Several devices may share one.
+ *  - threaded: request_threaded_irq with IRQF_ONESHOT; the primary handler acks and wakes
+ *    irq/N-name, which drains the ring in process context (BH disabled around the stack).
+ *  - workqueue: the top half copies each packet off the ring and queues one work item per
+ *    packet; the work function does the protocol processing in a kworker and may sleep
+ *    (an I/O wait, a mutex), so concurrency management has something to manage.
+ * `bug` plants a classic driver mistake in the top half: msleep() or mutex_lock() in
+ * hardirq context, which the kernel reports in dmesg.
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
-import { IRQ_HANDLED, type IrqDesc, type IrqReturn } from "../sim/irq.js";
+import { IRQ_HANDLED, IRQ_WAKE_THREAD, IRQF_ONESHOT, type IrqDesc, type IrqReturn } from "../sim/irq.js";
+import { requestThreadedIrq } from "../sim/irq_thread.js";
+import { createMutex, mutexLock, mutexUnlock, type Mutex } from "../sim/mutex.js";
+import type { Workqueue, Workqueues } from "../workqueue/workqueue.js";
+import { queueWorkOp } from "../workqueue/queue.js";
 import type { Location, Memory } from "../sim/memory.js";
 import { createEvent, type SimEvent } from "../sim/engine.js";
 import { TP } from "../sim/trace.js";
@@ -31,7 +42,8 @@ export const RXD_STAT_DD = 0x01;
 /** ICR cause bit "receiver timer interrupt" (E1000_ICR_RXT0). */
 export const ICR_RXT0 = 0x80;
 
-export type NicMode = "irq" | "napi" | "tasklet";
+export type NicMode = "irq" | "napi" | "tasklet" | "threaded" | "workqueue";
+export type NicBug = "none" | "msleep_in_irq" | "mutex_in_irq";
 
 interface RxDesc {
   readonly status: Location;
@@ -51,6 +63,11 @@ export interface NicSpec {
   mode: NicMode;
   /** NAPI weight (mode napi). */
   weight: number;
+  /** Modes threaded/workqueue: a sleep in the deferred function per packet (an I/O wait). */
+  ioWait: number;
+  /** Modes threaded/workqueue: hold the device mutex around the I/O wait and delivery. */
+  lock: boolean;
+  bug: NicBug;
   traffic: TrafficSpec;
 }
 
@@ -77,6 +94,10 @@ export class Nic {
   readonly napi: NapiStruct | null;
   private tasklet: TaskletStruct | null = null;
   private tasklets: Tasklets | null = null;
+  private wqs: Workqueues | null = null;
+  private wq: Workqueue | null = null;
+  /** The driver's mutex (e.g. guarding a device's request queue or a socket). */
+  readonly lock: Mutex;
   private readonly ring: RxDesc[];
   /** Next descriptor the device fills (hardware head). */
   private head = 0;
@@ -108,7 +129,12 @@ export class Nic {
     }));
     this.hwOwned = spec.ringSize;
     this.desc = k.irq.setupLine(spec.irq, { chip: "IR-PCI-MSI", hwirq: 524288 + spec.index * 2048, affinity: spec.affinity });
-    k.irq.requestIrq(spec.irq, (kk, dev) => (dev as Nic).intr(kk), 0, spec.name, this);
+    this.lock = createMutex(`${spec.name}.lock`);
+    if (spec.mode === "threaded") {
+      requestThreadedIrq(k, spec.irq, (kk, dev) => (dev as Nic).primary(kk), (kk, dev) => (dev as Nic).threadFn(kk), IRQF_ONESHOT, spec.name, this);
+    } else {
+      k.irq.requestIrq(spec.irq, (kk, dev) => (dev as Nic).intr(kk), 0, spec.name, this);
+    }
     this.napi = spec.mode === "napi" ? createNapi(spec.name, spec.index, spec.weight, (kk, _n, budget) => this.poll(kk, budget)) : null;
     k.trace.registerObject("dev", spec.index, { name: spec.name, irq: spec.irq });
     this.traffic = createTraffic(spec.traffic, k.rng.stream(`${spec.name}.arrivals`));
@@ -117,6 +143,12 @@ export class Nic {
       k.engine.schedule(this.arrival, Math.max(k.now, this.traffic.next()));
     });
     k.engine.schedule(this.arrival, this.traffic.next());
+  }
+
+  /** Mode workqueue: where the top half queues its per-packet work items. */
+  useWorkqueue(wqs: Workqueues, wq: Workqueue): void {
+    this.wqs = wqs;
+    this.wq = wq;
   }
 
   /** Mode tasklet: the tasklet this device's top half schedules (possibly shared). */
@@ -210,6 +242,7 @@ export class Nic {
     yield k.cpu(k.costs.mmio_read); // er32(ICR): reading acks every cause
     this.icr = 0;
     yield k.cpu(k.costs.nic_top_half);
+    yield* this.plantedBug(k);
     switch (this.spec.mode) {
       case "irq": {
         const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.toBacklog(k, skb));
@@ -224,8 +257,65 @@ export class Nic {
         yield* this.mask(k);
         this.tasklets!.schedule(this.tasklet!);
         break;
+      case "workqueue": {
+        const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.queueRxWork(skb));
+        if (cleaned === 0) this.counters.noWork++;
+        break;
+      }
+      case "threaded":
+        throw new Error("threaded mode uses the primary handler");
     }
     return IRQ_HANDLED;
+  }
+
+  /** The driver bug the scenario asked for: sleeping in hardirq context. */
+  private *plantedBug(k: Kernel): Handler {
+    if (this.spec.bug === "msleep_in_irq") {
+      yield k.sleep(1_000_000); // msleep(1), "waiting for the PHY"
+    } else if (this.spec.bug === "mutex_in_irq") {
+      if (yield* mutexLock(k, this.lock)) mutexUnlock(k, this.lock);
+    }
+  }
+
+  /** Mode threaded, hardirq part: ack the device and wake irq/N-name (ONESHOT masks the line). */
+  private *primary(k: Kernel): Handler<IrqReturn> {
+    yield k.cpu(k.costs.mmio_read);
+    this.icr = 0;
+    yield* this.plantedBug(k);
+    return IRQ_WAKE_THREAD;
+  }
+
+  /** Mode threaded, thread part: drain the ring into the stack with BH disabled. */
+  private *threadFn(k: Kernel): Handler<IrqReturn> {
+    yield k.localBhDisable();
+    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.net.netifReceiveSkb(skb));
+    yield k.localBhEnable();
+    if (cleaned === 0) this.counters.noWork++;
+    return IRQ_HANDLED;
+  }
+
+  /** Mode workqueue: one work item per packet, queued from the top half. */
+  private *queueRxWork(skb: Skb): Handler {
+    const wqs = this.wqs!;
+    const work = wqs.initWork(`${this.spec.name}_rx_work`, (kk, w) => this.rxWork(kk, w.data as Skb), skb);
+    this.net.stats.inProcess++; // held by the work item until delivered
+    yield* queueWorkOp(wqs, this.wq!, work);
+  }
+
+  /**
+   * The work function: protocol processing in process context, then (optionally under the
+   * device mutex) an I/O wait and delivery. Sleeping here is legal; each sleep lets the
+   * pool's concurrency management start the next item.
+   */
+  private *rxWork(k: Kernel, skb: Skb): Handler {
+    k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id);
+    this.net.latency?.onBottomHalf(k.now - skb.arrivedAt);
+    yield k.cpu(k.costs.net_rx_protocol);
+    const locked = this.spec.lock ? yield* mutexLock(k, this.lock) : false;
+    if (this.spec.ioWait > 0) yield k.sleep(this.spec.ioWait);
+    this.net.stats.inProcess--;
+    yield* this.net.deliverLocal(skb);
+    if (locked) mutexUnlock(k, this.lock);
   }
 
   /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */

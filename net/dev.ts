@@ -206,9 +206,8 @@ export class NetStack {
   }
 
   /**
-   * netif_receive_skb -> __netif_receive_skb -> ip_rcv -> udp_rcv -> sock_queue_rcv_skb:
-   * protocol processing in NET_RX context, then the socket. The caller has taken the skb
-   * off its queue or ring.
+   * netif_receive_skb -> __netif_receive_skb -> ip_rcv -> udp_rcv: protocol processing in
+   * NET_RX context, then the socket. The caller has taken the skb off its queue or ring.
    */
   *netifReceiveSkb(skb: Skb): Handler {
     const k = this.k;
@@ -217,6 +216,12 @@ export class NetStack {
     this.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);
     this.stats.inProcess--;
+    yield* this.deliverLocal(skb);
+  }
+
+  /** sock_queue_rcv_skb for the socket the packet is addressed to, or a drop. */
+  *deliverLocal(skb: Skb): Handler {
+    const k = this.k;
     const sk = this.sockets[skb.dev] ?? null;
     if (sk === null || !sockQueueRcvSkb(k, sk, skb)) {
       this.drop(skb, DROP_SOCKET_RCVBUFF, k.smpProcessorId());

@@ -10,6 +10,9 @@ import { Latency } from "./metrics.js";
 import { Softirq } from "../softirq/softirq.js";
 import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
 import { Tasklets } from "../softirq/tasklet.js";
+import { Timers } from "../softirq/timer.js";
+import { Workqueues, type Workqueue } from "../workqueue/workqueue.js";
+import { createEvent } from "./engine.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../devices/nic.js";
@@ -21,6 +24,8 @@ export interface System {
   readonly mem: Memory;
   readonly softirq: Softirq;
   readonly tasklets: Tasklets;
+  readonly timers: Timers;
+  readonly wqs: Workqueues;
   readonly net: NetStack;
   readonly nics: Nic[];
   readonly sockets: Socket[];
@@ -49,6 +54,8 @@ export function boot(scenario: Scenario): System {
   k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
   const softirq = new Softirq(k, scenario.kernel.softirq_defer_to_ksoftirqd);
   const tasklets = new Tasklets(k, softirq);
+  const timers = new Timers(k, softirq);
+  const wqs = new Workqueues(k, timers);
   const kc = scenario.kernel;
   const net = new NetStack(k, softirq, {
     netdevBudget: kc.netdev_budget,
@@ -76,9 +83,31 @@ export function boot(scenario: Scenario): System {
         packetSize: dev.traffic.size,
         mode: dev.mode,
         weight: dev.weight,
+        ioWait: dev.io_wait,
+        lock: dev.lock,
+        bug: dev.bug,
         traffic: { kind: dev.traffic.kind, rate: dev.traffic.rate, start: dev.traffic.start },
       }),
     );
+  }
+
+  // Workqueues the scenario declares, then the devices that queue work on them.
+  const workqueues = new Map<string, Workqueue>();
+  for (const [name, spec] of Object.entries(scenario.workqueues)) {
+    const f = new Set(spec.flags);
+    const flags = { unbound: f.has("unbound"), highpri: f.has("highpri"), memReclaim: f.has("mem_reclaim"), cpuIntensive: f.has("cpu_intensive") };
+    workqueues.set(name, f.has("ordered") ? wqs.allocOrderedWorkqueue(name, flags) : wqs.allocWorkqueue(name, flags, spec.max_active));
+  }
+  for (const nic of nics) {
+    const wqName = scenario.devices[nic.spec.name]!.workqueue;
+    if (wqName !== undefined) nic.useWorkqueue(wqs, workqueues.get(wqName)!);
+  }
+  for (const fault of scenario.faults) {
+    if (fault.kind === "worker_creation_stall") wqs.stalls.push({ at: fault.at, duration: fault.duration });
+    else {
+      const nic = nics.find((n) => n.spec.name === fault.device)!;
+      k.engine.schedule(createEvent(() => nic.injectBurst(fault.packets)), fault.at);
+    }
   }
 
   // Mode tasklet: one tasklet per name, draining every device that names it.
@@ -109,5 +138,5 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, net, nics, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, sockets, tasks, latency };
 }

@@ -46,6 +46,16 @@ export interface Costs {
   napi_poll: number;
   /** Running one tasklet: tasklet_action's list handling, trylock, state bits. */
   tasklet_run: number;
+  /** The local APIC timer interrupt's handler (hrtimer_interrupt, tick bookkeeping). */
+  timer_interrupt: number;
+  /** Expiring one timer_list in the TIMER softirq (detach, call). */
+  timer_run: number;
+  /** queue_work(): test_and_set PENDING, pick the pool, insert, maybe wake a worker. */
+  work_queue: number;
+  /** process_one_work() bookkeeping around a work function. */
+  work_dispatch: number;
+  /** Creating a kworker (kthread_create via kthreadd, attach to the pool): tens of us. */
+  worker_create: number;
 }
 
 export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
@@ -67,13 +77,18 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   softirq_pass: 100,
   napi_poll: 100,
   tasklet_run: 50,
+  timer_interrupt: 500,
+  timer_run: 100,
+  work_queue: 100,
+  work_dispatch: 200,
+  worker_create: 50_000,
 });
 
 /**
  * Costs paid on every turn of a loop that may spin (softirq restarts, a requeued tasklet,
  * NAPI repolls). Real CPUs always take time there; at 0 a spin would never end.
  */
-export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll"];
+export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll", "work_dispatch"];
 
 export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];
 

@@ -301,7 +301,7 @@ export class Cpu {
     const k = this.k;
     const atomic = this.preemptCount !== 0 || this.irqsDisabled || f.kind !== FRAME_PROCESS || this.curr.idle;
     if (atomic) {
-      if (op !== OP_SCHEDULE) this.atomicSleepBug(op === OP_SLEEP ? "msleep" : "wait_for_completion");
+      if (op !== OP_SCHEDULE) this.atomicSleepBug(op === OP_SLEEP ? "msleep" : k.opSite);
       f.send = false;
       return;
     }

@@ -20,7 +20,7 @@ export function checkInvariants(sys: System): string[] {
   if (s.arrived !== s.delivered + dropped + inFlight) {
     v.push(`packets: arrived ${s.arrived} != delivered ${s.delivered} + dropped ${dropped} + in flight ${inFlight}`);
   }
-  for (const d of k.irq.lines()) {
+  for (const d of [...k.irq.lines(), ...k.irq.archLines()]) {
     const pending = k.irq.pendingCount(d);
     if (d.asserts !== d.delivered + d.merged + pending) {
       v.push(`irq ${d.irq}: asserted ${d.asserts} != delivered ${d.delivered} + merged ${d.merged} + pending ${pending}`);

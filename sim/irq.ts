@@ -21,6 +21,7 @@ export type IrqReturn = typeof IRQ_NONE | typeof IRQ_HANDLED | typeof IRQ_WAKE_T
 
 /** include/linux/interrupt.h request_irq flags used here. */
 export const IRQF_SHARED = 0x80;
+export const IRQF_ONESHOT = 0x2000;
 
 export type IrqHandler = (k: Kernel, dev: unknown) => Handler<IrqReturn>;
 
@@ -29,10 +30,18 @@ export interface IrqAction {
   readonly handler: IrqHandler;
   readonly dev: unknown;
   readonly flags: number;
+  /** Threaded IRQs: __irq_wake_thread, set by request_threaded_irq (sim/irq_thread.ts). */
+  wakeThread: ((k: Kernel, desc: IrqDesc) => void) | null;
 }
 
 export interface IrqDesc {
+  /** Linux IRQ number; negative for a per-CPU system vector (see `arch`). */
   readonly irq: number;
+  /**
+   * For per-CPU system vectors, their /proc/interrupts row name (e.g. "LOC", the local
+   * APIC timer); null for numbered device lines.
+   */
+  readonly arch: string | null;
   /** The irq_chip name shown in /proc/interrupts. */
   readonly chip: string;
   readonly hwirq: number;
@@ -69,9 +78,14 @@ export class IrqController {
 
   constructor(private readonly k: Kernel) {}
 
-  /** Lines in ascending IRQ number order. */
+  /** Numbered device lines in ascending IRQ number order. */
   lines(): IrqDesc[] {
-    return [...this.descs.values()].sort((a, b) => a.irq - b.irq);
+    return [...this.descs.values()].filter((d) => d.arch === null).sort((a, b) => a.irq - b.irq);
+  }
+
+  /** Per-CPU system vectors (LOC, ...), one descriptor per CPU, in creation order. */
+  archLines(): IrqDesc[] {
+    return [...this.descs.values()].filter((d) => d.arch !== null);
   }
 
   desc(irq: number): IrqDesc {
@@ -81,10 +95,11 @@ export class IrqController {
   }
 
   /** Creates the descriptor for a line (what the interrupt domain does at probe time). */
-  setupLine(irq: number, opts: { chip: string; hwirq: number; affinity: number[] }): IrqDesc {
+  setupLine(irq: number, opts: { chip: string; hwirq: number; affinity: number[]; arch?: string }): IrqDesc {
     if (this.descs.has(irq)) return this.descs.get(irq)!;
     const desc: IrqDesc = {
       irq,
+      arch: opts.arch ?? null,
       chip: opts.chip,
       hwirq: opts.hwirq,
       level: false,
@@ -117,7 +132,7 @@ export class IrqController {
     if (desc.actions.length > 0 && (desc.actions.some((a) => (a.flags & IRQF_SHARED) === 0) || (flags & IRQF_SHARED) === 0)) {
       throw new Error(`request_irq(${irq}, ${name}): line busy and not shared (-EBUSY)`);
     }
-    const action: IrqAction = { name, handler, dev, flags };
+    const action: IrqAction = { name, handler, dev, flags, wakeThread: null };
     desc.actions.push(action);
     return action;
   }
@@ -209,10 +224,12 @@ export class IrqController {
     if (this.onEntryLatency !== null) this.onEntryLatency(desc, k.engine.now - desc.assertedAt);
     let ret = IRQ_NONE as number;
     for (const action of desc.actions) {
-      k.trace.emit(TP.irq_handler_entry, cpu, desc.irq);
+      // System vectors have their own tracepoints (local_timer_entry/exit), not irq_handler_*.
+      k.trace.emit(desc.arch === null ? TP.irq_handler_entry : TP.local_timer_entry, cpu, desc.irq);
       const r = yield* action.handler(k, action.dev);
-      k.trace.emit(TP.irq_handler_exit, cpu, desc.irq, r);
+      k.trace.emit(desc.arch === null ? TP.irq_handler_exit : TP.local_timer_exit, cpu, desc.irq, r);
       ret |= r;
+      if (r === IRQ_WAKE_THREAD && action.wakeThread !== null) action.wakeThread(k, desc);
     }
     if (ret === IRQ_NONE) desc.unhandled++;
     yield k.cpu(k.costs.irq_exit);

@@ -30,7 +30,7 @@ import {
   type Op,
 } from "./ops.js";
 import type { WaitQueue } from "./waitqueue.js";
-import { printkTimestamp } from "./printk.js";
+import { printkTimestamp, type SleepingFunction } from "./printk.js";
 import { NSEC_PER_SEC } from "./time.js";
 
 /** 1 << CONFIG_LOG_BUF_SHIFT (17, the x86 defconfig): 128 KiB of kernel log. */
@@ -46,6 +46,10 @@ export interface KernelHooks {
    * leave them to a running ksoftirqd (see softirq/softirq.ts).
    */
   invokeSoftirqNow: ((cpu: Cpu) => boolean) | null;
+  /** wq_worker_sleeping(): a thread is about to block (workqueue/ registers it). */
+  threadSleeping: ((t: Thread) => void) | null;
+  /** wq_worker_running(): a thread that had blocked runs again. */
+  threadRunning: ((t: Thread) => void) | null;
 }
 
 export interface KernelConfig {
@@ -70,7 +74,7 @@ export class Kernel {
   readonly cpus: Cpu[] = [];
   readonly threads: Thread[] = [];
   readonly irq: IrqController;
-  readonly hooks: KernelHooks = { doSoftirq: null, invokeSoftirqNow: null };
+  readonly hooks: KernelHooks = { doSoftirq: null, invokeSoftirqNow: null, threadSleeping: null, threadRunning: null };
   /** The kernel log (dmesg), one entry per line, oldest first. */
   readonly dmesg: LogLine[] = [];
   /** Lines overwritten because the log buffer was full. */
@@ -83,6 +87,7 @@ export class Kernel {
   /** Op argument scratch slots; see sim/ops.ts. */
   opNs = 0;
   opObj: unknown = null;
+  opSite: SleepingFunction = "wait_for_completion";
   /** Next pid; 1 is init in Linux, so kernel threads here start at 2 like kthreadd. */
   private nextPid = 2;
 
@@ -163,9 +168,13 @@ export class Kernel {
     this.opNs = ns;
     return OP_SLEEP;
   }
-  /** Sleep on `wq` until woken (wait_event). Illegal in atomic context. */
-  wait(wq: WaitQueue): Op {
+  /**
+   * Sleep on `wq` until woken (wait_event). Illegal in atomic context; `site` names the
+   * sleeping primitive whose might_sleep() report the kernel would print.
+   */
+  wait(wq: WaitQueue, site: SleepingFunction = "wait_for_completion"): Op {
     this.opObj = wq;
+    this.opSite = site;
     return OP_WAIT;
   }
   /** set_current_state(TASK_INTERRUPTIBLE); schedule(): sleep until wake_up_process. */

@@ -86,13 +86,44 @@ const NicDeviceSchema = z.strictObject({
    * How the driver defers receive work: irq (interrupt per packet, netif_rx), napi (mask,
    * poll under weight and budget) or tasklet (mask, drain the ring in a tasklet).
    */
-  mode: z.enum(["irq", "napi", "tasklet"]).default("irq"),
+  mode: z.enum(["irq", "napi", "tasklet", "threaded", "workqueue"]).default("irq"),
   /** NAPI weight: the most packets one poll may take (NAPI_POLL_WEIGHT = 64). */
   weight: z.int().min(1).max(512).default(64),
   /** Mode tasklet: the tasklet's name; devices naming the same one share it. */
   tasklet: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a tasklet name of lowercase letters, digits and '_'" }).optional(),
+  /** Mode workqueue: the workqueue (under `workqueues:`) its per-packet work items go to. */
+  workqueue: z.string().optional(),
+  /** Modes workqueue/threaded: a sleep per packet in the deferred function (an I/O wait). */
+  io_wait: duration("zero").default(0),
+  /** Modes workqueue/threaded: hold the device's mutex around the I/O wait and delivery. */
+  lock: z.boolean().default(false),
+  /** A driver bug to plant in the top half: msleep or mutex_lock in hardirq context. */
+  bug: z.enum(["none", "msleep_in_irq", "mutex_in_irq"]).default("none"),
   traffic: TrafficSchema,
 });
+
+const WorkqueueSchema = z.strictObject({
+  /** alloc_workqueue() flags. */
+  flags: z.array(z.enum(["unbound", "highpri", "mem_reclaim", "cpu_intensive", "ordered"])).default(() => []),
+  /** 0 = WQ_DFL_ACTIVE (256); the kernel clamps values above WQ_MAX_ACTIVE (512), with a warning. */
+  max_active: z.int().min(0).max(1_000_000).default(0),
+});
+
+const FaultSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    /** kthread creation takes until the window ends: new kworkers cannot be made in time. */
+    kind: z.literal("worker_creation_stall"),
+    at: duration("zero"),
+    duration: duration("positive"),
+  }),
+  z.strictObject({
+    /** `packets` extra packets arrive at once on `device`. */
+    kind: z.literal("traffic_burst"),
+    device: z.string(),
+    at: duration("zero"),
+    packets: z.int().min(1).max(1_000_000),
+  }),
+]);
 
 /** A discriminated union so that timers, disks, ... can be added as more `type`s later. */
 const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema]);
@@ -185,6 +216,10 @@ export const ScenarioSchema = z
         TaskSchema,
       )
       .default(() => ({})),
+    workqueues: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a workqueue name of lowercase letters, digits and '_'" }), WorkqueueSchema)
+      .default(() => ({})),
+    faults: z.array(FaultSchema).default(() => []),
     expect: z.array(ExpectSchema).default(() => []),
   })
   .superRefine((s, ctx) => {
@@ -197,6 +232,13 @@ export const ScenarioSchema = z
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
         }
       });
+      if (dev.mode === "workqueue" && (dev.workqueue === undefined || !Object.hasOwn(s.workqueues, dev.workqueue))) {
+        const known = Object.keys(s.workqueues).join(", ") || "none defined";
+        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
+      }
+      if (dev.workqueue !== undefined && dev.mode !== "workqueue") {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected no workqueue unless mode is workqueue", input: dev.workqueue });
+      }
       if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
         ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
       }
@@ -207,6 +249,11 @@ export const ScenarioSchema = z
         irqOwner.set(dev.irq, name);
       }
     }
+    s.faults.forEach((f, i) => {
+      if (f.kind === "traffic_burst" && !Object.hasOwn(s.devices, f.device)) {
+        ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: `expected the name of a device (${Object.keys(s.devices).join(", ")})`, input: f.device });
+      }
+    });
     const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
     for (const [name, task] of Object.entries(s.tasks)) {
       if (task.cpu >= s.cpus) {

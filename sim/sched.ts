@@ -83,6 +83,11 @@ export function schedule(cpu: Cpu): void {
     cpu.rq.splice(cpu.rq.indexOf(next), 1);
     next.queued = false;
     next.execStart = now;
+    if (next.blocked) {
+      // sched_update_worker -> wq_worker_running: back on a CPU after blocking.
+      next.blocked = false;
+      k.hooks.threadRunning?.(next);
+    }
   }
   const to = next ?? cpu.idle;
   if (to !== prev) {
@@ -109,7 +114,11 @@ function armSlice(cpu: Cpu): void {
 
 /** The current thread goes to sleep (its state was set by the caller's op). */
 export function blockCurrent(cpu: Cpu): void {
-  cpu.curr.state = TASK_INTERRUPTIBLE;
+  const t = cpu.curr;
+  t.state = TASK_INTERRUPTIBLE;
+  t.blocked = true;
+  // sched_submit_work -> wq_worker_sleeping: a kworker tells its pool before it blocks.
+  cpu.k.hooks.threadSleeping?.(t);
   schedule(cpu);
 }
 
@@ -130,6 +139,7 @@ export function wakeUpProcess(k: Kernel, t: Thread): boolean {
     w.splice(w.indexOf(t), 1);
     t.waitingOn = null;
   }
+  if (t.allowed.length > 1) t.cpu = selectTaskRq(k, t);
   const cpu = k.cpus[t.cpu]!;
   const now = k.engine.now;
   if (t.policy !== SCHED_FIFO) t.vruntime = Math.max(t.vruntime, minVruntime(cpu, now) - SLEEPER_CREDIT_NS);
@@ -140,6 +150,24 @@ export function wakeUpProcess(k: Kernel, t: Thread): boolean {
   checkPreemptWakeup(k, cpu, t, now);
   armSlice(cpu);
   return true;
+}
+
+/**
+ * select_task_rq() for a thread allowed on several CPUs (unbound kworkers): its previous
+ * CPU if idle, else the lowest-numbered idle allowed CPU, else the allowed CPU with the
+ * fewest runnable threads (ties to the lowest number). Deterministic by construction.
+ */
+function selectTaskRq(k: Kernel, t: Thread): number {
+  const idle = (c: number): boolean => {
+    const cpu = k.cpus[c]!;
+    return cpu.curr.idle && cpu.rq.length === 0 && cpu.stack.length === 1;
+  };
+  if (idle(t.cpu) && t.allowed.includes(t.cpu)) return t.cpu;
+  const firstIdle = t.allowed.find(idle);
+  if (firstIdle !== undefined) return firstIdle;
+  let best = t.allowed[0]!;
+  for (const c of t.allowed) if (k.cpus[c]!.rq.length < k.cpus[best]!.rq.length) best = c;
+  return best;
 }
 
 /** check_preempt_curr(): RT beats fair; a fair thread far enough behind in vruntime wins. */

@@ -30,6 +30,10 @@ export interface Thread {
   readonly comm: string;
   /** CPU whose run queue holds it (per-CPU kthreads and pinned tasks never move). */
   cpu: number;
+  /** CPUs it may run on (cpus_ptr); more than one lets wake-ups place it (unbound kworkers). */
+  allowed: number[];
+  /** It blocked and has not run since (for wq_worker_running). */
+  blocked: boolean;
   readonly kernelThread: boolean;
   readonly policy: number;
   /** Kernel prio as sched_switch prints it: 120 + nice for fair, 99 - rt_priority for RT. */
@@ -58,6 +62,8 @@ export interface ThreadSpec {
   pid: number;
   comm: string;
   cpu: number;
+  /** Default: [cpu]. */
+  allowed?: number[];
   kernelThread: boolean;
   policy?: number;
   nice?: number;
@@ -73,6 +79,8 @@ export function createThread(spec: ThreadSpec, frame: Frame, onTimer: (t: Thread
     pid: spec.pid,
     comm: spec.comm,
     cpu: spec.cpu,
+    allowed: spec.allowed ?? [spec.cpu],
+    blocked: false,
     kernelThread: spec.kernelThread,
     policy,
     prio: policy === SCHED_FIFO ? 99 - rt : 120 + nice,

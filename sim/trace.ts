@@ -31,6 +31,12 @@ export const TP = {
   workqueue_activate_work: 19, // a = work id
   workqueue_execute_start: 20, // a = work id
   workqueue_execute_end: 21, // a = work id
+  local_timer_entry: 22, // a = vector (the LOC descriptor's irq, negative)
+  local_timer_exit: 23, // a = vector
+  timer_expire_entry: 24, // a = timer id
+  timer_expire_exit: 25, // a = timer id
+  workqueue_nr_running: 26, // a = pool id, b = nr_running (not a kernel tracepoint)
+  irq_thread_wake: 27, // a = irq, b = thread pid (not a kernel tracepoint)
 } as const;
 
 /**
@@ -38,7 +44,7 @@ export const TP = {
  * (a device's name, a tasklet's function, a work item's workqueue) through
  * `Trace.object(kind, id)`; registering costs nothing on the hot path.
  */
-export type TraceObjectKind = "dev" | "tasklet" | "work";
+export type TraceObjectKind = "dev" | "tasklet" | "work" | "timer";
 export type TraceObjectInfo = Readonly<Record<string, string | number>>;
 
 export type TracePoint = (typeof TP)[keyof typeof TP];

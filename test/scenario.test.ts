@@ -77,12 +77,17 @@ describe("built-in scenarios", () => {
           ring_size: 256,
           mode: "irq",
           weight: 64,
+          io_wait: 0,
+          lock: false,
+          bug: "none",
           traffic: { kind: "poisson", rate: 50_000, size: 1500, start: 0 },
         },
       },
       tasks: {
         app: { type: "socket-reader", socket: "nic0", cpu: 1, nice: 0, work_per_packet: 2000, batch: 1 },
       },
+      workqueues: {},
+      faults: [],
       expect: [{ metric: "packets.dropped.total", max: 0 }],
     });
   });
@@ -121,6 +126,9 @@ describe("defaults and durations", () => {
       ring_size: 256,
       mode: "irq",
       weight: 64,
+      io_wait: 0,
+      lock: false,
+      bug: "none",
       traffic: { kind: "poisson", rate: 1000, size: 1500, start: 0 },
     });
   });
@@ -294,22 +302,22 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "unknown top-level key",
     run: parse(`${BASE}colour: red\n`),
     message:
-      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, expect)",
+      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, workqueues, faults, expect)",
   },
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "unknown cost",
     run: parse(`${BASE}costs: {irq_entri: 1us}\n`),
-    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, tasklet_run\)$/,
+    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, worker_create\)$/,
   },
   {
     name: "missing required field",
@@ -550,7 +558,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields",

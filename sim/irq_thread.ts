@@ -1,0 +1,80 @@
+/**
+ * Threaded interrupt handlers (kernel/irq/manage.c request_threaded_irq, irq_thread): the
+ * primary handler runs in hardirq context and returns IRQ_WAKE_THREAD; the thread
+ * `irq/<irq>-<name>` (SCHED_FIFO, priority MAX_RT_PRIO / 2 = 50) then runs the thread
+ * function in process context, where it may sleep. With IRQF_ONESHOT the line stays masked
+ * from the hardirq until the thread function returns (irq_finalize_oneshot), so a level or
+ * chatty device cannot interrupt again before its thread has dealt with it.
+ */
+import type { Kernel } from "./kernel.js";
+import type { Handler } from "./ops.js";
+import { IRQ_WAKE_THREAD, IRQF_ONESHOT, type IrqAction, type IrqDesc, type IrqHandler, type IrqReturn } from "./irq.js";
+import { wakeUpProcess } from "./sched.js";
+import { SCHED_FIFO, type Thread } from "./thread.js";
+import { TP } from "./trace.js";
+
+/** include/linux/sched/prio.h: MAX_RT_PRIO / 2. */
+export const IRQ_THREAD_PRIO = 50;
+
+export interface IrqThread {
+  readonly action: IrqAction;
+  thread: Thread;
+  /** IRQTF_RUNTHREAD: woken and not yet run. */
+  runThread: boolean;
+  /** Thread function runs, and wake-ups merged into a pending one. */
+  runs: number;
+  merged: number;
+}
+
+/** irq_default_primary_handler(): just wake the thread. */
+function* defaultPrimary(): Handler<IrqReturn> {
+  return IRQ_WAKE_THREAD;
+}
+
+/**
+ * request_threaded_irq(). A null `handler` means the default primary, which the kernel
+ * only accepts with IRQF_ONESHOT (otherwise a level interrupt would storm).
+ */
+export function requestThreadedIrq(
+  k: Kernel,
+  irq: number,
+  handler: IrqHandler | null,
+  threadFn: (k: Kernel, dev: unknown) => Handler<IrqReturn>,
+  flags: number,
+  name: string,
+  dev: unknown,
+): IrqThread {
+  if (handler === null && (flags & IRQF_ONESHOT) === 0) {
+    throw new Error(`request_threaded_irq(${irq}, ${name}): no primary handler and no IRQF_ONESHOT (-EINVAL)`);
+  }
+  const desc = k.irq.desc(irq);
+  const action = k.irq.requestIrq(irq, handler ?? defaultPrimary, flags, name, dev);
+  const it: IrqThread = { action, thread: null as unknown as Thread, runThread: false, runs: 0, merged: 0 };
+  it.thread = k.spawn(
+    { comm: `irq/${irq}-${name}`.slice(0, 15), cpu: desc.affinity[0]!, kernelThread: true, policy: SCHED_FIFO, rtPriority: IRQ_THREAD_PRIO },
+    () => irqThread(k, desc, it, threadFn),
+  );
+  action.wakeThread = (kk, d) => {
+    // __irq_wake_thread(): one pending run at most.
+    if (it.runThread) {
+      it.merged++;
+      return;
+    }
+    it.runThread = true;
+    if ((flags & IRQF_ONESHOT) !== 0) kk.irq.disableIrq(d);
+    kk.trace.emit(TP.irq_thread_wake, kk.current?.id ?? -1, d.irq, it.thread.pid);
+    wakeUpProcess(kk, it.thread);
+  };
+  return it;
+}
+
+/** irq_thread(): wait for RUNTHREAD, run the thread function, unmask a ONESHOT line. */
+function* irqThread(k: Kernel, desc: IrqDesc, it: IrqThread, threadFn: (k: Kernel, dev: unknown) => Handler<IrqReturn>): Handler {
+  for (;;) {
+    while (!it.runThread) yield k.schedule();
+    it.runThread = false;
+    it.runs++;
+    yield* threadFn(k, it.action.dev);
+    if ((it.action.flags & IRQF_ONESHOT) !== 0) k.irq.enableIrq(desc); // irq_finalize_oneshot
+  }
+}

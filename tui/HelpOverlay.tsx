@@ -1,0 +1,44 @@
+/**
+ * The `?` overlay: every key, and how to read the CPU lanes (strip letters, flags).
+ */
+import { Box } from "ink";
+import { fitLines, LineView, type Line } from "./line.js";
+
+export const HELP_LINES: Line[] = [
+  [{ text: "Keys", bold: true }],
+  [{ text: "  space    pause / resume" }],
+  [{ text: "  n        step one event (pauses first) and explain it" }],
+  [{ text: "  + / -    faster / slower simulated time (down to 1/100000 of real time, up to max)" }],
+  [{ text: "  tab      focus the next panel (shift-tab: previous); a focused panel is never dropped" }],
+  [{ text: "  f        inject the scenario's fault now: a burst of one ring's worth of packets per NIC" }],
+  [{ text: "  ?, esc   this help" }],
+  [{ text: "  q        quit (Ctrl-C too)" }],
+  [],
+  [{ text: "CPU lanes", bold: true }],
+  [
+    { text: "  strip: " },
+    { text: "H", color: "red", bold: true },
+    { text: " hardirq  " },
+    { text: "S", color: "yellow", bold: true },
+    { text: " softirq  " },
+    { text: "K", color: "blue", bold: true },
+    { text: " kernel/kthread  " },
+    { text: "U", color: "green", bold: true },
+    { text: " user  " },
+    { text: ".", color: "gray" },
+    { text: " idle" },
+  ],
+  [{ text: "         one cell per sample: the busiest context; lower case when busy less than half of it" }],
+  [{ text: "  flags: ftrace's  d = IRQs off,  h/s/b = hardirq / serving softirq / BH disabled,  digit = preempt depth" }],
+  [{ text: "  hi si sy us: share of the window in hardirq, softirq, system, user; rq: runnable threads waiting" }],
+];
+
+export function HelpOverlay({ width, height, color = true }: { width: number; height: number; color?: boolean }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      {fitLines(HELP_LINES, height).map((l, i) => (
+        <LineView key={i} line={l} color={color} />
+      ))}
+    </Box>
+  );
+}
