@@ -165,7 +165,73 @@ export function renderSummary(r: RunResult, description: string, c: ChalkInstanc
     );
   }
 
-  h("Threads");
+  const wqs = r.workqueues.filter((w) => w.queued > 0 || w.total > 0);
+  if (wqs.length > 0) {
+    h("Workqueues (in the spirit of tools/workqueue/wq_monitor.py)");
+    out.push(
+      ...renderTable(
+        [
+          { header: "workqueue" },
+          { header: "flags" },
+          { header: "max_active", align: "right" },
+          { header: "total", align: "right" },
+          { header: "per s", align: "right" },
+          { header: "in flight", align: "right" },
+          { header: "CPU time", align: "right" },
+          { header: "CPU-intensive", align: "right" },
+          { header: "cm wakeups", align: "right" },
+          { header: "mayday", align: "right" },
+          { header: "rescued", align: "right" },
+          { header: "queue->start p99", align: "right" },
+          { header: "queue->end p99", align: "right" },
+        ],
+        wqs.map((w) => [
+          w.name,
+          w.flags.join(",") || "-",
+          String(w.max_active),
+          int(w.total),
+          int(r.simulated_ns > 0 ? (w.total * 1e9) / r.simulated_ns : 0),
+          int(w.in_flight),
+          ns(w.cpu_time_ns),
+          int(w.cpu_intensive),
+          int(w.cm_wakeups),
+          int(w.mayday),
+          int(w.rescued),
+          w.queue_to_start_ns.count > 0 ? ns(w.queue_to_start_ns.p99) : "-",
+          w.queue_to_end_ns.count > 0 ? ns(w.queue_to_end_ns.p99) : "-",
+        ]),
+      ),
+    );
+    const pools = r.worker_pools.filter((p) => p.created > 1 || p.pending > 0);
+    if (pools.length > 0) {
+      out.push(
+        ...renderTable(
+          [
+            { header: "pool" },
+            { header: "workers", align: "right" },
+            { header: "idle", align: "right" },
+            { header: "nr_running", align: "right" },
+            { header: "pending", align: "right" },
+            { header: "created", align: "right" },
+          ],
+          pools.map((p) => [
+            p.cpu >= 0 ? `cpu${p.cpu}${p.nice < 0 ? " highpri" : ""}` : `unbound${p.nice < 0 ? " highpri" : ""}`,
+            int(p.workers),
+            int(p.idle),
+            int(p.nr_running),
+            int(p.pending),
+            int(p.created),
+          ]),
+        ),
+      );
+    }
+  }
+
+  // Kworkers that only started and went idle at boot would crowd the table.
+  const idleKworker = (t: RunResult["threads"][number]): boolean => t.comm.startsWith("kworker/") && t.voluntary_switches <= 1 && t.involuntary_switches === 0;
+  const shownThreads = r.threads.filter((t) => !idleKworker(t));
+  const hidden = r.threads.length - shownThreads.length;
+  h(hidden > 0 ? `Threads (${hidden} idle kworkers not shown)` : "Threads");
   out.push(
     ...renderTable(
       [
@@ -177,7 +243,7 @@ export function renderSummary(r: RunResult, description: string, c: ChalkInstanc
         { header: "share", align: "right" },
         { header: "vol/invol switches", align: "right" },
       ],
-      r.threads.map((t) => [
+      shownThreads.map((t) => [
         String(t.pid),
         t.comm,
         String(t.cpu),

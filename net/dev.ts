@@ -130,7 +130,7 @@ export class NetStack {
       return;
     }
     sd.inputPktQueue.push(skb);
-    k.trace.emit(TP.netif_rx, cpu.id, skb.id);
+    k.trace.emit(TP.netif_rx, cpu.id, skb.id, skb.dev, skb.len);
     this.napiSchedule(sd.backlog);
   }
 
@@ -212,7 +212,7 @@ export class NetStack {
   *netifReceiveSkb(skb: Skb): Handler {
     const k = this.k;
     this.stats.inProcess++;
-    k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id);
+    k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
     this.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);
     this.stats.inProcess--;

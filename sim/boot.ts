@@ -48,7 +48,7 @@ export function boot(scenario: Scenario): System {
   const mem = new Memory(k.engine);
   const latency = {
     irq_entry: new Latency("irq_entry", "IRQ assert -> top-half entry"),
-    bottom_half: new Latency("bottom_half", "packet arrival -> NET_RX protocol processing starts"),
+    bottom_half: new Latency("bottom_half", "packet arrival -> protocol processing starts (softirq, irq thread or kworker)"),
     deliver: new Latency("deliver", "packet arrival -> recv() returns it to the task"),
   };
   k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
@@ -127,6 +127,14 @@ export function boot(scenario: Scenario): System {
   const deviceIndex = new Map(Object.keys(scenario.devices).map((n, i) => [n, i]));
   const tasks: { name: string; thread: Thread }[] = [];
   for (const [name, task] of Object.entries(scenario.tasks)) {
+    if (task.type === "busy") {
+      // A user-mode spinner, in 1 ms chunks so the scheduler sees it often.
+      const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: false, nice: task.nice }, function* () {
+        for (;;) yield k.user(1_000_000);
+      });
+      tasks.push({ name, thread });
+      continue;
+    }
     const sk = sockets[deviceIndex.get(task.socket)!]!;
     const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: false, nice: task.nice }, (self) =>
       socketReader(k, net, self, {

@@ -5,11 +5,14 @@
  *  - IRQs: every assert was delivered, merged into one already pending, or is pending now;
  *  - CPU time: per CPU, the context buckets sum to the simulated time;
  *  - softirqs: a pending softirq always has someone to run it (the kernel's
- *    "NOHZ tick-stop error: local softirq work is pending" would fire otherwise).
+ *    "NOHZ tick-stop error: local softirq work is pending" would fire otherwise);
+ *  - work: queued = started + pending + cancelled, a pending item is on one list at most
+ *    once, and a pool's nr_running equals its running, non-sleeping, counted workers.
  */
 import type { System } from "./boot.js";
 import { FRAME_PROCESS } from "./frame.js";
 import { TASK_INTERRUPTIBLE } from "./thread.js";
+import { WORKER_NOT_RUNNING } from "../workqueue/pool.js";
 
 export function checkInvariants(sys: System): string[] {
   const v: string[] = [];
@@ -39,7 +42,35 @@ export function checkInvariants(sys: System): string[] {
       }
     }
   }
+  checkWork(sys, v);
   return v;
+}
+
+function checkWork(sys: System, v: string[]): void {
+  const wqs = sys.wqs;
+  const seen = new Map<number, string>();
+  let pending = 0;
+  const note = (id: number, where: string): void => {
+    const prev = seen.get(id);
+    if (prev !== undefined) v.push(`work ${id}: queued twice (${prev} and ${where})`);
+    seen.set(id, where);
+    pending++;
+  };
+  for (const pool of wqs.pools()) {
+    for (const w of pool.worklist) note(w.id, `pool ${pool.id} worklist`);
+    for (const worker of pool.workers) for (const w of worker.scheduled) note(w.id, `${worker.thread.comm} scheduled`);
+    let running = 0;
+    for (const worker of pool.workers) if ((worker.flags & WORKER_NOT_RUNNING) === 0 && !worker.sleeping) running++;
+    if (running !== pool.nrRunning) v.push(`worker pool ${pool.id}: nr_running ${pool.nrRunning} != ${running} running workers`);
+  }
+  for (const wq of wqs.workqueues) {
+    for (const pwq of wq.pwqs.values()) for (const w of pwq.inactive) note(w.id, `${wq.name} inactive list`);
+    if (wq.rescuer !== null) for (const w of wq.rescuer.scheduled) note(w.id, `${wq.name} rescuer`);
+  }
+  const s = wqs.stats;
+  if (s.queued !== s.started + pending + s.cancelled) {
+    v.push(`work: queued ${s.queued} != started ${s.started} + pending ${pending} + cancelled ${s.cancelled}`);
+  }
 }
 
 export function packetsInFlight(sys: System): number {

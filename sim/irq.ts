@@ -223,11 +223,14 @@ export class IrqController {
     yield k.cpu(k.costs.irq_entry);
     if (this.onEntryLatency !== null) this.onEntryLatency(desc, k.engine.now - desc.assertedAt);
     let ret = IRQ_NONE as number;
-    for (const action of desc.actions) {
+    const actions = desc.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
       // System vectors have their own tracepoints (local_timer_entry/exit), not irq_handler_*.
-      k.trace.emit(desc.arch === null ? TP.irq_handler_entry : TP.local_timer_entry, cpu, desc.irq);
+      // `i` (the action's place in the chain) lets trace exporters name a shared line's handler.
+      k.trace.emit(desc.arch === null ? TP.irq_handler_entry : TP.local_timer_entry, cpu, desc.irq, i);
       const r = yield* action.handler(k, action.dev);
-      k.trace.emit(desc.arch === null ? TP.irq_handler_exit : TP.local_timer_exit, cpu, desc.irq, r);
+      k.trace.emit(desc.arch === null ? TP.irq_handler_exit : TP.local_timer_exit, cpu, desc.irq, r, i);
       ret |= r;
       if (r === IRQ_WAKE_THREAD && action.wakeThread !== null) action.wakeThread(k, desc);
     }

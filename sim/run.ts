@@ -94,6 +94,34 @@ export interface RunResult {
     busy_elsewhere: number;
     disabled_requeues: number;
   }[];
+  workqueues: {
+    name: string;
+    flags: string[];
+    max_active: number;
+    /** wq_monitor.py columns. */
+    total: number;
+    in_flight: number;
+    cpu_time_ns: number;
+    cpu_intensive: number;
+    cm_wakeups: number;
+    mayday: number;
+    rescued: number;
+    queued: number;
+    cancelled: number;
+    queue_to_start_ns: LatencySummary;
+    queue_to_end_ns: LatencySummary;
+  }[];
+  worker_pools: {
+    id: number;
+    cpu: number;
+    nice: number;
+    workers: number;
+    idle: number;
+    nr_running: number;
+    pending: number;
+    created: number;
+    destroyed: number;
+  }[];
   devices: Record<
     string,
     { type: string; mode: string; rx_packets: number; rx_bytes: number; rx_missed: number; interrupts: number; no_work_irqs: number; masked_ns: number; ring_fill: number }
@@ -286,6 +314,39 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
         const n = nic.napi!;
         return { name: n.name, weight: n.weight, polls: n.polls, packets: n.work, full_polls: n.fullPolls, completions: n.completes };
       }),
+    workqueues: sys.wqs.workqueues.map((wq) => {
+      const pwqs = [...wq.pwqs.values()];
+      const sum = (f: (p: (typeof pwqs)[number]) => number): number => pwqs.reduce((a, p) => a + f(p), 0);
+      return {
+        name: wq.name,
+        flags: Object.entries(wq.flags)
+          .filter(([, on]) => on)
+          .map(([f]) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)),
+        max_active: wq.maxActive,
+        total: sum((p) => p.stats.started),
+        in_flight: sum((p) => p.nrInFlight),
+        cpu_time_ns: sum((p) => p.stats.cpuTime),
+        cpu_intensive: sum((p) => p.stats.cpuIntensive),
+        cm_wakeups: sum((p) => p.stats.cmWakeup),
+        mayday: sum((p) => p.stats.mayday),
+        rescued: sum((p) => p.stats.rescued),
+        queued: wq.queued,
+        cancelled: wq.cancelled,
+        queue_to_start_ns: wq.queueToStart.summary(),
+        queue_to_end_ns: wq.queueToEnd.summary(),
+      };
+    }),
+    worker_pools: sys.wqs.pools().map((p) => ({
+      id: p.id,
+      cpu: p.cpu,
+      nice: p.nice,
+      workers: p.workers.length,
+      idle: p.idle.length,
+      nr_running: p.nrRunning,
+      pending: p.worklist.length,
+      created: p.created,
+      destroyed: p.destroyed,
+    })),
     tasklets: sys.tasklets.all.map((t) => ({
       name: t.name,
       scheduled: t.stats.scheduled,

@@ -140,7 +140,14 @@ const SocketReaderTaskSchema = z.strictObject({
   batch: z.int().min(1).max(1024).default(1),
 });
 
-const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema]);
+/** A CPU-bound user task: ordinary work for interrupts and kernel threads to compete with. */
+const BusyTaskSchema = z.strictObject({
+  type: z.literal("busy"),
+  cpu: cpuId.default(0),
+  nice: z.int().min(-20).max(19).default(0),
+});
+
+const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema, BusyTaskSchema]);
 
 // Every cost key may be overridden, none must be; unknown keys are typos and rejected.
 const costOverride = duration("zero").optional();
@@ -260,7 +267,7 @@ export const ScenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["tasks", name, "cpu"], message: `expected a CPU id < cpus (${s.cpus})`, input: task.cpu });
       }
       // Object.hasOwn: a socket named "constructor" must not find Object.prototype's.
-      if (!Object.hasOwn(s.devices, task.socket) || s.devices[task.socket]!.type !== "nic") {
+      if (task.type === "socket-reader" && (!Object.hasOwn(s.devices, task.socket) || s.devices[task.socket]!.type !== "nic")) {
         const known = nics.length > 0 ? nics.join(", ") : "none defined";
         ctx.addIssue({ code: "custom", path: ["tasks", name, "socket"], message: `expected the name of a nic device (${known})`, input: task.socket });
       }

@@ -21,6 +21,7 @@ import { TASK_RUNNING, type Thread } from "./thread.js";
 import { TP, type TracePoint } from "./trace.js";
 import { NSEC_PER_SEC } from "./time.js";
 import { packetsInFlight } from "./invariants.js";
+import { createFtraceFormatter } from "./ftrace.js";
 import { DROP_REASONS } from "../net/dev.js";
 import { NET_RX_SOFTIRQ, NR_SOFTIRQS, SOFTIRQ_NAMES } from "../softirq/softirq.js";
 import * as hdr from "hdr-histogram-js";
@@ -287,7 +288,10 @@ export interface TraceRecord {
 }
 
 export interface HistoryOptions {
-  /** Formats trace points for the event-log tail; without one the log stays empty. */
+  /**
+   * Formats trace points for the event-log tail. Default: ftrace's text format
+   * (sim/ftrace.ts); null keeps no log (and saves formatting every trace point).
+   */
   formatter?: TraceLineFormatter | null;
   /** Formatted trace lines kept (default 64). */
   logLines?: number;
@@ -345,7 +349,9 @@ export class SnapshotHistory {
     this.windowSamples = Math.max(2, opts.windowSamples ?? 16);
     this.stripLength = Math.max(1, opts.stripLength ?? 64);
     this.logCap = Math.max(1, opts.logLines ?? 64);
-    this.formatter = opts.formatter ?? null;
+    // The ftrace formatter reads live CPU state (current task, flags), so it must run as
+    // each trace point is emitted, not later.
+    this.formatter = opts.formatter === undefined ? createFtraceFormatter(sys) : opts.formatter;
     this.detach = sys.k.trace.on((tp, time, cpu, a, b, c) => this.onTrace(tp, time, cpu, a, b, c));
     this.samples.push(this.counters());
   }

@@ -9,8 +9,8 @@
  */
 
 export const TP = {
-  irq_handler_entry: 0, // a = irq
-  irq_handler_exit: 1, // a = irq, b = ret (IRQ_NONE 0 / IRQ_HANDLED 1 / IRQ_WAKE_THREAD 2)
+  irq_handler_entry: 0, // a = irq, b = action index in the line's chain
+  irq_handler_exit: 1, // a = irq, b = ret (IRQ_NONE 0 / IRQ_HANDLED 1 / IRQ_WAKE_THREAD 2), c = action index
   softirq_raise: 2, // a = vec
   softirq_entry: 3, // a = vec
   softirq_exit: 4, // a = vec
@@ -21,10 +21,10 @@ export const TP = {
   pkt_arrive: 9, // a = device index, b = packet id
   pkt_drop: 10, // a = device index, b = packet id, c = drop reason index
   pkt_deliver: 11, // a = task pid, b = packet id
-  netif_rx: 12, // a = packet id
+  netif_rx: 12, // a = packet id, b = device index, c = len
   printk: 13, // a = dmesg line index
   napi_poll: 14, // a = device index (-1 backlog), b = work, c = budget (weight)
-  netif_receive_skb: 15, // a = packet id
+  netif_receive_skb: 15, // a = packet id, b = device index, c = len
   tasklet_entry: 16, // a = tasklet id
   tasklet_exit: 17, // a = tasklet id
   workqueue_queue_work: 18, // a = work id, b = req_cpu, c = cpu

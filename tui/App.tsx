@@ -1,0 +1,141 @@
+/**
+ * The live dashboard: runs the simulation in slices between turns of the event loop, draws
+ * from snapshots at most 15 times a second (a fast simulation is not slowed by drawing),
+ * and handles the keys. Everything about pacing, stepping and faults is in LiveRun; this
+ * component only schedules it and keeps what is on screen.
+ */
+import { useApp, useInput, useStdout } from "ink";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { Snapshot } from "../sim/snapshot.js";
+import { Dashboard } from "./Dashboard.js";
+import { FOCUS_ORDER, type PanelId } from "./layout.js";
+import type { LiveRun } from "./live_run.js";
+
+/** At most 15 frames a second. */
+export const FRAME_MS = Math.ceil(1000 / 15);
+
+export type QuitReason = "quit" | "interrupt";
+
+export interface AppProps {
+  run: LiveRun;
+  color: boolean;
+  /** A fixed size (tests); by default the terminal's, following resizes. */
+  columns?: number;
+  rows?: number;
+  frameMs?: number;
+  onQuit?: (reason: QuitReason) => void;
+}
+
+function useTerminalSize(fixedColumns?: number, fixedRows?: number): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = useCallback(
+    () => ({ columns: fixedColumns ?? (stdout.columns || 80), rows: fixedRows ?? (stdout.rows || 24) }),
+    [stdout, fixedColumns, fixedRows],
+  );
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = (): void => setSize(read());
+    stdout.on("resize", onResize);
+    return () => {
+      stdout.off("resize", onResize);
+    };
+  }, [stdout, read]);
+  return size;
+}
+
+function nextFocus(f: PanelId, dir: number): PanelId {
+  const i = FOCUS_ORDER.indexOf(f);
+  return FOCUS_ORDER[(i + dir + FOCUS_ORDER.length) % FOCUS_ORDER.length]!;
+}
+
+export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: AppProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(columns, rows);
+  const [snap, setSnap] = useState<Snapshot>(() => run.snapshot());
+  const [focus, setFocus] = useState<PanelId>("cpus");
+  const [help, setHelp] = useState(false);
+  const [notice, setNotice] = useState("");
+  // Bumped when LiveRun state shown on screen (paused, speed) changes.
+  const [, setVersion] = useState(0);
+  const bump = (): void => setVersion((v) => v + 1);
+  const lastFrame = useRef(run.clock());
+
+  const redraw = useCallback(() => {
+    lastFrame.current = run.clock();
+    setSnap(run.snapshot());
+  }, [run]);
+
+  useEffect(() => {
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let immediate: ReturnType<typeof setImmediate> | undefined;
+    let finishShown = run.finished;
+    const loop = (): void => {
+      if (!alive) return;
+      const more = run.pump();
+      if (run.finished && !finishShown) {
+        finishShown = true;
+        setNotice(run.finishNotice());
+        redraw();
+      } else if (run.state === "running" && run.clock() - lastFrame.current >= frameMs) redraw();
+      if (more) immediate = setImmediate(loop);
+      else timer = setTimeout(loop, run.state === "running" ? 4 : frameMs);
+    };
+    loop();
+    return () => {
+      alive = false;
+      if (timer !== undefined) clearTimeout(timer);
+      if (immediate !== undefined) clearImmediate(immediate);
+    };
+  }, [run, frameMs, redraw]);
+
+  const quit = (reason: QuitReason): void => {
+    onQuit?.(reason);
+    exit();
+  };
+
+  useInput((input, key) => {
+    if (key.ctrl && input === "c") return quit("interrupt");
+    if (help && (key.escape || input === "?")) return setHelp(false);
+    if (key.tab) return setFocus((f) => nextFocus(f, key.shift ? -1 : 1));
+    switch (input) {
+      case "q":
+        return quit("quit");
+      case " ":
+        run.togglePause();
+        setNotice(run.paused ? "paused: n steps one event, space resumes" : "");
+        return bump();
+      case "n":
+        setNotice(run.step());
+        return redraw();
+      case "+":
+      case "=":
+        run.faster();
+        setNotice(run.describeSpeed());
+        return bump();
+      case "-":
+      case "_":
+        run.slower();
+        setNotice(run.describeSpeed());
+        return bump();
+      case "f":
+        return setNotice(run.injectFault());
+      case "?":
+        return setHelp((h) => !h);
+    }
+  });
+
+  return (
+    <Dashboard
+      snap={snap}
+      columns={size.columns}
+      rows={size.rows}
+      focus={focus}
+      help={help}
+      state={run.state}
+      speed={run.speed}
+      notice={notice}
+      color={color}
+    />
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * A simulation driven live: paced against real time at an adjustable speed, paused,
+ * stepped one event at a time, with faults injected on demand. It only runs the
+ * simulation in bounded slices, so the caller (tui/App.tsx) keeps the event loop free for
+ * keys and drawing. Real time (the injected `clock`) paces the run; the simulation itself
+ * never sees it.
+ */
+import { createEvent } from "../sim/engine.js";
+import { checkInvariants } from "../sim/invariants.js";
+import type { Simulation } from "../sim/run.js";
+import { cpuContexts, takeSnapshot, type Snapshot, type SnapshotHistory } from "../sim/snapshot.js";
+import { NSEC_PER_MSEC } from "../sim/time.js";
+import { advanceTo } from "./advance.js";
+import { explainStep } from "./explain.js";
+import { fmtSpeed, fmtTime } from "./format.js";
+import type { RunState } from "./StatusBar.js";
+
+/** Speeds `+`/`-` step through: simulated time per unit of real time; Infinity = max. */
+export const SPEEDS: readonly number[] = [
+  0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, Infinity,
+];
+/** 100 ms of simulated time take 10 s to watch. */
+export const DEFAULT_SPEED = 0.01;
+
+export interface LiveRunOptions {
+  speed?: number;
+  /** Real time in ms (performance.now by default). */
+  clock?: () => number;
+  /** Events per slice between looks at the clock. */
+  sliceEvents?: number;
+  /** Real time one `pump` may spend simulating, ms. */
+  budgetMs?: number;
+}
+
+/** The most debt (real time the simulation is behind its pace) carried forward, ms. */
+const MAX_LAG_MS = 250;
+
+export class LiveRun {
+  paused = false;
+  speed: number;
+  readonly clock: () => number;
+  private readonly sliceEvents: number;
+  private readonly budgetMs: number;
+  private anchorReal: number;
+  private anchorSim: number;
+  private finishedSeen = false;
+  /** Invariant violations found when the run finished (empty: all held). */
+  violations: string[] = [];
+
+  constructor(
+    readonly sim: Simulation,
+    readonly history: SnapshotHistory,
+    opts: LiveRunOptions = {},
+  ) {
+    this.speed = opts.speed ?? DEFAULT_SPEED;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.sliceEvents = opts.sliceEvents ?? 2000;
+    this.budgetMs = opts.budgetMs ?? 12;
+    this.anchorReal = this.clock();
+    this.anchorSim = sim.now;
+  }
+
+  get finished(): boolean {
+    return this.sim.finished;
+  }
+
+  get state(): RunState {
+    return this.finished ? "finished" : this.paused ? "paused" : "running";
+  }
+
+  private reanchor(): void {
+    this.anchorReal = this.clock();
+    this.anchorSim = this.sim.now;
+  }
+
+  /**
+   * Simulates what the pace allows now, for at most the real-time budget. Returns true if
+   * it stopped only because the budget ran out (call again at once, after yielding).
+   */
+  pump(): boolean {
+    if (this.paused || this.finished) return false;
+    const start = this.clock();
+    const target = Number.isFinite(this.speed) ? Math.floor(this.anchorSim + (start - this.anchorReal) * NSEC_PER_MSEC * this.speed) : Infinity;
+    while (this.sim.now < target && !this.finished) {
+      advanceTo(this.sim, target, this.sliceEvents);
+      if (this.clock() - start >= this.budgetMs) break;
+    }
+    if (this.finished) {
+      this.onFinish();
+      return false;
+    }
+    if (this.sim.now >= target) return false;
+    // Behind the pace: keep at most MAX_LAG_MS of debt, so a slow stretch is not followed
+    // by a sprint.
+    const lagNs = MAX_LAG_MS * NSEC_PER_MSEC * this.speed;
+    if (Number.isFinite(lagNs) && target - this.sim.now > lagNs) {
+      this.anchorSim = this.sim.now;
+      this.anchorReal = this.clock() - MAX_LAG_MS;
+    }
+    return true;
+  }
+
+  togglePause(): void {
+    this.paused = !this.paused;
+    this.reanchor();
+  }
+
+  faster(): void {
+    this.speed = SPEEDS.find((s) => s > this.speed) ?? Infinity;
+    this.reanchor();
+  }
+
+  slower(): void {
+    const lower = SPEEDS.filter((s) => s < this.speed);
+    this.speed = lower.length > 0 ? lower[lower.length - 1]! : SPEEDS[0]!;
+    this.reanchor();
+  }
+
+  /** Fires exactly one event (pausing first) and explains it in one line. */
+  step(): string {
+    this.paused = true;
+    if (this.finished) return "the run is over: no event left to step";
+    const { sys } = this.sim;
+    const before = cpuContexts(sys, this.history);
+    const fired = sys.k.engine.fired;
+    this.history.startCapture();
+    const done = this.sim.advance(1);
+    const records = this.history.stopCapture();
+    this.reanchor();
+    if (done) this.onFinish();
+    if (sys.k.engine.fired === fired) return `no event left before the end (${fmtTime(this.sim.now)}): the run is over`;
+    return explainStep(sys, sys.k.engine.fired, sys.k.now, records, before, cpuContexts(sys, this.history));
+  }
+
+  /**
+   * The scenario's fault, now: a burst of one ring's worth of packets on every NIC. It is
+   * an engine event at the current instant (never a call from inside a handler), so while
+   * paused it is the next event a step fires.
+   */
+  injectFault(): string {
+    if (this.finished) return "the run is over: no fault injected";
+    const { sys } = this.sim;
+    const at = sys.k.now;
+    const ev = createEvent(() => {
+      for (const nic of sys.nics) nic.injectBurst(nic.spec.ringSize);
+    });
+    sys.k.engine.schedule(ev, at);
+    const what = sys.nics.map((n) => `${n.spec.ringSize} packets on ${n.spec.name}`).join(", ");
+    return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? " (the next step fires it)" : ""}`;
+  }
+
+  /** Samples the history and returns a snapshot of now. */
+  snapshot(): Snapshot {
+    this.history.sample();
+    return takeSnapshot(this.sim.sys, this.history);
+  }
+
+  private onFinish(): void {
+    if (this.finishedSeen) return;
+    this.finishedSeen = true;
+    this.violations = checkInvariants(this.sim.sys);
+  }
+
+  /** One line for the end of the run. */
+  finishNotice(): string {
+    const inv = this.violations.length === 0 ? "invariants hold" : `INVARIANT VIOLATED: ${this.violations[0]}`;
+    return `run finished at ${fmtTime(this.sim.now)} (${inv}); q quits`;
+  }
+
+  describeSpeed(): string {
+    return `speed ${fmtSpeed(this.speed)}${Number.isFinite(this.speed) ? " of real time" : " (as fast as it runs)"}`;
+  }
+}
