@@ -12,6 +12,7 @@ import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, type CommandContext } from "./opti
 import { registerList } from "./list.js";
 import { registerRun } from "./run.js";
 import { registerSweep } from "./sweep.js";
+import { registerDashboard } from "./dashboard.js";
 
 export { EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE } from "./options.js";
 
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerList(program, ctx);
   registerRun(program, ctx);
   registerSweep(program, ctx);
+  registerDashboard(program, ctx);
 
   try {
     if (argv.length === 0) {

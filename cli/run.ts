@@ -7,8 +7,12 @@ import { loadScenario } from "../sim/scenario.js";
 import { locateFirstViolation, Simulation, type RunResult } from "../sim/run.js";
 import { PROC_VIEWS, procView, type ProcView } from "../sim/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";
+import { InputError } from "../sim/input_error.js";
+import { TRACE_FORMATS, TraceExport, traceFormatFor, type TraceFormat, type TraceOptions, type TraceReport } from "../sim/trace_export.js";
+import { DEFAULT_TRACE_LIMIT, parseTraceWindow, WHOLE_RUN } from "../sim/trace_window.js";
+import { latencyLog2Hist, renderLatencyHists, type Log2Hist } from "../sim/hist.js";
 import { makeChalk, writeFileAtomic, type Io } from "./output.js";
-import { renderSummary } from "./summary.js";
+import { renderSummary, traceLine } from "./summary.js";
 import {
   collect,
   EXIT_EXPECT_FAILED,
@@ -32,6 +36,11 @@ interface RunFlags {
   maxEvents?: number;
   out?: string;
   check?: boolean;
+  trace?: string;
+  traceFormat?: TraceFormat;
+  traceWindow?: string;
+  traceLimit?: number;
+  hist?: boolean;
 }
 
 /** Set by the SIGINT handler; the run loop looks at it between slices. */
@@ -54,6 +63,11 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--max-events <n>", "stop after this many events", parsePositiveInt)
     .option("-o, --out <file>", "also write the JSON result to this file (atomically)")
     .option("--check", "exit 1 if any of the scenario's expect: assertions fails")
+    .option("--trace <file>", "write a trace of the run to this file (atomically): ftrace text, or Chrome JSON for *.json")
+    .addOption(new Option("--trace-format <format>", "trace format (default: chrome for *.json, else ftrace)").choices(TRACE_FORMATS))
+    .option("--trace-window <from..to>", "trace only this part of the run, e.g. 10ms..20ms (either side may be left out)")
+    .option("--trace-limit <n>", `write at most n trace lines/events (default ${DEFAULT_TRACE_LIMIT})`, parsePositiveInt)
+    .option("--hist", "after the summary, print each latency stage as a log2 histogram (bcc style)")
     .action(async (ref: string, flags: RunFlags) => {
       ctx.setExitCode(await runCommand(ref, flags, io));
     });
@@ -66,7 +80,12 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
   const opts = flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents };
+  const traceOpts = traceOptions(flags);
   const sim = new Simulation(scenario, opts);
+  // Attached before the first event, so the trace starts at time 0 like the run.
+  const trace = traceOpts === null ? null : new TraceExport(sim.sys, traceOpts);
+  let traceReport: TraceReport | null = null;
+  let interrupted = false;
 
   interruptRequested = false;
   const onSigint = (): void => {
@@ -79,6 +98,7 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
     while (!sim.advance(SLICE_EVENTS)) {
       if (interruptRequested) {
         sim.interrupt();
+        interrupted = true;
         break;
       }
       // Wall-clock time is fine here: it only paces the progress line, never the simulation.
@@ -90,12 +110,15 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
       }
       await new Promise<void>((r) => setImmediate(r));
     }
+    // Ctrl-C leaves no trace file (and no temporary file); a finished run renames it in.
+    if (trace !== null) traceReport = interrupted ? trace.abort() : trace.finish(sim.now);
   } finally {
     process.off("SIGINT", onSigint);
     if (progress) io.stderr("\r\x1b[K");
+    if (trace !== null && traceReport === null) trace.abort();
   }
 
-  const result: RunResult & { proc?: Record<string, string> } = sim.finish();
+  const result: RunResult & { proc?: Record<string, string>; trace?: TraceReport; hist?: Record<string, Log2Hist> } = sim.finish();
   if (!result.invariants.ok && result.stopped_by === "duration") {
     const first = locateFirstViolation(scenario, opts);
     if (first !== null) result.invariants.first = first;
@@ -104,14 +127,24 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
     result.proc = {};
     for (const v of flags.proc) result.proc[v] = procView(sim.sys, v);
   }
+  if (traceReport !== null) result.trace = traceReport;
+  if (flags.hist) {
+    result.hist = {};
+    for (const l of Object.values(sim.sys.latency)) result.hist[l.name] = latencyLog2Hist(l);
+  }
   const json = JSON.stringify(result, null, 2) + "\n";
   if (flags.out !== undefined) writeFileAtomic(flags.out, json);
 
   if (flags.json) io.stdout(json);
   else if (flags.proc.length > 0) {
     io.stderr(`irqsim: ${scenario.name} (${source}) seed ${scenario.seed} fingerprint ${result.fingerprint}\n`);
+    if (traceReport !== null) io.stderr(`irqsim: ${traceLine(traceReport)}\n`);
     for (const v of flags.proc) io.stdout(procView(sim.sys, v));
   } else io.stdout(renderSummary(result, scenario.description, c));
+  if (flags.hist && !flags.json) {
+    io.stdout(`\n${c.bold("Latency histograms")} ${c.dim("(log2 buckets of microseconds, as bcc prints them)")}\n`);
+    io.stdout(renderLatencyHists(Object.values(sim.sys.latency)));
+  }
 
   if (result.stopped_by === "interrupted") {
     io.stderr(`irqsim: interrupted at ${formatNs(result.simulated_ns)} of ${formatNs(scenario.duration)} (seed ${scenario.seed})\n`);
@@ -129,4 +162,20 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
     return EXIT_EXPECT_FAILED;
   }
   return EXIT_OK;
+}
+
+/** Validates the --trace* flags (before the run starts); null without --trace. */
+function traceOptions(flags: RunFlags): TraceOptions | null {
+  if (flags.trace === undefined) {
+    const stray = flags.traceFormat !== undefined ? "--trace-format" : flags.traceWindow !== undefined ? "--trace-window" : flags.traceLimit !== undefined ? "--trace-limit" : null;
+    if (stray !== null) throw new InputError(`${stray}: needs --trace FILE`);
+    return null;
+  }
+  if (flags.trace === "") throw new InputError("--trace: expected a file name");
+  return {
+    file: flags.trace,
+    format: traceFormatFor(flags.trace, flags.traceFormat),
+    window: flags.traceWindow === undefined ? WHOLE_RUN : parseTraceWindow(flags.traceWindow),
+    limit: flags.traceLimit ?? DEFAULT_TRACE_LIMIT,
+  };
 }

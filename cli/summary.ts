@@ -6,9 +6,10 @@
 import type { ChalkInstance } from "chalk";
 import type { RunResult } from "../sim/run.js";
 import { formatNs } from "../sim/time.js";
+import type { TraceReport } from "../sim/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 
-export function renderSummary(r: RunResult, description: string, c: ChalkInstance): string {
+export function renderSummary(r: RunResult & { trace?: TraceReport }, description: string, c: ChalkInstance): string {
   const out: string[] = [];
   const h = (title: string): void => {
     out.push("", c.bold(title));
@@ -290,8 +291,24 @@ export function renderSummary(r: RunResult, description: string, c: ChalkInstanc
     }
   }
 
+  if (r.trace !== undefined) {
+    h("Trace");
+    out.push(`  ${traceLine(r.trace)}`);
+  }
+
   h("Invariants");
   if (r.invariants.ok) out.push(`  ${c.green("ok")}  packets conserved, every IRQ accounted for, CPU time sums to ${formatNs(r.simulated_ns)}`);
   else for (const v of r.invariants.violations) out.push(`  ${c.red("VIOLATED")} ${v}`);
   return out.join("\n") + "\n";
+}
+
+/** One line on what `--trace` wrote: how much, of which part of the run, and what was left out. */
+export function traceLine(t: TraceReport): string {
+  const what = t.format === "ftrace" ? "ftrace lines" : "Chrome trace events";
+  if (t.status === "removed") return `${t.file}: not written (the run stopped early; no partial file left)`;
+  const to = t.window_ns.to === null ? "end" : formatNs(t.window_ns.to);
+  const window = t.window_ns.from === 0 && t.window_ns.to === null ? "the whole run" : `window ${formatNs(t.window_ns.from)} .. ${to}`;
+  const cut = t.dropped > 0 ? `, ${int(t.dropped)} more cut by --trace-limit ${int(t.limit)}` : "";
+  const outside = t.outside_window > 0 ? `, ${int(t.outside_window)} outside the window` : "";
+  return `wrote ${int(t.written)} ${what} to ${t.file} (${window}${cut}${outside})`;
 }

@@ -87,6 +87,8 @@ export class Cpu {
   readonly acct = [0, 0, 0, 0, 0];
   /** Context switches on this CPU (the `ctxt` line of /proc/stat sums these). */
   nrSwitches = 0;
+  /** Reschedule IPIs received (RES in /proc/interrupts). */
+  reschedIpis = 0;
   /** The running segment's end. */
   readonly segEvent: SimEvent;
   /** Remote wake-up / resched IPI arrival. */

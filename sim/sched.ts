@@ -182,7 +182,11 @@ function checkPreemptWakeup(k: Kernel, cpu: Cpu, t: Thread, now: number): void {
   cpu.needResched = true;
   // The waker's own CPU acts at its next preemption point; another CPU needs an IPI,
   // which (with idle exit) takes costs.wakeup to land.
-  if (k.current !== cpu && cpu.kickEvent.slot < 0) k.engine.after(cpu.kickEvent, k.costs.wakeup);
+  if (k.current !== cpu && cpu.kickEvent.slot < 0) {
+    k.engine.after(cpu.kickEvent, k.costs.wakeup);
+    // From another CPU this is a reschedule IPI (RES in /proc/interrupts).
+    if (k.current !== null) cpu.reschedIpis++;
+  }
 }
 
 /** wake_up(): wakes every thread sleeping on `wq`, in the order they went to sleep. */

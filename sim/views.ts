@@ -4,7 +4,7 @@
  */
 import type { System } from "./boot.js";
 import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "./cpu.js";
-import { formatProcInterrupts, formatProcSoftirqs, formatProcStat, formatSoftnetStat } from "./procfs.js";
+import { formatProcInterrupts, formatProcSoftirqs, formatProcStat, formatSoftnetStat, interruptsPrecision } from "./procfs.js";
 import { nrBlocked, nrRunning } from "./sched.js";
 
 export const PROC_VIEWS = ["interrupts", "softirqs", "stat", "softnet_stat"] as const;
@@ -19,12 +19,32 @@ function nrIrqs(sys: System): number {
   return Math.max(16, ...sys.k.irq.lines().map((d) => d.irq + 1));
 }
 
+/**
+ * The x86 system-vector rows after the numbered lines (arch/x86/kernel/irq.c
+ * arch_show_interrupts, which still uses the older "%10u " layout): NMI (none here), LOC
+ * (local timer interrupts), RES (reschedule IPIs), then ERR.
+ */
+function archRows(sys: System, nrIrqs: number): string {
+  const prec = interruptsPrecision(nrIrqs);
+  const k = sys.k;
+  const locCount = (cpu: number): number => k.irq.archLines().filter((d) => d.arch === "LOC").reduce((a, d) => a + d.kstat[cpu]!, 0);
+  const row = (name: string, counts: number[], label: string): string =>
+    `${name.padStart(prec)}: ${counts.map((n) => `${String(n).padStart(10)} `).join("")}  ${label}\n`;
+  return (
+    row("NMI", k.cpus.map(() => 0), "Non-maskable interrupts") +
+    row("LOC", k.cpus.map((c) => locCount(c.id)), "Local timer interrupts") +
+    row("RES", k.cpus.map((c) => c.reschedIpis), "Rescheduling interrupts") +
+    `${"ERR".padStart(prec)}: ${String(0).padStart(10)}\n`
+  );
+}
+
 export function procView(sys: System, view: ProcView): string {
   const k = sys.k;
   const NR_IRQS = nrIrqs(sys);
   switch (view) {
     case "interrupts":
-      return formatProcInterrupts(
+      return (
+        formatProcInterrupts(
         k.cpus.length,
         NR_IRQS,
         k.irq.lines().map((d) => ({
@@ -36,6 +56,7 @@ export function procView(sys: System, view: ProcView): string {
           handlerName: d.flowName,
           actions: d.actions.map((a) => a.name),
         })),
+        ) + archRows(sys, NR_IRQS)
       );
     case "softirqs":
       return formatProcSoftirqs(sys.softirq.stats.counts, k.cpus.length);
@@ -57,7 +78,11 @@ export function procView(sys: System, view: ProcView): string {
           guest: 0,
           guestNice: 0,
         })),
-        intrTotal: intrPerIrq.reduce((a, b) => a + b, 0),
+        // show_stat: kstat_cpu_irqs_sum + arch_irq_stat_cpu (LOC, RES, ... on x86).
+        intrTotal:
+          intrPerIrq.reduce((a, b) => a + b, 0) +
+          k.irq.archLines().reduce((a, d) => a + d.kstat.reduce((x, y) => x + y, 0), 0) +
+          k.cpus.reduce((a, c) => a + c.reschedIpis, 0),
         intrPerIrq,
         ctxt: k.cpus.reduce((a, c) => a + c.nrSwitches, 0),
         // btime is wall-clock boot time; a simulated machine boots at the epoch.

@@ -499,3 +499,40 @@ test("invariants hold on every built-in scenario that uses workqueues", () => {
   }
 });
 
+
+describe("completions (kernel/sched/completion.c)", () => {
+  test("complete wakes one waiter; complete_all lets everyone through", async () => {
+    const { initCompletion, complete, completeAll, waitForCompletion } = await import("../sim/completion.js");
+    const { k } = setup({ cpus: 2 });
+    const c = initCompletion("c");
+    const passed: string[] = [];
+    for (const cpu of [0, 1]) {
+      k.spawn({ comm: `w${cpu}`, cpu, kernelThread: true }, function* () {
+        yield* waitForCompletion(k, c);
+        passed.push(`w${cpu}@${k.now}`);
+      });
+    }
+    at(k, 100_000, () => complete(k, c));
+    runUntil(k, 200_000);
+    expect(passed).toHaveLength(1);
+    at(k, 300_000, () => completeAll(k, c));
+    runUntil(k, 400_000);
+    expect(passed).toHaveLength(2);
+  });
+
+  test("wait_for_completion in a top half gets might_sleep's report with completion.c:116", async () => {
+    const { initCompletion, waitForCompletion } = await import("../sim/completion.js");
+    const { k } = setup({ cpus: 1 });
+    const c = initCompletion("c");
+    const desc = k.irq.setupLine(50, { chip: "TEST", hwirq: 50, affinity: [0] });
+    let got: boolean | undefined;
+    k.irq.requestIrq(50, function* (kk) {
+      got = yield* waitForCompletion(kk, c);
+      return IRQ_HANDLED;
+    }, 0, "bad", null);
+    at(k, 1_000, () => k.irq.assert(desc));
+    runUntil(k, 100_000);
+    expect(got).toBe(false);
+    expect(k.dmesg[0]!.text).toBe("BUG: sleeping function called from invalid context at kernel/sched/completion.c:116");
+  });
+});

@@ -4,15 +4,17 @@
  */
 import type { Simulation } from "../sim/run.js";
 
+/** done: the run is complete; reached: every event up to the target has fired; budget: maxEvents ran out first. */
+export type AdvanceResult = "done" | "reached" | "budget";
+
 /**
  * Advances `sim` to simulated time `target` (ns; the run's end if beyond it), firing at
- * most `maxEvents` events. When no event is left before `target` the clock ends exactly at
- * `target`. Returns true when the run is complete.
+ * most `maxEvents` events. Once every event at or before `target` has fired, the clock
+ * stands exactly at `target`.
  */
-export function advanceTo(sim: Simulation, target: number, maxEvents: number): boolean {
-  if (sim.finished) return true;
+export function advanceTo(sim: Simulation, target: number, maxEvents: number): AdvanceResult {
+  if (sim.finished) return "done";
   const t = Math.floor(target);
-  if (t >= sim.scenario.duration) return sim.advance(maxEvents);
-  sim.sys.k.engine.run({ until: t, maxEvents });
-  return false;
+  if (t >= sim.scenario.duration) return sim.advance(maxEvents) ? "done" : "budget";
+  return sim.sys.k.engine.run({ until: t, maxEvents }) === "events" ? "budget" : "reached";
 }

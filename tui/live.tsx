@@ -48,7 +48,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
         reason = r;
       }}
     />,
-    { stdout, stdin, exitOnCtrlC: false, maxFps: 15, incrementalRendering: true, patchConsole: true },
+    { stdout, stdin, exitOnCtrlC: false, maxFps: 15, incrementalRendering: false, patchConsole: true },
   );
   const onSignal = (): void => {
     reason = "interrupt";

@@ -81,15 +81,13 @@ export class LiveRun {
     if (this.paused || this.finished) return false;
     const start = this.clock();
     const target = Number.isFinite(this.speed) ? Math.floor(this.anchorSim + (start - this.anchorReal) * NSEC_PER_MSEC * this.speed) : Infinity;
-    while (this.sim.now < target && !this.finished) {
-      advanceTo(this.sim, target, this.sliceEvents);
-      if (this.clock() - start >= this.budgetMs) break;
-    }
-    if (this.finished) {
+    let r = advanceTo(this.sim, target, this.sliceEvents);
+    while (r === "budget" && this.clock() - start < this.budgetMs) r = advanceTo(this.sim, target, this.sliceEvents);
+    if (r === "done") {
       this.onFinish();
       return false;
     }
-    if (this.sim.now >= target) return false;
+    if (r === "reached") return false;
     // Behind the pace: keep at most MAX_LAG_MS of debt, so a slow stretch is not followed
     // by a sprint.
     const lagNs = MAX_LAG_MS * NSEC_PER_MSEC * this.speed;

@@ -1,0 +1,141 @@
+/**
+ * `irqsim dashboard`: watch a scenario run live in the terminal (tui/, ink), or with
+ * `--plain` print a text snapshot every N simulated ms (pipes, CI, logs). The live view
+ * needs a terminal on both stdin and stdout; without one it says so and exits 2 rather
+ * than hang waiting for keys nobody can press.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { InputError } from "../sim/input_error.js";
+import { Simulation } from "../sim/run.js";
+import { loadScenario, type Scenario } from "../sim/scenario.js";
+import { SnapshotHistory, takeSnapshot } from "../sim/snapshot.js";
+import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
+import { advanceTo } from "../tui/advance.js";
+import { fmtSpeed, fmtTime } from "../tui/format.js";
+import { DEFAULT_SPEED } from "../tui/live_run.js";
+import { plainSnapshot } from "../tui/plain.js";
+import { useColor, type Io } from "./output.js";
+import { collect, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, parseSeed, type CommandContext } from "./options.js";
+import { checkInvariants } from "../sim/invariants.js";
+
+interface DashboardFlags {
+  seed?: number;
+  duration?: string;
+  set: string[];
+  speed: number;
+  plain?: boolean;
+  every?: string;
+}
+
+/** Samples per `--every` interval in --plain: the history strip's resolution. */
+const PLAIN_SUBSAMPLES = 48;
+const PLAIN_SLICE_EVENTS = 50_000;
+const DEFAULT_EVERY_NS = 10 * NSEC_PER_MSEC;
+
+/** `0.01`, `1x`, `2.5`, `max`: simulated time per unit of real time. */
+export function parseSpeed(v: string): number {
+  if (v.trim().toLowerCase() === "max") return Infinity;
+  const m = /^\s*(\d+(?:\.\d+)?(?:e-?\d+)?)x?\s*$/i.exec(v);
+  const n = m === null ? NaN : Number(m[1]);
+  if (!(n > 0) || n > 1_000_000) throw new InvalidArgumentError("expected a positive speed such as 0.01, 1 or 1x (times real time), or max.");
+  return n;
+}
+
+/** Why the live view cannot run here, or null if it can. */
+export function noTerminal(io: Io, stdinIsTTY: boolean): string | null {
+  if (!io.isTTY) return "stdout is not a terminal";
+  if (!stdinIsTTY) return "stdin is not a terminal";
+  const ci = io.env.CI;
+  if ((ci !== undefined && ci !== "" && ci !== "0" && ci !== "false") || io.env.CONTINUOUS_INTEGRATION !== undefined) return "running under CI";
+  if (io.env.TERM === "dumb") return "TERM is dumb";
+  return null;
+}
+
+let interruptRequested = false;
+
+export function registerDashboard(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  program
+    .command("dashboard")
+    .description("watch a scenario run live in the terminal (or --plain: text snapshots)")
+    .argument("<scenario>", "built-in scenario name (see `irqsim list`) or path to a .yaml file")
+    .option("-s, --seed <n>", "random seed (overrides the scenario's)", parseSeed)
+    .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s")
+    .option("--set <path=value>", "override a scenario field (repeatable)", collect, [])
+    .option("--speed <x>", `simulated time per real time: 0.00001 .. 1, or max (default ${fmtSpeed(DEFAULT_SPEED)})`, parseSpeed, DEFAULT_SPEED)
+    .option("--plain", "no terminal UI: print a text snapshot every --every of simulated time, then exit")
+    .option("--every <time>", "with --plain: simulated time between snapshots (default 10ms)")
+    .action(async (ref: string, flags: DashboardFlags) => {
+      ctx.setExitCode(await dashboardCommand(ref, flags, io));
+    });
+}
+
+async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Promise<number> {
+  const { scenario } = loadScenario(ref, { sets: flags.set });
+  if (flags.seed !== undefined) scenario.seed = flags.seed;
+  if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
+  if (flags.every !== undefined && flags.plain !== true) throw new InputError("--every: only with --plain (the live dashboard draws up to 15 frames a second)");
+  const every = flags.every === undefined ? DEFAULT_EVERY_NS : durationOrThrow(flags.every, "--every");
+  if (flags.plain === true) return plainCommand(scenario, every, io);
+
+  const why = noTerminal(io, process.stdin.isTTY === true);
+  if (why !== null) {
+    io.stderr(`irqsim: dashboard needs an interactive terminal (${why}); use --plain for a text snapshot every 10ms of simulated time\n`);
+    return EXIT_USAGE;
+  }
+  const sim = new Simulation(scenario);
+  const history = new SnapshotHistory(sim.sys);
+  // ink and react load only here, so other commands start as fast as before.
+  const { runLive } = await import("../tui/live.js");
+  const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
+  const where = run.finished ? "finished" : "quit";
+  io.stdout(`irqsim dashboard: ${scenario.name} seed ${scenario.seed}: ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.sys.k.engine.fired} events)\n`);
+  if (run.violations.length > 0) {
+    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${run.violations[0]}\n`);
+    return EXIT_INVARIANT;
+  }
+  return reason === "interrupt" ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<number> {
+  const sim = new Simulation(scenario);
+  const history = new SnapshotHistory(sim.sys, { windowSamples: PLAIN_SUBSAMPLES + 1, stripLength: PLAIN_SUBSAMPLES });
+  const end = scenario.duration;
+  interruptRequested = false;
+  const onSigint = (): void => {
+    interruptRequested = true;
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    let from = 0;
+    while (!sim.finished && !interruptRequested) {
+      const to = Math.min(from + every, end);
+      for (let i = 1; i <= PLAIN_SUBSAMPLES && !interruptRequested; i++) {
+        const at = from + Math.floor((i * (to - from)) / PLAIN_SUBSAMPLES);
+        while (advanceTo(sim, at, PLAIN_SLICE_EVENTS) === "budget") {
+          if (interruptRequested) break;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        history.sample();
+      }
+      // The last interval ends with the run: let events at exactly `end` fire too.
+      if (to >= end) while (!sim.finished && !interruptRequested) advanceTo(sim, end, PLAIN_SLICE_EVENTS);
+      io.stdout(plainSnapshot(takeSnapshot(sim.sys, history)));
+      from = to;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+    history.dispose();
+  }
+  if (interruptRequested) {
+    io.stderr(`irqsim: interrupted at ${fmtTime(sim.now)} of ${formatNs(end)} (seed ${scenario.seed})\n`);
+    return EXIT_INTERRUPTED;
+  }
+  const violations = checkInvariants(sim.sys);
+  if (violations.length > 0) {
+    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${violations[0]}\n`);
+    return EXIT_INVARIANT;
+  }
+  return EXIT_OK;
+}
