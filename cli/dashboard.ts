@@ -11,9 +11,8 @@ import { loadScenario, type Scenario } from "../sim/scenario.js";
 import { SnapshotHistory, takeSnapshot } from "../sim/snapshot.js";
 import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
 import { advanceTo } from "../tui/advance.js";
-import { fmtSpeed, fmtTime } from "../tui/format.js";
+import { fmtTime } from "../tui/format.js";
 import { DEFAULT_SPEED } from "../tui/live_run.js";
-import { plainSnapshot } from "../tui/plain.js";
 import { useColor, type Io } from "./output.js";
 import { collect, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, parseSeed, type CommandContext } from "./options.js";
 import { checkInvariants } from "../sim/invariants.js";
@@ -62,7 +61,7 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
     .option("-s, --seed <n>", "random seed (overrides the scenario's)", parseSeed)
     .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s")
     .option("--set <path=value>", "override a scenario field (repeatable)", collect, [])
-    .option("--speed <x>", `simulated time per real time: 0.00001 .. 1, or max (default ${fmtSpeed(DEFAULT_SPEED)})`, parseSpeed, DEFAULT_SPEED)
+    .option("--speed <x>", "simulated time per unit of real time, e.g. 0.001, 1 or max", parseSpeed, DEFAULT_SPEED)
     .option("--plain", "no terminal UI: print a text snapshot every --every of simulated time, then exit")
     .option("--every <time>", "with --plain: simulated time between snapshots (default 10ms)")
     .action(async (ref: string, flags: DashboardFlags) => {
@@ -85,6 +84,9 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   }
   const sim = new Simulation(scenario);
   const history = new SnapshotHistory(sim.sys);
+  // React's development build records a performance measure per render, which Node keeps
+  // for the life of the process (hundreds of MB within minutes): use the production build.
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = "production";
   // ink and react load only here, so other commands start as fast as before.
   const { runLive } = await import("../tui/live.js");
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
@@ -98,6 +100,8 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
 }
 
 async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<number> {
+  // The panels' line builders live beside their ink components: load them only here.
+  const { plainSnapshot } = await import("../tui/plain.js");
   const sim = new Simulation(scenario);
   const history = new SnapshotHistory(sim.sys, { windowSamples: PLAIN_SUBSAMPLES + 1, stripLength: PLAIN_SUBSAMPLES });
   const end = scenario.duration;

@@ -10,6 +10,7 @@ import { IRQSIM_VERSION } from "../sim/run.js";
 import type { Io } from "./output.js";
 import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, type CommandContext } from "./options.js";
 import { registerList } from "./list.js";
+import { registerLitmus } from "./litmus.js";
 import { registerRun } from "./run.js";
 import { registerSweep } from "./sweep.js";
 import { registerDashboard } from "./dashboard.js";
@@ -36,6 +37,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerList(program, ctx);
   registerRun(program, ctx);
   registerSweep(program, ctx);
+  registerLitmus(program, ctx);
   registerDashboard(program, ctx);
 
   try {

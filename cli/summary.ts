@@ -4,7 +4,7 @@
  * It reads only the result object, exactly what `--json` prints.
  */
 import type { ChalkInstance } from "chalk";
-import type { RunResult } from "../sim/run.js";
+import type { NicResult, NoisyResult, RunResult } from "../sim/run.js";
 import { formatNs } from "../sim/time.js";
 import type { TraceReport } from "../sim/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
@@ -103,8 +103,8 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     ),
   );
 
-  const devs = Object.entries(r.devices);
-  if (devs.length > 0) {
+  const nicDevs = Object.entries(r.devices).filter((e): e is [string, NicResult] => e[1].type === "nic");
+  if (nicDevs.length > 0) {
     h("Devices");
     out.push(
       ...renderTable(
@@ -117,7 +117,25 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
           { header: "masked", align: "right" },
           { header: "ring fill", align: "right" },
         ],
-        devs.map(([name, d]) => [name, d.mode, int(d.rx_packets), int(d.rx_missed), int(d.interrupts), pct(d.masked_ns, r.simulated_ns), int(d.ring_fill)]),
+        nicDevs.map(([name, d]) => [name, d.mode, int(d.rx_packets), int(d.rx_missed), int(d.interrupts), pct(d.masked_ns, r.simulated_ns), int(d.ring_fill)]),
+      ),
+    );
+    const multi = nicDevs.filter(([, d]) => d.queues.length > 1);
+    if (multi.length > 0) {
+      out.push(
+        ...renderTable(
+          [{ header: "queue" }, { header: "irq", align: "right" }, { header: "cpu", align: "right" }, { header: "rx packets", align: "right" }, { header: "missed", align: "right" }, { header: "interrupts", align: "right" }],
+          multi.flatMap(([name, d]) => d.queues.map((q) => [`${name}-rx-${q.queue}`, String(q.irq), String(q.cpu), int(q.rx_packets), int(q.rx_missed), int(q.interrupts)])),
+        ),
+      );
+    }
+  }
+  const noisyDevs = Object.entries(r.devices).filter((e): e is [string, NoisyResult] => e[1].type === "noisy");
+  if (noisyDevs.length > 0) {
+    out.push(
+      ...renderTable(
+        [{ header: "noisy device" }, { header: "interrupts", align: "right" }, { header: "handled", align: "right" }, { header: "unhandled", align: "right" }, { header: "line" }],
+        noisyDevs.map(([name, d]) => [name, int(d.interrupts), int(d.handled), int(d.unhandled), d.line_disabled ? c.red("disabled (nobody cared)") : "enabled"]),
       ),
     );
   }

@@ -1,7 +1,7 @@
 /**
  * Tokens of a C-litmus file. The file mixes two languages, as herd7's splitter
- * (herdtools7 lib/splitter.mll) separates them: C for the thread bodies (`//` and `/* */`
- * comments; `(*` is legal C there) and herd's state language for the initial state and
+ * (herdtools7 lib/splitter.mll) separates them: C for the thread bodies (line comments and
+ * block comments; `(*` is legal C there) and herd's state language for the initial state and
  * the final condition (`(* ... *)` comments, `/\`, `\/`, `~`, `0:r0`).
  */
 
@@ -108,8 +108,9 @@ export function tokenize(text: string, from: number, to: number, mode: LexMode, 
       i = j;
       continue;
     }
-    const p = PUNCT.find((s) => text.startsWith(s, i));
-    if (!p) throw new LexError(line, `unexpected character '${c}'`);
+    // An unknown character becomes a token of its own: the C part of the file is lexed up
+    // to the end, and only the parser knows where the condition (another language) starts.
+    const p = PUNCT.find((s) => text.startsWith(s, i)) ?? c;
     out.push({ kind: "punct", text: p, line, start: i, end: i + p.length });
     i += p.length;
   }

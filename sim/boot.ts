@@ -16,6 +16,11 @@ import { createEvent } from "./engine.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../devices/nic.js";
+import { NoisyDevice } from "../devices/noisy.js";
+import { parseReplayCsv } from "../devices/replay_csv.js";
+import type { ReplayRecord } from "../devices/traffic.js";
+import { readFileSync } from "node:fs";
+import { InputError } from "./input_error.js";
 import type { Thread } from "./thread.js";
 
 export interface System {
@@ -28,6 +33,7 @@ export interface System {
   readonly wqs: Workqueues;
   readonly net: NetStack;
   readonly nics: Nic[];
+  readonly noisy: NoisyDevice[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
   /** Latency breakdown, in the order a packet meets each stage. */
@@ -68,11 +74,16 @@ export function boot(scenario: Scenario): System {
   const nics: Nic[] = [];
   const sockets: Socket[] = [];
   // Object key order is the YAML's order: deterministic for a given file.
-  for (const [name, dev] of Object.entries(scenario.devices)) {
-    const index = nics.length;
+  const noisy: NoisyDevice[] = [];
+  Object.entries(scenario.devices).forEach(([name, dev], index) => {
+    if (dev.type === "noisy") {
+      noisy.push(new NoisyDevice(k, { name, index, irq: dev.irq, affinity: dev.affinity, shared: dev.shared, rate: dev.rate, handled: dev.handled }));
+      return;
+    }
     const sk = createSocket(`${name}.sock`);
     sockets.push(sk);
     net.sockets[index] = sk;
+    const t = dev.traffic;
     nics.push(
       new Nic(k, mem, net, {
         name,
@@ -80,16 +91,25 @@ export function boot(scenario: Scenario): System {
         irq: dev.irq,
         affinity: dev.affinity,
         ringSize: dev.ring_size,
-        packetSize: dev.traffic.size,
+        packetSize: t.kind === "replay" ? 1500 : t.size,
         mode: dev.mode,
         weight: dev.weight,
+        queues: dev.queues,
+        flows: dev.flows,
+        coalesce: { rxUsecs: dev.coalesce.rx_usecs, rxFrames: dev.coalesce.rx_frames, adaptive: dev.coalesce.adaptive_rx },
+        shared: dev.shared,
         ioWait: dev.io_wait,
         lock: dev.lock,
         bug: dev.bug,
-        traffic: { kind: dev.traffic.kind, rate: dev.traffic.rate, start: dev.traffic.start },
+        traffic:
+          t.kind === "replay"
+            ? { kind: "replay", records: readReplay(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
+            : t.kind === "onoff"
+              ? { kind: "onoff", rate: t.rate, on: t.on, off: t.off, start: t.start }
+              : { kind: t.kind, rate: t.rate, start: t.start },
       }),
     );
-  }
+  });
 
   // Workqueues the scenario declares, then the devices that queue work on them.
   const workqueues = new Map<string, Workqueue>();
@@ -99,12 +119,16 @@ export function boot(scenario: Scenario): System {
     workqueues.set(name, f.has("ordered") ? wqs.allocOrderedWorkqueue(name, flags) : wqs.allocWorkqueue(name, flags, spec.max_active));
   }
   for (const nic of nics) {
-    const wqName = scenario.devices[nic.spec.name]!.workqueue;
+    const d = scenario.devices[nic.spec.name]!;
+    const wqName = d.type === "nic" ? d.workqueue : undefined;
     if (wqName !== undefined) nic.useWorkqueue(wqs, workqueues.get(wqName)!);
   }
   for (const fault of scenario.faults) {
     if (fault.kind === "worker_creation_stall") wqs.stalls.push({ at: fault.at, duration: fault.duration });
-    else {
+    else if (fault.kind === "set_affinity") {
+      const desc = k.irq.desc(fault.irq);
+      k.engine.schedule(createEvent(() => k.irq.setAffinity(desc, fault.cpus)), fault.at);
+    } else {
       const nic = nics.find((n) => n.spec.name === fault.device)!;
       k.engine.schedule(createEvent(() => nic.injectBurst(fault.packets)), fault.at);
     }
@@ -114,7 +138,8 @@ export function boot(scenario: Scenario): System {
   const byTasklet = new Map<string, Nic[]>();
   for (const nic of nics) {
     if (nic.spec.mode !== "tasklet") continue;
-    const name = scenario.devices[nic.spec.name]!.tasklet ?? `${nic.spec.name}_rx`;
+    const d = scenario.devices[nic.spec.name]!;
+    const name = (d.type === "nic" ? d.tasklet : undefined) ?? `${nic.spec.name}_rx`;
     byTasklet.set(name, [...(byTasklet.get(name) ?? []), nic]);
   }
   for (const [name, members] of byTasklet) {
@@ -146,5 +171,16 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, sockets, tasks, latency };
+}
+
+/** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */
+function readReplay(file: string, field: string): ReplayRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(`${field}: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  return parseReplayCsv(text, file);
 }

@@ -31,6 +31,9 @@ import type { TraceWindow } from "./trace_window.js";
 import type { TraceCounts } from "./ftrace.js";
 import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 
+/** include/linux/irqreturn.h. */
+const IRQ_WAKE_THREAD = 2;
+
 /**
  * Track ids. Perfetto keys threads by tid across processes, so CPU tracks get ids no
  * simulated pid reaches (PID_MAX_DEFAULT is 32768); thread tracks use the real pid.
@@ -59,9 +62,10 @@ interface Track {
 
 interface Flow {
   readonly id: number;
-  readonly ts: number;
-  readonly track: Track;
-  readonly from: string;
+  /** Perfetto matches v1 flow events by (id, cat, name): both ends carry this name. */
+  readonly name: string;
+  /** The start was written (and room for the end reserved). */
+  written: boolean;
   done: boolean;
 }
 
@@ -91,13 +95,20 @@ export class ChromeTraceWriter {
   private readonly threadTracks = new Map<number, Track>();
   private readonly counters = new Map<string, { pid: number; name: string; key: string; value: number }>();
   private readonly handlers: (HandlerCtx | null)[];
+  /**
+   * A handler that returned IRQ_WAKE_THREAD: its slice's "E" waits for the next event,
+   * so that the flow to the IRQ thread (irq_thread_wake comes right after
+   * irq_handler_exit) can start inside the slice.
+   */
+  private wakeExit: { cpu: number; t: number; args: string } | null = null;
+  private readonly irqThreadWakeTp: number;
   private nextFlow = 1;
   private readonly pktFlows = new Map<number, Flow>();
   private readonly devFlows = new Map<number, Flow>();
   private readonly vecFlows = new Map<number, Flow>();
   private readonly workFlows = new Map<number, Flow>();
   private readonly threadFlows = new Map<number, Flow>();
-  private readonly nicByAction = new Map<string, number>();
+  private readonly nicByAction = new Map<number, number>();
   private readonly byPid = new Map<number, Thread>();
   private readonly dispatch: ((t: number, cpu: number, a: number, b: number, c: number) => void)[];
 
@@ -121,7 +132,7 @@ export class ChromeTraceWriter {
     this.meta(`{"name":"process_name","ph":"M","pid":${DEVICES_PID},"args":{"name":"devices"}}`);
     this.meta(`{"name":"process_sort_index","ph":"M","pid":${DEVICES_PID},"args":{"sort_index":${k.cpus.length + 1}}}`);
     this.handlers = k.cpus.map(() => null);
-    sys.nics.forEach((nic, i) => this.nicByAction.set(`${nic.desc.irq}:${nic.spec.name}`, i));
+    this.irqThreadWakeTp = TP_NAMES.indexOf("irq_thread_wake");
 
     // What is already running when tracing starts (boot woke every kthread).
     this.advanceWindow(k.now);
@@ -131,13 +142,14 @@ export class ChromeTraceWriter {
       else if (t.queued) this.begin(this.threadTrack(t.pid), runnableSlice());
     }
     for (const cpu of k.cpus) this.counter(CPU_PID_BASE + cpu.id, "softirq pending", "mask", cpu.softirqPending);
-    this.sampleRings(-1);
+    this.sampleRings();
 
     this.dispatch = this.buildDispatch();
     const d = this.dispatch;
     this.detach = k.trace.on((tp: TracePoint, time, cpu, a, b, c) => {
       const f = d[tp];
       if (f === undefined) return;
+      if (this.wakeExit !== null && tp !== this.irqThreadWakeTp) this.flushWakeExit();
       this.advanceWindow(time);
       f(time, cpu, a, b, c);
     });
@@ -146,6 +158,7 @@ export class ChromeTraceWriter {
   /** Stops listening, closes what is open at the end of the window, renames the file. */
   finish(endNs: number): TraceCounts {
     this.detach();
+    this.flushWakeExit();
     const end = Math.min(endNs, this.window.to);
     if (this.phase === 0 && this.window.from <= end) this.openWindow(this.window.from);
     if (this.phase === 1) this.closeWindow(end);
@@ -202,15 +215,22 @@ export class ChromeTraceWriter {
         if (tr === undefined) return;
         const name = this.actionName(irq, idx);
         const label = `irq ${irq}: ${name}`;
-        this.handlers[cpu] = { name: label, dev: this.nicByAction.get(`${irq}:${name}`) ?? -1, flow: null };
+        this.handlers[cpu] = { name: label, dev: this.nicOfAction(irq, idx), flow: null };
         this.begin(tr, { name: label, cat: "hardirq", args: `{"irq":${irq},"name":${q(name)}}`, state: PENDING });
       },
-      irq_handler_exit: (t, cpu, irq, ret) => {
+      irq_handler_exit: (t, cpu, _irq, ret) => {
         const tr = ct(cpu);
         if (tr === undefined) return;
-        this.end(tr, t, `{"ret":${q(ret !== 0 ? "handled" : "unhandled")}}`);
+        const args = `{"ret":${q(ret !== 0 ? "handled" : "unhandled")}}`;
+        const h = this.handlers[cpu];
+        if (h !== null && h !== undefined && h.dev >= 0) this.sampleRing(h.dev);
+        // IRQ_WAKE_THREAD (include/linux/irqreturn.h): __irq_wake_thread() follows.
+        if (ret === IRQ_WAKE_THREAD) {
+          this.wakeExit = { cpu, t, args };
+          return;
+        }
+        this.end(tr, t, args);
         this.handlers[cpu] = null;
-        this.sampleRings(irq);
       },
       local_timer_entry: (_t, cpu) => {
         const tr = ct(cpu);
@@ -231,10 +251,12 @@ export class ChromeTraceWriter {
         this.counter(tr.pid, "softirq pending", "mask", k.cpus[cpu]!.softirqPending);
         const h = this.handlers[cpu];
         if (h === null || h === undefined) return;
-        const f = this.handlerFlow(h, tr, t);
-        if (h.dev >= 0) {
-          if (!this.devFlows.has(h.dev)) this.devFlows.set(h.dev, f);
-        } else if (!this.vecFlows.has(cpu * 32 + vec)) this.vecFlows.set(cpu * 32 + vec, f);
+        // One flow per device (or vector) in flight: an earlier hand-off not yet served
+        // is where this one will be served too.
+        const waiting = h.dev >= 0 ? this.devFlows : this.vecFlows;
+        const key = h.dev >= 0 ? h.dev : cpu * 32 + vec;
+        if (waiting.has(key)) return;
+        waiting.set(key, this.handlerFlow(h, tr, t, SOFTIRQ_NAMES[vec] ?? `softirq ${vec}`));
       },
       softirq_entry: (t, cpu, vec) => {
         const tr = ct(cpu);
@@ -261,7 +283,7 @@ export class ChromeTraceWriter {
         const tr = ct(cpu);
         if (tr === undefined) return;
         this.end(tr, t);
-        this.sampleRings(-1);
+        this.sampleRings();
       },
       timer_expire_entry: (_t, cpu, id) => {
         const tr = ct(cpu);
@@ -290,7 +312,7 @@ export class ChromeTraceWriter {
         const h = this.handlers[cpu];
         const tr = ct(cpu);
         if (h === null || h === undefined || tr === undefined) return;
-        this.pktFlows.set(dev * 4294967296 + pkt, this.handlerFlow(h, tr, t));
+        this.pktFlows.set(dev * 4294967296 + pkt, this.handlerFlow(h, tr, t, "NET_RX"));
       },
       netif_receive_skb: (t, cpu, pkt, dev) => {
         const tr = ct(cpu);
@@ -313,7 +335,7 @@ export class ChromeTraceWriter {
         if (tr === undefined) return;
         this.instant(tr, t, `queue_work ${this.workName(work)}`, "workqueue", `{"req_cpu":${reqCpu},"cpu":${poolCpu}}`);
         const h = this.handlers[cpu];
-        if (h !== null && h !== undefined && !this.workFlows.has(work)) this.workFlows.set(work, this.handlerFlow(h, tr, t));
+        if (h !== null && h !== undefined && !this.workFlows.has(work)) this.workFlows.set(work, this.handlerFlow(h, tr, t, this.workName(work)));
       },
       workqueue_execute_start: (t, cpu, work) => {
         const tr = ct(cpu);
@@ -338,13 +360,29 @@ export class ChromeTraceWriter {
       },
       workqueue_nr_running: (_t, _cpu, pool, n) => this.counter(WORKQUEUES_PID, `pool ${pool} nr_running`, "nr_running", n),
       irq_thread_wake: (t, cpu, _irq, pid) => {
+        const w = this.wakeExit;
         const h = this.handlers[cpu];
         const tr = ct(cpu);
-        if (h === null || h === undefined || tr === undefined) return;
-        if (!this.threadFlows.has(pid)) this.threadFlows.set(pid, this.handlerFlow(h, tr, t));
+        if (w !== null && w.cpu === cpu && h !== null && h !== undefined && tr !== undefined) {
+          // A thread already on a CPU runs its function again without a switch: no
+          // visible hand-off. Otherwise the flow ends where it is next switched in.
+          const th = this.thread(pid);
+          const running = th !== undefined && k.cpus[th.cpu]?.curr === th;
+          if (!running && !this.threadFlows.has(pid)) this.threadFlows.set(pid, this.handlerFlow(h, tr, t, this.comm(pid)));
+        }
+        this.flushWakeExit();
       },
     };
     return TP_NAMES.map((n) => on[n]) as ((t: number, cpu: number, a: number, b: number, c: number) => void)[];
+  }
+
+  private flushWakeExit(): void {
+    const w = this.wakeExit;
+    if (w === null) return;
+    this.wakeExit = null;
+    const tr = this.cpuTracks[w.cpu];
+    if (tr !== undefined) this.end(tr, w.t, w.args);
+    this.handlers[w.cpu] = null;
   }
 
   // --- names -----------------------------------------------------------------------------
@@ -356,6 +394,27 @@ export class ChromeTraceWriter {
     } catch {
       return `irq${irq}`;
     }
+  }
+
+  /**
+   * The device index (skb->dev) whose driver registered action `idx` of `irq`, or -1: the
+   * action's dev_id is the NIC itself or one of its queues (which points back at it).
+   */
+  private nicOfAction(irq: number, idx: number): number {
+    const key = irq * 64 + idx;
+    let dev = this.nicByAction.get(key);
+    if (dev === undefined) {
+      let owner: unknown = null;
+      try {
+        owner = this.sys.k.irq.desc(irq).actions[idx]?.dev ?? null;
+      } catch {
+        owner = null;
+      }
+      const back = typeof owner === "object" && owner !== null ? (owner as { nic?: unknown }).nic : undefined;
+      dev = this.sys.nics.findIndex((n) => n === owner || n === back);
+      this.nicByAction.set(key, dev);
+    }
+    return dev;
   }
 
   private devName(dev: number): string {
@@ -400,10 +459,8 @@ export class ChromeTraceWriter {
 
   // --- counters ------------------------------------------------------------------------
 
-  private sampleRings(irq: number): void {
-    this.sys.nics.forEach((nic, i) => {
-      if (irq < 0 || nic.desc.irq === irq) this.sampleRing(i);
-    });
+  private sampleRings(): void {
+    for (let i = 0; i < this.sys.nics.length; i++) this.sampleRing(i);
   }
 
   private sampleRing(dev: number): void {
@@ -430,27 +487,41 @@ export class ChromeTraceWriter {
 
   // --- flows -----------------------------------------------------------------------------
 
-  private handlerFlow(h: HandlerCtx, tr: Track, t: number): Flow {
-    if (h.flow === null) h.flow = { id: this.nextFlow++, ts: t, track: tr, from: h.name, done: false };
-    return h.flow;
+  /**
+   * The flow out of handler `h`, started at its first hand-off. The start ("s") is
+   * written right away, inside the handler's slice: on equal timestamps Perfetto takes
+   * events in file order, so an "s" written after the slice's "E" would bind elsewhere.
+   * Its end is named after the bottom half the handler's device hands work to.
+   */
+  private handlerFlow(h: HandlerCtx, tr: Track, t: number, to: string): Flow {
+    if (h.flow !== null) return h.flow;
+    const f: Flow = { id: this.nextFlow++, name: `${h.name} -> ${to}`, written: false, done: false };
+    h.flow = f;
+    if (this.phase !== 1) this.counts.outside_window++;
+    else if (!this.canWrite(2)) this.counts.dropped++;
+    else {
+      f.written = true;
+      this.reserved++; // its "f"
+      this.write(`{"name":${q(f.name)},"cat":"flow","ph":"s","id":${f.id},"ts":${chromeTs(t)},"pid":${tr.pid},"tid":${tr.tid}}`);
+    }
+    return f;
   }
 
-  /** Writes the pair once both ends are known: a flow is written whole or not at all. */
+  /** The flow's end ("f", bound to the enclosing slice: the bottom half doing the work). */
   private finishFlow(f: Flow, tr: Track, t: number): void {
     if (f.done) return;
     f.done = true;
-    if (this.phase !== 1 || f.ts < this.window.from) {
-      this.counts.outside_window += 2;
+    if (!f.written) {
+      if (this.phase === 1 && this.truncated) this.counts.dropped++;
+      else this.counts.outside_window++;
       return;
     }
-    if (!this.canWrite(2)) {
-      this.counts.dropped += 2;
+    this.reserved--;
+    if (this.phase !== 1) {
+      this.counts.outside_window++;
       return;
     }
-    const to = tr.stack[tr.stack.length - 1]?.name ?? "";
-    const name = q(`${f.from} -> ${to}`);
-    this.write(`{"name":${name},"cat":"flow","ph":"s","id":${f.id},"ts":${chromeTs(f.ts)},"pid":${f.track.pid},"tid":${f.track.tid}}`);
-    this.write(`{"name":${name},"cat":"flow","ph":"f","bp":"e","id":${f.id},"ts":${chromeTs(t)},"pid":${tr.pid},"tid":${tr.tid}}`);
+    this.write(`{"name":${q(f.name)},"cat":"flow","ph":"f","bp":"e","id":${f.id},"ts":${chromeTs(t)},"pid":${tr.pid},"tid":${tr.tid}}`);
   }
 
   // --- slices, the window and the limit -------------------------------------------------

@@ -13,6 +13,7 @@ import { createEvent, type SimEvent } from "./engine.js";
 import type { Kernel } from "./kernel.js";
 import type { Handler } from "./ops.js";
 import { TP } from "./trace.js";
+import { createSpuriousState, noteInterrupt, type SpuriousState } from "./spurious.js";
 
 export const IRQ_NONE = 0;
 export const IRQ_HANDLED = 1;
@@ -27,6 +28,8 @@ export type IrqHandler = (k: Kernel, dev: unknown) => Handler<IrqReturn>;
 
 export interface IrqAction {
   readonly name: string;
+  /** The handler function's name, as %ps prints it (e.g. in "nobody cared" reports). */
+  readonly fnName: string;
   readonly handler: IrqHandler;
   readonly dev: unknown;
   readonly flags: number;
@@ -66,6 +69,8 @@ export interface IrqDesc {
   /** Time of the oldest undelivered assert, for the IRQ-entry latency. */
   assertedAt: number;
   readonly replay: SimEvent;
+  /** note_interrupt's bookkeeping (sim/spurious.ts). */
+  readonly spurious: SpuriousState;
   /** An assert raised from inside a handler, on its way to the CPU (an MSI write in flight). */
   posted: boolean;
   readonly post: SimEvent;
@@ -95,15 +100,15 @@ export class IrqController {
   }
 
   /** Creates the descriptor for a line (what the interrupt domain does at probe time). */
-  setupLine(irq: number, opts: { chip: string; hwirq: number; affinity: number[]; arch?: string }): IrqDesc {
+  setupLine(irq: number, opts: { chip: string; hwirq: number; affinity: number[]; arch?: string; level?: boolean; flowName?: string }): IrqDesc {
     if (this.descs.has(irq)) return this.descs.get(irq)!;
     const desc: IrqDesc = {
       irq,
       arch: opts.arch ?? null,
       chip: opts.chip,
       hwirq: opts.hwirq,
-      level: false,
-      flowName: "edge",
+      level: opts.level ?? false,
+      flowName: opts.flowName ?? "edge",
       actions: [],
       affinity: opts.affinity.slice().sort((a, b) => a - b),
       depth: 0,
@@ -116,6 +121,7 @@ export class IrqController {
       unhandled: 0,
       assertedAt: 0,
       replay: createEvent(() => this.replay(desc)),
+      spurious: createSpuriousState(),
       posted: false,
       post: createEvent(() => this.arrive(desc)),
     };
@@ -127,12 +133,12 @@ export class IrqController {
    * request_irq(): adds a handler to the line's chain. A second handler needs IRQF_SHARED
    * on both, as kernel/irq/manage.c __setup_irq insists.
    */
-  requestIrq(irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown): IrqAction {
+  requestIrq(irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown, fnName = `${name}_interrupt`): IrqAction {
     const desc = this.desc(irq);
     if (desc.actions.length > 0 && (desc.actions.some((a) => (a.flags & IRQF_SHARED) === 0) || (flags & IRQF_SHARED) === 0)) {
       throw new Error(`request_irq(${irq}, ${name}): line busy and not shared (-EBUSY)`);
     }
-    const action: IrqAction = { name, handler, dev, flags, wakeThread: null };
+    const action: IrqAction = { name, fnName, handler, dev, flags, wakeThread: null };
     desc.actions.push(action);
     return action;
   }
@@ -235,6 +241,7 @@ export class IrqController {
       if (r === IRQ_WAKE_THREAD && action.wakeThread !== null) action.wakeThread(k, desc);
     }
     if (ret === IRQ_NONE) desc.unhandled++;
+    if (desc.arch === null) noteInterrupt(k, desc, ret);
     yield k.cpu(k.costs.irq_exit);
   }
 

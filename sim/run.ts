@@ -39,6 +39,29 @@ export interface FirstViolation {
   violations: string[];
 }
 
+export interface NicResult {
+  type: "nic";
+  mode: string;
+  rx_packets: number;
+  rx_bytes: number;
+  rx_missed: number;
+  interrupts: number;
+  no_work_irqs: number;
+  masked_ns: number;
+  ring_fill: number;
+  /** Per receive queue (RSS): its vector, the CPU its interrupts go to, its traffic. */
+  queues: { queue: number; irq: number; cpu: number; rx_packets: number; rx_missed: number; interrupts: number }[];
+}
+
+export interface NoisyResult {
+  type: "noisy";
+  interrupts: number;
+  handled: number;
+  unhandled: number;
+  /** The spurious detector disabled its line ("nobody cared"). */
+  line_disabled: boolean;
+}
+
 export interface RunResult {
   irqsim: string;
   scenario: string;
@@ -122,10 +145,7 @@ export interface RunResult {
     created: number;
     destroyed: number;
   }[];
-  devices: Record<
-    string,
-    { type: string; mode: string; rx_packets: number; rx_bytes: number; rx_missed: number; interrupts: number; no_work_irqs: number; masked_ns: number; ring_fill: number }
-  >;
+  devices: Record<string, NicResult | NoisyResult>;
   threads: {
     pid: number;
     comm: string;
@@ -243,18 +263,38 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     softirqs[name] = { per_cpu: softirq.stats.counts[i]!.slice(), raised: softirq.stats.raised[i]!.slice() };
   });
   const devices: RunResult["devices"] = {};
-  for (const nic of sys.nics) {
-    const c = nic.counters;
-    devices[nic.spec.name] = {
-      type: "nic",
-      mode: nic.spec.mode,
-      rx_packets: c.rxPackets,
-      rx_bytes: c.rxBytes,
-      rx_missed: c.rxMissed,
-      interrupts: c.interrupts,
-      no_work_irqs: c.noWork,
-      masked_ns: nic.maskedNsNow(),
-      ring_fill: nic.ringFill,
+  for (const name of Object.keys(scenario.devices)) {
+    const nic = sys.nics.find((n) => n.spec.name === name);
+    if (nic !== undefined) {
+      const c = nic.counters;
+      devices[name] = {
+        type: "nic",
+        mode: nic.spec.mode,
+        rx_packets: c.rxPackets,
+        rx_bytes: c.rxBytes,
+        rx_missed: c.rxMissed,
+        interrupts: c.interrupts,
+        no_work_irqs: c.noWork,
+        masked_ns: nic.maskedNsNow(),
+        ring_fill: nic.ringFill,
+        queues: nic.queues.map((q) => ({
+          queue: q.index,
+          irq: q.irq,
+          cpu: q.desc.affinity[0]!,
+          rx_packets: q.counters.rxPackets,
+          rx_missed: q.counters.rxMissed,
+          interrupts: q.counters.interrupts,
+        })),
+      };
+      continue;
+    }
+    const d = sys.noisy.find((n) => n.spec.name === name)!;
+    devices[name] = {
+      type: "noisy",
+      interrupts: d.counters.raised,
+      handled: d.counters.handled,
+      unhandled: d.counters.unhandled,
+      line_disabled: d.desc.spurious.disabled,
     };
   }
   const latency: RunResult["latency_ns"] = {};

@@ -58,16 +58,33 @@ function duration(min: "zero" | "positive") {
 /** CPU ids are checked against `cpus` in the cross-field pass; 63 is the hard ceiling. */
 const cpuId = z.int().min(0).max(63);
 
-const TrafficSchema = z.strictObject({
-  kind: z.enum(["constant", "poisson"]),
-  /** packets per second */
-  rate: z.number().gt(0).lte(100_000_000),
+const trafficCommon = {
   /** bytes on the wire per packet */
   size: z.int().min(64).max(65_535).default(1500),
   /** when the first packet may arrive */
   start: duration("zero").default(0),
-});
+};
 
+/** How packets arrive: evenly, Poisson, in on/off bursts, or replayed from a CSV file. */
+const TrafficSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.enum(["constant", "poisson"]), /** packets per second */ rate: z.number().gt(0).lte(100_000_000), ...trafficCommon }),
+  z.strictObject({
+    kind: z.literal("onoff"),
+    /** packets per second while on (Poisson) */
+    rate: z.number().gt(0).lte(100_000_000),
+    on: duration("positive"),
+    off: duration("positive"),
+    ...trafficCommon,
+  }),
+  z.strictObject({
+    kind: z.literal("replay"),
+    /** CSV of time,size,flow per packet (time: ns or 10us-style), relative to the scenario file */
+    file: z.string().min(1),
+    /** start over when the file ends */
+    loop: z.boolean().default(false),
+    start: duration("zero").default(0),
+  }),
+]);
 const NicDeviceSchema = z.strictObject({
   type: z.literal("nic"),
   irq: z.int().min(1).max(1023),
@@ -82,6 +99,20 @@ const NicDeviceSchema = z.strictObject({
       });
     }),
   ring_size: z.int().min(8).max(4096).default(256),
+  /** Receive queues (RSS): queue q gets irq + q and CPU affinity[q % len]. */
+  queues: z.int().min(1).max(64).default(1),
+  /** Distinct flows in the traffic (RSS spreads flows, not packets). */
+  flows: z.int().min(1).max(1_000_000).default(1),
+  /** ethtool -C: rx-usecs, rx-frames, adaptive-rx. */
+  coalesce: z
+    .strictObject({
+      rx_usecs: duration("zero").default(0),
+      rx_frames: z.int().min(0).max(65_535).default(0),
+      adaptive_rx: z.boolean().default(false),
+    })
+    .default(() => ({ rx_usecs: 0, rx_frames: 0, adaptive_rx: false })),
+  /** On a shared legacy INTx line (IRQF_SHARED) instead of its own MSI vector. */
+  shared: z.boolean().default(false),
   /**
    * How the driver defers receive work: irq (interrupt per packet, netif_rx), napi (mask,
    * poll under weight and budget) or tasklet (mask, drain the ring in a tasklet).
@@ -117,6 +148,13 @@ const FaultSchema = z.discriminatedUnion("kind", [
     duration: duration("positive"),
   }),
   z.strictObject({
+    /** Write /proc/irq/<irq>/smp_affinity_list: later interrupts go to the new CPUs. */
+    kind: z.literal("set_affinity"),
+    at: duration("zero"),
+    irq: z.int().min(1).max(1023),
+    cpus: z.array(cpuId).min(1),
+  }),
+  z.strictObject({
     /** `packets` extra packets arrive at once on `device`. */
     kind: z.literal("traffic_burst"),
     device: z.string(),
@@ -125,8 +163,24 @@ const FaultSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
-/** A discriminated union so that timers, disks, ... can be added as more `type`s later. */
-const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema]);
+/**
+ * A misbehaving device that raises its interrupt line without (mostly) having a reason: its
+ * handler finds nothing to do and returns IRQ_NONE, which the spurious-IRQ detector counts.
+ */
+const NoisyDeviceSchema = z.strictObject({
+  type: z.literal("noisy"),
+  irq: z.int().min(1).max(1023),
+  affinity: z.array(cpuId).min(1).default(() => [0]),
+  /** On a shared legacy line (IRQF_SHARED). */
+  shared: z.boolean().default(false),
+  /** Interrupts it raises per second (Poisson). */
+  rate: z.number().gt(0).lte(10_000_000),
+  /** Fraction of them with a real cause, for which its handler returns IRQ_HANDLED. */
+  handled: z.number().min(0).max(1).default(0),
+});
+
+/** Devices, by `type`. */
+const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema]);
 
 const SocketReaderTaskSchema = z.strictObject({
   type: z.literal("socket-reader"),
@@ -232,36 +286,54 @@ export const ScenarioSchema = z
   .superRefine((s, ctx) => {
     // Cross-field rules. Zod runs this even after non-fatal issues (a number out of range,
     // an unknown key); such issues come first and only the first is reported.
-    const irqOwner = new Map<number, string>();
+    const irqOwner = new Map<number, { name: string; shared: boolean }>();
     for (const [name, dev] of Object.entries(s.devices)) {
       dev.affinity.forEach((cpu, i) => {
         if (cpu >= s.cpus) {
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
         }
       });
-      if (dev.mode === "workqueue" && (dev.workqueue === undefined || !Object.hasOwn(s.workqueues, dev.workqueue))) {
-        const known = Object.keys(s.workqueues).join(", ") || "none defined";
-        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
+      if (dev.type === "nic") {
+        if (dev.mode === "workqueue" && (dev.workqueue === undefined || !Object.hasOwn(s.workqueues, dev.workqueue))) {
+          const known = Object.keys(s.workqueues).join(", ") || "none defined";
+          ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
+        }
+        if (dev.workqueue !== undefined && dev.mode !== "workqueue") {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected no workqueue unless mode is workqueue", input: dev.workqueue });
+        }
+        if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
+        }
+        if (dev.shared && dev.queues > 1) {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: "expected 1 queue on a shared INTx line (multi-queue needs MSI-X)", input: dev.queues });
+        }
       }
-      if (dev.workqueue !== undefined && dev.mode !== "workqueue") {
-        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected no workqueue unless mode is workqueue", input: dev.workqueue });
-      }
-      if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
-        ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
-      }
-      const owner = irqOwner.get(dev.irq);
-      if (owner !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["devices", name, "irq"], message: `expected a unique irq (already used by ${owner})`, input: dev.irq });
-      } else {
-        irqOwner.set(dev.irq, name);
+      // A line may carry several devices only if every one of them asked for IRQF_SHARED.
+      const lines = dev.type === "nic" ? dev.queues : 1;
+      for (let q = 0; q < lines; q++) {
+        const irq = dev.irq + q;
+        const owner = irqOwner.get(irq);
+        if (owner !== undefined && !(owner.shared && dev.shared)) {
+          const why = owner.shared || dev.shared ? "; both devices need shared: true to share it" : "";
+          ctx.addIssue({ code: "custom", path: ["devices", name, "irq"], message: `expected a unique irq (${irq} is already used by ${owner.name}${why})`, input: dev.irq });
+        } else if (owner === undefined) {
+          irqOwner.set(irq, { name, shared: dev.shared });
+        }
+        if (irq > 1023) ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: `expected irq + queues - 1 <= 1023`, input: lines });
       }
     }
+    const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
     s.faults.forEach((f, i) => {
-      if (f.kind === "traffic_burst" && !Object.hasOwn(s.devices, f.device)) {
-        ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: `expected the name of a device (${Object.keys(s.devices).join(", ")})`, input: f.device });
+      if (f.kind === "traffic_burst" && (!Object.hasOwn(s.devices, f.device) || s.devices[f.device]!.type !== "nic")) {
+        ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: `expected the name of a nic device (${nics.join(", ")})`, input: f.device });
+      }
+      if (f.kind === "set_affinity") {
+        if (!irqOwner.has(f.irq)) ctx.addIssue({ code: "custom", path: ["faults", i, "irq"], message: `expected an irq some device uses (${[...irqOwner.keys()].join(", ")})`, input: f.irq });
+        f.cpus.forEach((cpu, j) => {
+          if (cpu >= s.cpus) ctx.addIssue({ code: "custom", path: ["faults", i, "cpus", j], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
+        });
       }
     });
-    const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
     for (const [name, task] of Object.entries(s.tasks)) {
       if (task.cpu >= s.cpus) {
         ctx.addIssue({ code: "custom", path: ["tasks", name, "cpu"], message: `expected a CPU id < cpus (${s.cpus})`, input: task.cpu });
@@ -276,6 +348,7 @@ export const ScenarioSchema = z
 
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type NicDevice = z.infer<typeof NicDeviceSchema>;
+export type NoisyDevice = z.infer<typeof NoisyDeviceSchema>;
 export type TaskSpec = z.infer<typeof TaskSchema>;
 
 // ---------------------------------------------------------------------------------------
@@ -615,6 +688,10 @@ export function loadScenario(ref: string, opts: { sets?: string[] } = {}): { sce
   const file = resolveScenarioRef(ref);
   const source = file === ref ? ref : `scenarios/${ref}.yaml`;
   const scenario = parseScenarioText(readScenarioFile(file, source), source, opts.sets ?? []);
+  // Replay traces are named relative to the scenario file.
+  for (const dev of Object.values(scenario.devices)) {
+    if (dev.type === "nic" && dev.traffic.kind === "replay") dev.traffic.file = path.resolve(path.dirname(file), dev.traffic.file);
+  }
   return { scenario, source };
 }
 

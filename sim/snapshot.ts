@@ -24,6 +24,8 @@ import { packetsInFlight } from "./invariants.js";
 import { createFtraceFormatter } from "./ftrace.js";
 import { DROP_REASONS } from "../net/dev.js";
 import { NET_RX_SOFTIRQ, NR_SOFTIRQS, SOFTIRQ_NAMES } from "../softirq/softirq.js";
+import type { WorkerPool } from "../workqueue/pool.js";
+import type { Workqueue } from "../workqueue/workqueue.js";
 import * as hdr from "hdr-histogram-js";
 
 // ---------------------------------------------------------------------------------------
@@ -175,8 +177,9 @@ export interface NapiView {
 }
 
 /**
- * One worker pool as a workqueue sees it (a pool_workqueue in CMWQ terms). Filled in by
- * the workqueue subsystem; the dashboard renders whatever is here.
+ * One worker pool as a workqueue sees it (a pool_workqueue in CMWQ terms). `workers`,
+ * `idle` and `nr_running` belong to the pool, which other workqueues may share; `pending`
+ * and `in_flight` count this workqueue's items only.
  */
 export interface WorkerPoolView {
   /** The pool's name as the kernel shows it in kworker names: `0` (cpu0), `0H` (cpu0 highpri), `u8` (unbound). */
@@ -260,7 +263,7 @@ export interface Snapshot {
   irqs: IrqLine[];
   softirqs: SoftirqView;
   napi: NapiView;
-  /** Empty until the workqueue subsystem exists; see WorkqueueView. */
+  /** Every alloc_workqueue'd workqueue (none in scenarios without one); see WorkqueueView. */
   workqueues: WorkqueueView[];
   devices: DeviceView[];
   latency: LatencyStage[];
@@ -301,13 +304,15 @@ export interface HistoryOptions {
   windowSamples?: number;
 }
 
-interface CounterSample {
+export interface CounterSample {
   time: number;
   acct: number[][];
   irqTotals: number[];
   softirqRuns: number[];
   softirqRaised: number[];
   rx: number[];
+  /** Work items completed per workqueue (sys.wqs.workqueues order). */
+  wqDone: number[];
 }
 
 const ACCT_ORDER = [ACCT_HARDIRQ, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER] as const;
@@ -431,6 +436,7 @@ export class SnapshotHistory {
       softirqRuns: runs,
       softirqRaised: raised,
       rx: nics.map((n) => n.counters.rxPackets),
+      wqDone: this.sys.wqs.workqueues.map(wqCompleted),
     };
   }
 
@@ -556,8 +562,11 @@ export function cpuContext(sys: System, history: SnapshotHistory, cpu: Cpu): Cpu
       return make(`switch -> ${curr.comm}`);
     case "idle":
       return make("idle");
-    case "thread":
-      return make(curr.comm);
+    case "thread": {
+      // A kworker shows the work function it executes, as `ps` would not but ftrace does.
+      const work = sys.wqs.workers.get(curr.pid)?.current?.func;
+      return make(work === undefined ? curr.comm : `${curr.comm} ${work}`);
+    }
   }
 }
 
@@ -598,13 +607,61 @@ function log2Buckets(h: hdr.Histogram, maxBuckets = 24): LatencyBucket[] {
   return out;
 }
 
+function wqCompleted(wq: Workqueue): number {
+  let n = 0;
+  for (const pwq of wq.pwqs.values()) n += pwq.stats.completed;
+  return n;
+}
+
+/** The kworker name's pool part: `0` (cpu0), `0H` (cpu0 highpri), `u9` (unbound pool 9). */
+export function poolName(pool: WorkerPool): string {
+  return pool.cpu >= 0 ? `${pool.cpu}${pool.nice < 0 ? "H" : ""}` : `u${pool.id}`;
+}
+
+function wqFlagNames(wq: Workqueue): string[] {
+  const f = wq.flags;
+  const out: string[] = [];
+  if (f.unbound) out.push("WQ_UNBOUND");
+  if (f.highpri) out.push("WQ_HIGHPRI");
+  if (f.memReclaim) out.push("WQ_MEM_RECLAIM");
+  if (f.cpuIntensive) out.push("WQ_CPU_INTENSIVE");
+  if (f.ordered) out.push("__WQ_ORDERED");
+  return out;
+}
+
 /**
- * Workqueues as the dashboard shows them. The workqueue subsystem is not part of the
- * system yet: this returns an empty list, and is where its pools and items get mapped
- * onto WorkqueueView when it lands.
+ * Workqueues as the dashboard shows them, from the workqueue subsystem (workqueue/): each
+ * workqueue's pool_workqueues, with the shared pool's workers and nr_running beside this
+ * workqueue's own pending and executing items. `executed` comes from `cur`/`old` samples.
  */
-export function workqueueViews(_sys: System, _windowNs: number): WorkqueueView[] {
-  return [];
+export function workqueueViews(sys: System, cur: CounterSample, old: CounterSample, windowNs: number): WorkqueueView[] {
+  return sys.wqs.workqueues.map((wq, i) => {
+    const pools: WorkerPoolView[] = [...wq.pwqs.values()].map((pwq) => {
+      const pool = pwq.pool;
+      let running = 0;
+      for (const w of pool.busy.values()) if (w.currentPwq === pwq) running++;
+      return {
+        pool: poolName(pool),
+        cpu: pool.cpu,
+        workers: pool.workers.length,
+        idle: pool.idle.length,
+        nr_running: pool.nrRunning,
+        pending: Math.max(0, pwq.nrInFlight - running),
+        in_flight: running,
+      };
+    });
+    const executed = cur.wqDone[i] ?? wqCompleted(wq);
+    return {
+      name: wq.name,
+      flags: wqFlagNames(wq),
+      max_active: wq.maxActive,
+      pending: pools.reduce((a, p) => a + p.pending, 0),
+      in_flight: pools.reduce((a, p) => a + p.in_flight, 0),
+      executed,
+      rate_hz: rateHz(executed - (old.wqDone[i] ?? 0), windowNs),
+      pools,
+    };
+  });
 }
 
 /** The system as of now, plus what `history` remembers of the recent past. */
@@ -746,7 +803,7 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
     irqs,
     softirqs,
     napi,
-    workqueues: workqueueViews(sys, window),
+    workqueues: workqueueViews(sys, cur, old, window),
     devices,
     latency,
     log: history.logTail(),

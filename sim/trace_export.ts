@@ -51,8 +51,13 @@ export class TraceExport {
     readonly opts: TraceOptions,
   ) {
     const file = new TraceFile(opts.file);
-    this.writer =
-      opts.format === "ftrace" ? new FtraceWriter(sys, file, opts.window, opts.limit) : new ChromeTraceWriter(sys, file, opts.window, opts.limit);
+    try {
+      this.writer =
+        opts.format === "ftrace" ? new FtraceWriter(sys, file, opts.window, opts.limit) : new ChromeTraceWriter(sys, file, opts.window, opts.limit);
+    } catch (e) {
+      file.abort(); // never leave the temporary file behind
+      throw e;
+    }
   }
 
   /** The run ended normally at `endNs`: write the file into place. */

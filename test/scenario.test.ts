@@ -75,6 +75,10 @@ describe("built-in scenarios", () => {
           irq: 24,
           affinity: [0],
           ring_size: 256,
+          queues: 1,
+          flows: 1,
+          coalesce: { rx_usecs: 0, rx_frames: 0, adaptive_rx: false },
+          shared: false,
           mode: "irq",
           weight: 64,
           io_wait: 0,
@@ -124,6 +128,10 @@ describe("defaults and durations", () => {
       irq: 24,
       affinity: [0],
       ring_size: 256,
+      queues: 1,
+      flows: 1,
+      coalesce: { rx_usecs: 0, rx_frames: 0, adaptive_rx: false },
+      shared: false,
       mode: "irq",
       weight: 64,
       io_wait: 0,
@@ -307,12 +315,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "unknown cost",
@@ -442,7 +450,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown enum value (traffic kind)",
     run: parse(edit("kind: poisson", "kind: bursty")),
-    message: `t.yaml: devices.nic0.traffic.kind: expected one of: constant, poisson, got "bursty"`,
+    message: `t.yaml: devices.nic0.traffic.kind: expected kind: constant, poisson, onoff, replay, got "bursty"`,
   },
   {
     name: "hz not a CONFIG_HZ choice",
@@ -452,12 +460,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown device type",
     run: parse(edit("type: nic", "type: gpu")),
-    message: `t.yaml: devices.nic0.type: expected type: nic, got "gpu"`,
+    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, got "gpu"`,
   },
   {
     name: "device without a type",
     run: parse(edit("    type: nic\n", "")),
-    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic)",
+    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy)",
   },
   {
     name: "affinity CPU >= cpus",
@@ -492,7 +500,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "duplicate irq",
     run: parse(`${BASE}  nic1: {type: nic, irq: 24, traffic: {kind: constant, rate: 10}}\n`),
-    message: "t.yaml: devices.nic1.irq: expected a unique irq (already used by nic0), got 24",
+    message: "t.yaml: devices.nic1.irq: expected a unique irq (24 is already used by nic0), got 24",
   },
   {
     name: "expect entry without min/max/eq",
@@ -558,12 +566,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields",
     run: parse(BASE, ["devices.nic1.irq=25"]),
-    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic)",
+    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy)",
   },
   {
     name: "an error the --set did not cause still names the file",

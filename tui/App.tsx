@@ -4,7 +4,7 @@
  * and handles the keys. Everything about pacing, stepping and faults is in LiveRun; this
  * component only schedules it and keeps what is on screen.
  */
-import { useApp, useInput, useStdout } from "ink";
+import { useApp, useInput, useStdout, type Key } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Snapshot } from "../sim/snapshot.js";
 import { Dashboard } from "./Dashboard.js";
@@ -72,7 +72,15 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
     let finishShown = run.finished;
     const loop = (): void => {
       if (!alive) return;
-      const more = run.pump();
+      let more: boolean;
+      try {
+        more = run.pump();
+      } catch (e) {
+        // A simulator bug: stop drawing and let the caller restore the terminal and report.
+        alive = false;
+        exit(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
       if (run.finished && !finishShown) {
         finishShown = true;
         setNotice(run.finishNotice());
@@ -87,14 +95,14 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
       if (timer !== undefined) clearTimeout(timer);
       if (immediate !== undefined) clearImmediate(immediate);
     };
-  }, [run, frameMs, redraw]);
+  }, [run, frameMs, redraw, exit]);
 
   const quit = (reason: QuitReason): void => {
     onQuit?.(reason);
     exit();
   };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key): void => {
     if (key.ctrl && input === "c") return quit("interrupt");
     if (help && (key.escape || input === "?")) return setHelp(false);
     if (key.tab) return setFocus((f) => nextFocus(f, key.shift ? -1 : 1));
@@ -104,7 +112,8 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
       case " ":
         run.togglePause();
         setNotice(run.paused ? "paused: n steps one event, space resumes" : "");
-        return bump();
+        // Draw the instant it stopped at, not the last frame before it.
+        return run.paused ? redraw() : bump();
       case "n":
         setNotice(run.step());
         return redraw();
@@ -122,6 +131,14 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
         return setNotice(run.injectFault());
       case "?":
         return setHelp((h) => !h);
+    }
+  };
+
+  useInput((input, key) => {
+    try {
+      onKey(input, key);
+    } catch (e) {
+      exit(e instanceof Error ? e : new Error(String(e)));
     }
   });
 

@@ -45,13 +45,15 @@ const LABEL_W = 22;
 const UTIL_W = 38;
 
 export function cpuLaneLines(snap: Snapshot, width: number): Line[] {
+  // Narrow terminals: the label gives up room so the strip keeps about a dozen cells.
+  const labelW = Math.max(10, Math.min(LABEL_W, width - 6 - 4 - 1 - 13));
   return snap.cpus.map((lane) => {
     const head: Seg[] = [
       { text: padEnd(`cpu${lane.cpu}`, 6) },
       { text: `${laneFlags(lane)} ` },
-      { text: padEnd(lane.context.label, LABEL_W), color: CONTEXT_COLOUR[lane.context.kind], bold: lane.context.kind !== "idle" },
+      { text: padEnd(lane.context.label, labelW), color: CONTEXT_COLOUR[lane.context.kind], bold: lane.context.kind !== "idle" },
     ];
-    const fixed = 6 + 4 + LABEL_W + 1;
+    const fixed = 6 + 4 + labelW + 1;
     const withUtil = width - fixed - UTIL_W;
     if (withUtil >= 8) return [...head, { text: "▕" }, ...stripSegs(lane.strip, withUtil - 1), { text: utilText(lane) }];
     const stripOnly = width - fixed;

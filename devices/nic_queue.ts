@@ -1,0 +1,314 @@
+/**
+ * One receive queue of a NIC: its descriptor ring, its interrupt vector (an MSI-X vector
+ * per queue, or the legacy shared INTx line), its interrupt cause/mask bits, its NAPI
+ * instance and its interrupt moderation. The driver's handlers for every mode live here,
+ * because each queue is serviced on its own (the tasklet mode shares one tasklet).
+ */
+import type { Kernel } from "../sim/kernel.js";
+import type { Handler } from "../sim/ops.js";
+import { IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD, IRQF_ONESHOT, IRQF_SHARED, type IrqDesc, type IrqReturn } from "../sim/irq.js";
+import { requestThreadedIrq } from "../sim/irq_thread.js";
+import type { Location, Memory } from "../sim/memory.js";
+import { createEvent, type SimEvent } from "../sim/engine.js";
+import { mutexLock, mutexUnlock } from "../sim/mutex.js";
+import { TP } from "../sim/trace.js";
+import { DROP_RX_RING_FULL } from "../net/dev.js";
+import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
+import type { Skb } from "../net/skb.js";
+import { queueWorkOp } from "../workqueue/queue.js";
+import { Coalescer } from "./coalesce.js";
+import type { Nic } from "./nic.js";
+
+/** Descriptor status bit "descriptor done" (E1000_RXD_STAT_DD). */
+export const RXD_STAT_DD = 0x01;
+/** ICR cause bit "receiver timer interrupt" (E1000_ICR_RXT0). */
+export const ICR_RXT0 = 0x80;
+
+interface RxDesc {
+  readonly status: Location;
+  readonly length: Location;
+  /** The DMA buffer's contents: the packet the device wrote. */
+  skb: Skb | null;
+}
+
+export interface QueueCounters {
+  rxPackets: number;
+  rxBytes: number;
+  rxMissed: number;
+  interrupts: number;
+  noWork: number;
+  masks: number;
+  unmasks: number;
+  maskedNs: number;
+}
+
+export class RxQueue {
+  readonly counters: QueueCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0 };
+  readonly desc: IrqDesc;
+  readonly napi: NapiStruct | null;
+  private readonly ring: RxDesc[];
+  /** Next descriptor the device fills (hardware head). */
+  private head = 0;
+  /** Descriptors owned by the device (between head and tail). */
+  private hwOwned: number;
+  /** Next descriptor the driver cleans (next_to_clean). */
+  private nextToClean = 0;
+  /** Interrupt cause register; reading it clears it. */
+  private icr = 0;
+  /** Interrupt mask: false while the driver has masked the vector (IMC/EIMC written). */
+  private imsEnabled = true;
+  private maskedSince = 0;
+  private readonly coalescer: Coalescer;
+  /** Interrupt moderation timer (the ITR / rx-usecs countdown). */
+  private readonly itrTimer: SimEvent;
+  private readonly agent: number;
+  private readonly k: Kernel;
+  private readonly mem: Memory;
+
+  constructor(
+    readonly nic: Nic,
+    readonly index: number,
+    readonly irq: number,
+    affinity: number[],
+  ) {
+    const k = nic.k;
+    const spec = nic.spec;
+    this.k = k;
+    this.mem = nic.mem;
+    this.agent = -1 - spec.index;
+    this.ring = Array.from({ length: spec.ringSize }, (_, i) => ({
+      status: this.mem.alloc(`${spec.name}.rx${index}[${i}].status`),
+      length: this.mem.alloc(`${spec.name}.rx${index}[${i}].length`),
+      skb: null,
+    }));
+    this.hwOwned = spec.ringSize;
+    const name = spec.queues > 1 ? `${spec.name}-rx-${index}` : spec.name;
+    this.desc = spec.shared
+      ? k.irq.setupLine(irq, { chip: "IO-APIC", hwirq: irq, affinity, level: true, flowName: "fasteoi" })
+      : k.irq.setupLine(irq, { chip: "IR-PCI-MSI", hwirq: 524288 + spec.index * 2048 + index, affinity });
+    if (spec.mode === "threaded") {
+      requestThreadedIrq(k, irq, (kk) => this.primary(kk), (kk) => this.threadFn(kk), IRQF_ONESHOT | (spec.shared ? IRQF_SHARED : 0), name, this);
+    } else {
+      k.irq.requestIrq(irq, (kk) => this.intr(kk), spec.shared ? IRQF_SHARED : 0, name, this, spec.shared ? "e1000_intr" : "e1000_intr_msi");
+    }
+    this.napi = spec.mode === "napi" ? createNapi(name, spec.index, spec.weight, (kk, _n, budget) => this.poll(kk, budget)) : null;
+    this.coalescer = new Coalescer(spec.coalesce);
+    this.itrTimer = createEvent(() => this.moderationExpired());
+  }
+
+  get ringFill(): number {
+    return this.nic.spec.ringSize - this.hwOwned;
+  }
+
+  get inRing(): number {
+    let n = 0;
+    for (const d of this.ring) if (d.skb !== null) n++;
+    return n;
+  }
+
+  get masked(): boolean {
+    return !this.imsEnabled;
+  }
+
+  maskedNsNow(): number {
+    return this.counters.maskedNs + (this.imsEnabled ? 0 : this.k.now - this.maskedSince);
+  }
+
+  /** DMA of one packet into the ring, then (moderated) the interrupt. */
+  dma(skb: Skb): void {
+    const k = this.k;
+    const c = this.counters;
+    if (this.hwOwned === 0) {
+      c.rxMissed++;
+      this.nic.net.drop(skb, DROP_RX_RING_FULL, -1);
+      return;
+    }
+    // Device-side order: buffer and length first, DD last.
+    const d = this.ring[this.head]!;
+    d.skb = skb;
+    this.mem.write(d.length, skb.len, this.agent);
+    this.mem.write(d.status, RXD_STAT_DD, this.agent);
+    this.head = (this.head + 1) % this.nic.spec.ringSize;
+    this.hwOwned--;
+    c.rxPackets++;
+    c.rxBytes += skb.len;
+    this.icr |= ICR_RXT0;
+    if (!this.imsEnabled) return;
+    if (this.coalescer.off) {
+      this.raiseMsi();
+      return;
+    }
+    const when = this.coalescer.onPacket(k.now, skb.len);
+    if (when === "now") this.raiseMsi();
+    else if (this.itrTimer.slot < 0) k.engine.schedule(this.itrTimer, when);
+  }
+
+  private moderationExpired(): void {
+    if (this.imsEnabled && this.icr !== 0) this.raiseMsi();
+  }
+
+  private raiseMsi(): void {
+    this.k.engine.cancel(this.itrTimer);
+    this.coalescer.onInterrupt(this.k.now);
+    this.counters.interrupts++;
+    this.k.irq.assert(this.desc);
+  }
+
+  /** ew32(IMC): mask this vector. */
+  private *mask(k: Kernel): Handler {
+    yield k.cpu(k.costs.mmio_write);
+    if (!this.imsEnabled) return;
+    this.imsEnabled = false;
+    this.maskedSince = k.now;
+    this.counters.masks++;
+  }
+
+  /** ew32(IMS): unmask; a cause latched meanwhile raises the interrupt (moderated). */
+  private *unmask(k: Kernel): Handler {
+    yield k.cpu(k.costs.mmio_write);
+    if (this.imsEnabled) return;
+    this.imsEnabled = true;
+    this.counters.unmasks++;
+    this.counters.maskedNs += k.now - this.maskedSince;
+    if (this.icr === 0) return;
+    if (this.coalescer.off) this.raiseMsi();
+    else if (this.itrTimer.slot < 0) k.engine.after(this.itrTimer, this.nic.spec.coalesce.adaptive ? 0 : this.nic.spec.coalesce.rxUsecs);
+  }
+
+  /**
+   * The top half (hardirq context, IRQs off), after e1000e's e1000_intr_msi, or e1000_intr
+   * on a shared INTx line, where a read of ICR that shows no cause means "not mine":
+   * IRQ_NONE, so the kernel can tell a stuck line from a busy one.
+   */
+  private *intr(k: Kernel): Handler<IrqReturn> {
+    const nic = this.nic;
+    yield k.cpu(k.costs.mmio_read); // er32(ICR): reading acks every cause
+    const icr = this.icr;
+    this.icr = 0;
+    if (nic.spec.shared && icr === 0) return IRQ_NONE;
+    yield k.cpu(k.costs.nic_top_half);
+    yield* nic.plantedBug(k);
+    switch (nic.spec.mode) {
+      case "irq": {
+        const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.toBacklog(k, skb));
+        if (cleaned === 0) this.counters.noWork++;
+        break;
+      }
+      case "napi":
+        yield* this.mask(k);
+        nic.net.napiSchedule(this.napi!);
+        break;
+      case "tasklet":
+        yield* this.mask(k);
+        nic.tasklets!.schedule(nic.tasklet!);
+        break;
+      case "workqueue": {
+        const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.queueRxWork(skb));
+        if (cleaned === 0) this.counters.noWork++;
+        break;
+      }
+      case "threaded":
+        throw new Error("threaded mode uses the primary handler");
+    }
+    return IRQ_HANDLED;
+  }
+
+  /** Mode threaded, hardirq part: ack the device and wake irq/N-name (ONESHOT masks the line). */
+  private *primary(k: Kernel): Handler<IrqReturn> {
+    yield k.cpu(k.costs.mmio_read);
+    const icr = this.icr;
+    this.icr = 0;
+    if (this.nic.spec.shared && icr === 0) return IRQ_NONE;
+    yield* this.nic.plantedBug(k);
+    return IRQ_WAKE_THREAD;
+  }
+
+  /** Mode threaded, thread part: drain the ring into the stack with BH disabled. */
+  private *threadFn(k: Kernel): Handler<IrqReturn> {
+    yield k.localBhDisable();
+    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
+    yield k.localBhEnable();
+    if (cleaned === 0) this.counters.noWork++;
+    return IRQ_HANDLED;
+  }
+
+  /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
+  private *toBacklog(k: Kernel, skb: Skb): Handler {
+    const net = this.nic.net;
+    net.stats.inProcess++;
+    yield k.cpu(k.costs.backlog_enqueue);
+    net.stats.inProcess--;
+    net.netifRx(skb);
+  }
+
+  /** Mode workqueue: one work item per packet, queued from the top half. */
+  private *queueRxWork(skb: Skb): Handler {
+    const nic = this.nic;
+    const wqs = nic.wqs!;
+    const work = wqs.initWork(`${nic.spec.name}_rx_work`, (kk, w) => this.rxWork(kk, w.data as Skb), skb);
+    nic.net.stats.inProcess++; // held by the work item until delivered
+    yield* queueWorkOp(wqs, nic.wq!, work);
+  }
+
+  /**
+   * The work function: protocol processing in process context, then (optionally under the
+   * device mutex) an I/O wait and delivery. Sleeping here is legal; each sleep lets the
+   * pool's concurrency management start the next item.
+   */
+  private *rxWork(k: Kernel, skb: Skb): Handler {
+    const nic = this.nic;
+    k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
+    nic.net.latency?.onBottomHalf(k.now - skb.arrivedAt);
+    yield k.cpu(k.costs.net_rx_protocol);
+    const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
+    if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);
+    nic.net.stats.inProcess--;
+    yield* nic.net.deliverLocal(skb);
+    if (locked) mutexUnlock(k, nic.lock);
+  }
+
+  /**
+   * e1000_clean_rx_irq(): take up to `budget` completed descriptors off the ring, build an
+   * skb for each and pass it to `sink`, then give the cleaned descriptors back to the
+   * device (descriptors written, wmb(), one tail-register write). Returns the count.
+   */
+  private *cleanRx(k: Kernel, budget: number, sink: (skb: Skb) => Handler): Handler<number> {
+    const cpu = k.smpProcessorId();
+    let cleaned = 0;
+    while (cleaned < budget) {
+      const d = this.ring[this.nextToClean]!;
+      if ((this.mem.read(d.status, cpu) & RXD_STAT_DD) === 0) break;
+      const skb = d.skb!;
+      this.mem.read(d.length, cpu);
+      yield k.cpu(k.costs.nic_desc_copy);
+      d.skb = null;
+      this.mem.write(d.status, 0, cpu);
+      this.nextToClean = (this.nextToClean + 1) % this.nic.spec.ringSize;
+      cleaned++;
+      yield* sink(skb);
+    }
+    if (cleaned > 0) {
+      yield k.cpu(k.costs.mmio_write);
+      this.hwOwned += cleaned;
+    }
+    return cleaned;
+  }
+
+  /**
+   * The NAPI poll (e1000e_poll): clean up to `budget` packets, each straight into the
+   * stack (napi_gro_receive -> netif_receive_skb). Less work than the budget means the ring
+   * is empty: complete and unmask. A full budget leaves the vector masked and the
+   * instance on the poll list.
+   */
+  private *poll(k: Kernel, budget: number): Handler<number> {
+    const work = yield* this.cleanRx(k, budget, (skb) => this.nic.net.netifReceiveSkb(skb));
+    if (work < budget && napiCompleteDone(this.napi!, work)) yield* this.unmask(k);
+    return work;
+  }
+
+  /** Mode tasklet: drain the whole ring into the stack, then unmask. */
+  *taskletRx(k: Kernel): Handler {
+    yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
+    yield* this.unmask(k);
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * Enumerates the candidate executions of a litmus test and keeps those the LKMM allows.
+ *
+ * A candidate is: one path per thread (thread_paths.ts), a reads-from source for every
+ * read, and a coherence order per variable. Read values are guessed from a value domain
+ * per variable (the initial value plus every value some path can write, iterated to a
+ * fixpoint), then each read is matched only to writes of the value it returned, so every
+ * (paths, rf, co) triple is a distinct execution and the counts match herd7's.
+ *
+ * Two families of candidates are never generated because the cat model rejects them
+ * anyway (linux-kernel.cat `coherence`: acyclic po-loc | com): a read taking its value
+ * from a write of its own thread that comes later in program order, or from an own write
+ * that a later own write overwrote; and a coherence order that contradicts program order.
+ *
+ * Spinlocks follow lock.cat: the coherence order of a lock variable is the order of its
+ * critical sections (each LKW immediately followed by its UL), with at most one unmatched
+ * LKW, last; each LKR reads from the write just before its LKW; a failed trylock (LF) or a
+ * spin_is_locked() that saw the lock held (RL) reads from an LKW, its own if it sits in
+ * its own critical section; a spin_is_locked() that saw it free (RU) reads from an UL or
+ * the initial write. Tests that nest spin_lock() on one lock in one thread (`lock-nest`)
+ * or test spin_is_locked() inside their own critical section (`nested-is-locked`) have no
+ * execution on that path, as in lock.cat.
+ */
+import type { LitmusTest, Location, Prop } from "./ast.js";
+import type { ThreadEvent } from "./events.js";
+import { isLockEvent } from "./events.js";
+import { checkExecution, ExecutionShape } from "./lkmm.js";
+import { Relation } from "./relation.js";
+import { countWriteSites, ThreadError, threadPaths, type ThreadPath } from "./thread_paths.js";
+import { compareValues, type Value } from "./values.js";
+
+/** The final state of one allowed execution, as the condition sees it. */
+export interface FinalState {
+  reg(proc: number, reg: string): Value;
+  mem(name: string): Value;
+}
+
+export interface AllowedExecution {
+  state: FinalState;
+  flags: string[];
+}
+
+export interface EnumerationStats {
+  candidates: number;
+  allowed: number;
+}
+
+const MAX_CANDIDATES = 5_000_000;
+
+export function initialState(test: LitmusTest): { globals: Map<string, Value>; regs: Map<number, Map<string, Value>> } {
+  const globals = new Map<string, Value>();
+  const regs = new Map<number, Map<string, Value>>();
+  for (const e of test.init) {
+    if (e.proc === null) globals.set(e.name, e.value);
+    else {
+      const m = regs.get(e.proc) ?? new Map<string, Value>();
+      m.set(e.name, e.value);
+      regs.set(e.proc, m);
+    }
+  }
+  return { globals, regs };
+}
+
+export function evalProp(p: Prop, s: FinalState): boolean {
+  switch (p.k) {
+    case "atom":
+      return valueAt(p.loc, s) === p.value;
+    case "not":
+      return !evalProp(p.p, s);
+    case "and":
+      return p.ps.every((q) => evalProp(q, s));
+    case "or":
+      return p.ps.some((q) => evalProp(q, s));
+    case "implies":
+      return !evalProp(p.a, s) || evalProp(p.b, s);
+  }
+}
+
+export function valueAt(loc: Location, s: FinalState): Value {
+  return loc.k === "reg" ? s.reg(loc.proc, loc.reg) : s.mem(loc.name);
+}
+
+/** Every thread path, with read values drawn from fixpoint value domains. */
+export function allThreadPaths(test: LitmusTest): ThreadPath[][] {
+  const { globals, regs } = initialState(test);
+  const domains = new Map<string, Value[]>();
+  const candidates = (loc: string): Value[] => {
+    let d = domains.get(loc);
+    if (!d) {
+      d = [globals.get(loc) ?? 0];
+      domains.set(loc, d);
+    }
+    return d;
+  };
+  // A written value derives from a chain of at most one write per write site, so this
+  // many rounds reach every value a real execution can produce.
+  const bound = 1 + test.threads.reduce((n, t) => n + countWriteSites(t.body), 0);
+  let paths: ThreadPath[][] = [];
+  for (let round = 0; round <= bound; round++) {
+    paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map()));
+    let changed = false;
+    for (const ps of paths) {
+      for (const p of ps) {
+        for (const e of p.events) {
+          if (e.kind !== "W" || e.loc === null || e.value === null) continue;
+          const d = candidates(e.loc);
+          if (!d.includes(e.value)) {
+            d.push(e.value);
+            d.sort(compareValues);
+            changed = true;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return paths;
+}
+
+interface PlacedEvent extends ThreadEvent {
+  proc: number;
+  isInit: boolean;
+}
+
+/**
+ * Calls `onAllowed` for every execution the LKMM allows and the filter keeps.
+ * Deterministic: the order of enumeration depends only on the test.
+ */
+export function enumerateExecutions(test: LitmusTest, onAllowed: (x: AllowedExecution) => void): EnumerationStats {
+  const { globals } = initialState(test);
+  const paths = allThreadPaths(test);
+  const stats: EnumerationStats = { candidates: 0, allowed: 0 };
+  if (paths.some((p) => p.length === 0)) return stats;
+  const choice = new Array<number>(paths.length).fill(0);
+  for (;;) {
+    combo(test, globals, paths.map((ps, i) => ps[choice[i]!]!), stats, onAllowed);
+    let k = paths.length - 1;
+    while (k >= 0 && choice[k]! + 1 >= paths[k]!.length) {
+      choice[k] = 0;
+      k--;
+    }
+    if (k < 0) return stats;
+    choice[k]!++;
+  }
+}
+
+/** All executions of one combination of thread paths. */
+function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath[], stats: EnumerationStats, onAllowed: (x: AllowedExecution) => void): void {
+  // ---- Place the events: initial writes first, then each thread in program order.
+  const lockLocs = new Set<string>();
+  const plainLocs = new Set<string>();
+  for (const p of picked) for (const e of p.events) if (e.loc !== null) (isLockEvent(e.kind) ? lockLocs : plainLocs).add(e.loc);
+  for (const l of lockLocs) {
+    if (plainLocs.has(l)) {
+      const e = picked.flatMap((p) => p.events).find((x) => x.loc === l && !isLockEvent(x.kind))!;
+      throw new ThreadError(e.line, `unsupported construct: spinlock ${l} is also read or written as a variable (lock.cat flags this as mixed-lock-accesses)`);
+    }
+  }
+  const locs = [...new Set([...plainLocs, ...lockLocs])].sort();
+  const ev: PlacedEvent[] = [];
+  const iw = new Map<string, number>();
+  for (const l of locs) {
+    iw.set(l, ev.length);
+    ev.push({
+      kind: "W", loc: l, value: lockLocs.has(l) ? null : globals.get(l) ?? 0, tag: null, fence: null, rmwInstr: false,
+      rmwWrite: null, addr: [], data: [], ctrl: [], line: 0, proc: -1, isInit: true,
+    });
+  }
+  const base: number[] = [];
+  const deps = { addr: [] as [number, number][], data: [] as [number, number][], ctrl: [] as [number, number][] };
+  picked.forEach((p, proc) => {
+    const off = ev.length;
+    base.push(off);
+    p.events.forEach((e, i) => {
+      ev.push({ ...e, proc, isInit: false, rmwWrite: e.rmwWrite === null ? null : e.rmwWrite + off });
+      for (const d of e.addr) deps.addr.push([d + off, off + i]);
+      for (const d of e.data) deps.data.push([d + off, off + i]);
+      for (const d of e.ctrl) deps.ctrl.push([d + off, off + i]);
+    });
+  });
+  const n = ev.length;
+  const rmw = new Relation(n);
+  ev.forEach((e, i) => {
+    if (e.rmwWrite !== null) rmw.add(i, e.rmwWrite);
+  });
+
+  // ---- Spinlocks (lock.cat): critical sections, unmatched locks, fixed and possible rf.
+  const flags: string[] = [];
+  const critical = new Relation(n);
+  const ulOfLkw = new Map<number, number>();
+  const unmatchedLkw = new Map<string, number[]>();
+  const fixedRf = new Map<number, number>(); // read -> write, decided without choice
+  const rfChoices: { read: number; sources: number[] }[] = [];
+  for (let proc = 0; proc < picked.length; proc++) {
+    const open = new Map<string, number>(); // loc -> LKW of the open critical section
+    const lastUl = new Map<string, number>();
+    for (let i = base[proc]!; i < base[proc]! + picked[proc]!.events.length; i++) {
+      const e = ev[i]!;
+      const l = e.loc!;
+      switch (e.kind) {
+        case "LKR":
+          if (open.has(l)) return; // lock-nest: deadlock, no execution
+          break;
+        case "LKW":
+          open.set(l, i);
+          break;
+        case "UL": {
+          const lkw = open.get(l);
+          if (lkw === undefined) {
+            if (!flags.includes("unmatched-unlock")) flags.push("unmatched-unlock");
+          } else {
+            critical.add(lkw, i);
+            ulOfLkw.set(lkw, i);
+            open.delete(l);
+          }
+          lastUl.set(l, i);
+          break;
+        }
+        case "LF":
+        case "RL": {
+          const lkw = open.get(l);
+          if (lkw !== undefined) fixedRf.set(i, lkw); // rfi-lf
+          else {
+            const sources = ev.flatMap((w, j) => (w.kind === "LKW" && w.loc === l && w.proc !== proc ? [j] : []));
+            if (sources.length === 0) return;
+            rfChoices.push({ read: i, sources });
+          }
+          break;
+        }
+        case "RU": {
+          if (open.has(l)) return; // nested-is-locked
+          const sources = ev.flatMap((w, j) => ((w.kind === "UL" && w.proc !== proc) || (w.isInit && w.loc === l) ? (w.loc === l ? [j] : []) : []));
+          const own = lastUl.get(l);
+          if (own !== undefined) sources.unshift(own);
+          rfChoices.push({ read: i, sources });
+          break;
+        }
+      }
+    }
+    for (const [l, lkw] of open) {
+      const u = unmatchedLkw.get(l) ?? [];
+      u.push(lkw);
+      unmatchedLkw.set(l, u);
+    }
+  }
+  for (const u of unmatchedLkw.values()) if (u.length > 1) return; // unmatched-locks: deadlock
+
+  // ---- Reads of variables: writes of the same value that coherence does not exclude.
+  for (let proc = 0; proc < picked.length; proc++) {
+    const lastOwn = new Map<string, number>();
+    for (let i = base[proc]!; i < base[proc]! + picked[proc]!.events.length; i++) {
+      const e = ev[i]!;
+      if (e.kind === "R") {
+        const l = e.loc!;
+        const sources: number[] = [];
+        const own = lastOwn.get(l);
+        const first = own ?? iw.get(l)!;
+        if (ev[first]!.value === e.value) sources.push(first);
+        for (let j = 0; j < n; j++) {
+          const w = ev[j]!;
+          if (w.kind === "W" && !w.isInit && w.proc !== proc && w.loc === l && w.value === e.value) sources.push(j);
+        }
+        if (sources.length === 0) return;
+        rfChoices.push({ read: i, sources });
+      } else if (e.kind === "W") lastOwn.set(e.loc!, i);
+    }
+  }
+
+  // ---- Coherence orders: linear extensions of program order, per variable.
+  const coChoices: number[][][] = [];
+  for (const l of locs) {
+    const init = iw.get(l)!;
+    if (lockLocs.has(l)) {
+      const sections = ev.flatMap((w, j) => (w.kind === "LKW" && w.loc === l && ulOfLkw.has(j) ? [j] : []));
+      const tail = unmatchedLkw.get(l) ?? [];
+      coChoices.push(
+        linearExtensions(sections, ev).map((order) => [init, ...order.flatMap((lkw) => [lkw, ulOfLkw.get(lkw)!]), ...tail]),
+      );
+    } else {
+      const writes = ev.flatMap((w, j) => (w.kind === "W" && !w.isInit && w.loc === l ? [j] : []));
+      coChoices.push(linearExtensions(writes, ev).map((order) => [init, ...order]));
+    }
+  }
+
+  const shape = new ExecutionShape(ev, deps, rmw, critical, flags);
+  const lkrs = ev.flatMap((e, j) => (e.kind === "LKR" ? [j] : []));
+  const rfPick = new Array<number>(rfChoices.length).fill(0);
+  const coPick = new Array<number>(coChoices.length).fill(0);
+  const regsOf = picked.map((p) => p.regs);
+
+  for (;;) {
+    stats.candidates++;
+    if (stats.candidates > MAX_CANDIDATES) throw new ThreadError(test.threads[0]!.line, `more than ${MAX_CANDIDATES} candidate executions; the test is too large to enumerate`);
+    // co, and the final value of each variable (its co-last write).
+    const co = new Relation(n);
+    const finalMem = new Map<string, Value>();
+    const coPred = new Map<number, number>();
+    coChoices.forEach((orders, k) => {
+      const order = orders[coPick[k]!]!;
+      for (let a = 0; a < order.length; a++) for (let b = a + 1; b < order.length; b++) co.add(order[a]!, order[b]!);
+      for (let a = 1; a < order.length; a++) coPred.set(order[a]!, order[a - 1]!);
+      const last = ev[order[order.length - 1]!]!;
+      if (last.value !== null) finalMem.set(locs[k]!, last.value);
+    });
+    const state: FinalState = {
+      reg: (proc, reg) => regsOf[proc]?.get(reg) ?? 0,
+      mem: (name) => finalMem.get(name) ?? globals.get(name) ?? 0,
+    };
+    if (test.filter === null || evalProp(test.filter, state)) {
+      const rf = new Relation(n);
+      rfChoices.forEach((c, k) => rf.add(c.sources[rfPick[k]!]!, c.read));
+      for (const [r, w] of fixedRf) rf.add(w, r);
+      for (const lkr of lkrs) rf.add(coPred.get(ev[lkr]!.rmwWrite!)!, lkr);
+      const verdict = checkExecution(shape, rf, co);
+      if (verdict.consistent) {
+        stats.allowed++;
+        onAllowed({ state, flags: verdict.flags });
+      }
+    }
+    if (!advance(rfPick, rfChoices.map((c) => c.sources.length)) && !advance(coPick, coChoices.map((c) => c.length))) return;
+  }
+}
+
+/** Odometer step; false when it wraps around to all zeros. */
+function advance(pick: number[], sizes: number[]): boolean {
+  for (let k = pick.length - 1; k >= 0; k--) {
+    if (pick[k]! + 1 < sizes[k]!) {
+      pick[k]!++;
+      return true;
+    }
+    pick[k] = 0;
+  }
+  return false;
+}
+
+/** Orders of `items` (event indices) that keep each thread's events in program order. */
+function linearExtensions(items: number[], ev: PlacedEvent[]): number[][] {
+  const out: number[][] = [];
+  const used = new Array<boolean>(items.length).fill(false);
+  const cur: number[] = [];
+  const rec = (): void => {
+    if (cur.length === items.length) {
+      out.push([...cur]);
+      return;
+    }
+    for (let k = 0; k < items.length; k++) {
+      if (used[k]) continue;
+      // Only the earliest unused event of each thread may come next.
+      let blocked = false;
+      for (let j = 0; j < k; j++) if (!used[j] && ev[items[j]!]!.proc === ev[items[k]!]!.proc) blocked = true;
+      if (blocked) continue;
+      used[k] = true;
+      cur.push(items[k]!);
+      rec();
+      cur.pop();
+      used[k] = false;
+    }
+  };
+  rec();
+  return out;
+}
