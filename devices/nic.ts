@@ -158,14 +158,16 @@ export class Nic {
    * dashboard's fault key). Call it from an event, not from inside a handler.
    */
   injectBurst(n: number): void {
-    for (let i = 0; i < n; i++) this.receive();
+    for (let i = 0; i < n; i++) this.receive(true);
   }
 
   /** A packet comes off the wire and is steered to its flow's queue. */
-  private receive(): void {
+  private receive(burst = false): void {
     const k = this.k;
-    const flow = this.spec.flows > 1 ? this.flowRng.int(this.spec.flows) : 0;
-    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len: this.spec.packetSize, arrivedAt: k.now };
+    // A replayed trace names each packet's size and flow; otherwise flows are drawn.
+    const flow = (burst ? null : this.traffic.flow()) ?? (this.spec.flows > 1 ? this.flowRng.int(this.spec.flows) : 0);
+    const len = (burst ? null : this.traffic.size()) ?? this.spec.packetSize;
+    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len, arrivedAt: k.now };
     this.net.stats.arrived++;
     k.trace.emit(TP.pkt_arrive, -1, skb.dev, skb.id);
     this.queues[rssQueue(flow, this.queues.length)]!.dma(skb);

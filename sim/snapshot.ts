@@ -217,7 +217,11 @@ export interface DeviceView {
   type: "nic";
   /** How the driver splits its work: irq, napi, tasklet. */
   mode: string;
+  /** The first queue's IRQ; queue q uses irq + q. */
   irq: number;
+  /** Receive queues (RSS), each with its own ring and vector. */
+  queues: number;
+  /** Descriptors holding packets, and descriptors in all, over every queue's ring. */
   ring_fill: number;
   ring_size: number;
   /** The device's interrupts masked by its driver (IMC written). */
@@ -326,7 +330,7 @@ export class SnapshotHistory {
   /** Packets processed by the net_rx_action in progress / last finished, per CPU. */
   private readonly netRxWork: number[];
   readonly lastBudgetUsed: number[];
-  /** Last napi_poll work per device index. */
+  /** Last napi_poll work per device index (any of its queues). */
   readonly lastNapiWork = new Map<number, number>();
   /** Drops per [device index][reason]. */
   readonly deviceDrops: number[][];
@@ -694,8 +698,9 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
     };
   });
 
+  const rxQueues = sys.nics.flatMap((n) => n.queues);
   const irqs: IrqLine[] = lines.map((d, i) => {
-    const nic = sys.nics.find((n) => n.desc === d);
+    const queue = rxQueues.find((q) => q.desc === d);
     const total = cur.irqTotals[i]!;
     return {
       irq: d.irq,
@@ -705,7 +710,7 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
       per_cpu: d.kstat.slice(),
       total,
       rate_hz: rateHz(total - (old.irqTotals[i] ?? 0), window),
-      masked_by: d.depth > 0 ? "disable_irq" : nic !== undefined && nic.masked ? "device" : null,
+      masked_by: d.depth > 0 ? "disable_irq" : queue !== undefined && queue.masked ? "device" : null,
       pending: k.irq.pendingCount(d) > 0,
     };
   });
@@ -749,10 +754,10 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
       processed: sd.processed,
       dropped: sd.dropped,
     })),
-    instances: sys.nics
-      .filter((nic) => nic.napi !== null)
-      .map((nic) => {
-        const n = nic.napi!;
+    instances: rxQueues
+      .filter((q) => q.napi !== null)
+      .map((q) => {
+        const n = q.napi!;
         return {
           name: n.name,
           weight: n.weight,
@@ -774,8 +779,9 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
       type: "nic",
       mode: nic.spec.mode,
       irq: nic.spec.irq,
+      queues: nic.queues.length,
       ring_fill: nic.ringFill,
-      ring_size: nic.spec.ringSize,
+      ring_size: nic.spec.ringSize * nic.queues.length,
       masked: nic.masked,
       rx_packets: nic.counters.rxPackets,
       rx_rate_hz: rateHz(cur.rx[i]! - (old.rx[i] ?? 0), window),

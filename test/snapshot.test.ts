@@ -121,6 +121,14 @@ describe("SnapshotHistory", () => {
     for (const c of snap.napi.cpus) for (const n of c.poll_list) expect(["nic0", "backlog/0", "backlog/1"]).toContain(n);
   });
 
+  test("a multi-queue NIC: one IRQ line and NAPI instance per queue, rings summed", () => {
+    const sim = boot("nic-basic", ["devices.nic0.mode=napi", "devices.nic0.queues=2", "duration=5ms"]);
+    const snap = sampled(sim, new SnapshotHistory(sim.sys), 2 * NSEC_PER_MSEC, 500 * NSEC_PER_USEC);
+    expect(snap.irqs.map((l) => l.irq)).toEqual([24, 25]);
+    expect(snap.napi.instances).toHaveLength(2);
+    expect(snap.devices[0]).toMatchObject({ queues: 2, ring_size: 512 });
+  });
+
   test("workqueues: each workqueue with its pools, items executed and rates", () => {
     const sim = boot("workqueue-rx", ["duration=5ms"]);
     const snap = sampled(sim, new SnapshotHistory(sim.sys), 4 * NSEC_PER_MSEC, 500 * NSEC_PER_USEC);

@@ -79,6 +79,7 @@ function fixture(): Snapshot {
         type: "nic",
         mode: "napi",
         irq: 24,
+        queues: 1,
         ring_fill: 256,
         ring_size: 256,
         masked: true,
@@ -120,7 +121,7 @@ describe("frames for a known snapshot", () => {
     expect(frame).not.toMatch(/TIMER/); // vectors that never ran stay out
     expect(frame).toMatch(/0 +NET_RX +runnable +38\/2 +1\/1\/0/);
     expect(frame).toMatch(/0 +nic0 +3 +300\/300 +5 +0/);
-    expect(frame).toContain("nic0   w64 SCHED last 64 polls 9 full 7 done 2");
+    expect(frame).toContain("nic0       w64 SCHED last 64 polls 9 full 7 done 2");
     expect(frame).toMatch(/nic0 +napi +\[█+\] 256\/256 +rx 60\.0k\/s masked/);
     expect(frame).toContain("drops rx_ring_full 4 cpu_backlog 0 socket_rcvbuff 0");
     expect(frame).toMatch(/irq_entry +400ns +2\.3us +2\.4us +█ ▂▁ 256ns\.\.4\.1us/);

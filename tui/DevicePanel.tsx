@@ -21,7 +21,7 @@ export function devicePanelLines(snap: Snapshot, width: number): Line[] {
   const cells = Math.max(4, Math.min(20, width - 48));
   for (const d of snap.devices) {
     lines.push([
-      { text: `${padEnd(d.name, 6)} ${padEnd(d.mode, 7)}`, bold: true },
+      { text: `${padEnd(d.name, 6)} ${padEnd(d.queues > 1 ? `${d.mode} ${d.queues}q` : d.mode, 9)}`, bold: true },
       ...ringBar(d, cells),
       { text: ` ${d.ring_fill}/${d.ring_size}`, color: d.ring_fill >= d.ring_size ? "red" : undefined },
       { text: `  rx ${fmtCount(d.rx_rate_hz)}/s ` },

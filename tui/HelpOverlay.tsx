@@ -10,7 +10,7 @@ export const HELP_LINES: Line[] = [
   [{ text: "  n        step one event (pauses first) and explain it" }],
   [{ text: "  + / -    faster / slower simulated time (down to 1/100000 of real time, up to max)" }],
   [{ text: "  tab      focus the next panel (shift-tab: previous); a focused panel is never dropped" }],
-  [{ text: "  f        inject the scenario's fault now: a burst of one ring's worth of packets per NIC" }],
+  [{ text: "  f        inject the scenario's fault now: a burst that fills every NIC's rings" }],
   [{ text: "  ?, esc   this help" }],
   [{ text: "  q        quit (Ctrl-C too)" }],
   [],

@@ -25,7 +25,7 @@ export function napiPanelLines(snap: Snapshot, _width: number): Line[] {
   }
   for (const n of snap.napi.instances) {
     lines.push([
-      { text: `${padEnd(n.name, 6)} w${n.weight} ` },
+      { text: `${padEnd(n.name, 10)} w${n.weight} ` },
       { text: n.scheduled ? "SCHED " : "idle  ", color: n.scheduled ? "yellow" : "gray", bold: n.scheduled },
       { text: `last ${n.last_work < 0 ? "-" : n.last_work} polls ${fmtCount(n.polls)} full ${fmtCount(n.full_polls)} done ${fmtCount(n.completions)}` },
     ]);

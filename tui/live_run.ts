@@ -131,7 +131,7 @@ export class LiveRun {
   }
 
   /**
-   * The scenario's fault, now: a burst of one ring's worth of packets on every NIC. It is
+   * The scenario's fault, now: a burst of packets on every NIC, as many as its rings hold. It is
    * an engine event at the current instant (never a call from inside a handler), so while
    * paused it is the next event a step fires.
    */
@@ -139,11 +139,13 @@ export class LiveRun {
     if (this.finished) return "the run is over: no fault injected";
     const { sys } = this.sim;
     const at = sys.k.now;
+    // Enough to fill every ring of the device, if the driver has not emptied any of it.
+    const burst = (nic: (typeof sys.nics)[number]): number => nic.spec.ringSize * nic.queues.length;
     const ev = createEvent(() => {
-      for (const nic of sys.nics) nic.injectBurst(nic.spec.ringSize);
+      for (const nic of sys.nics) nic.injectBurst(burst(nic));
     });
     sys.k.engine.schedule(ev, at);
-    const what = sys.nics.map((n) => `${n.spec.ringSize} packets on ${n.spec.name}`).join(", ");
+    const what = sys.nics.map((n) => `${burst(n)} packets on ${n.spec.name}`).join(", ");
     return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? " (the next step fires it)" : ""}`;
   }
 

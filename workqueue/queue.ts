@@ -60,6 +60,7 @@ function insertQueued(wqs: Workqueues, reqCpu: number, wq: Workqueue, work: Work
   work.pool = pool;
   wq.queued++;
   wqs.stats.queued++;
+  k.trace.registerObject("work", work.id, { function: work.func, workqueue: wq.name });
   k.trace.emit(TP.workqueue_queue_work, here, work.id, reqCpu, pool.cpu);
   pwq.nrInFlight++;
   if (pwq.inactive.length === 0 && pwq.nrActive < wq.maxActive) {

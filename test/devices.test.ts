@@ -1,0 +1,188 @@
+import { describe, expect, test } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bareKernel, runUntil } from "./helpers/kernel.js";
+import { createEvent } from "../sim/engine.js";
+import { IRQ_HANDLED, IRQ_NONE } from "../sim/irq.js";
+import { SPURIOUS_THRESHOLD, SPURIOUS_WINDOW } from "../sim/spurious.js";
+import { loadScenario, parseScenarioText } from "../sim/scenario.js";
+import { runScenario, Simulation, type NicResult, type NoisyResult } from "../sim/run.js";
+import { TP } from "../sim/trace.js";
+import { procView } from "../sim/views.js";
+import { flowHash, rssQueue, RSS_INDIR_SIZE } from "../devices/rss.js";
+import { parseReplayCsv } from "../devices/replay_csv.js";
+import { InputError } from "../sim/input_error.js";
+
+const nic = (r: { devices: Record<string, NicResult | NoisyResult> }, name = "nic0") => r.devices[name] as NicResult;
+
+describe("the spurious-interrupt detector (kernel/irq/spurious.c)", () => {
+  const storm = (handledFirst: number) => {
+    const k = bareKernel();
+    const desc = k.irq.setupLine(19, { chip: "IO-APIC", hwirq: 19, affinity: [0], level: true, flowName: "fasteoi" });
+    let n = 0;
+    k.irq.requestIrq(19, function* () {
+      return n++ < handledFirst ? IRQ_HANDLED : IRQ_NONE;
+    }, 0, "sensor", null, "sensor_isr");
+    // One interrupt every 2 us: unhandled ones are well within HZ/10 of each other.
+    const tick = createEvent(() => {
+      k.irq.assert(desc);
+      if (desc.asserts < SPURIOUS_WINDOW) k.engine.after(tick, 2_000);
+    });
+    k.engine.schedule(tick, 0);
+    runUntil(k, SPURIOUS_WINDOW * 2_000 + 1_000_000);
+    return { k, desc };
+  };
+
+  test("99,900 unhandled of 100,000 is tolerated", () => {
+    expect(SPURIOUS_THRESHOLD).toBe(99_900);
+    const { k, desc } = storm(SPURIOUS_WINDOW - SPURIOUS_THRESHOLD);
+    expect(desc.delivered).toBe(SPURIOUS_WINDOW);
+    expect(desc.spurious.disabled).toBe(false);
+    expect(k.dmesg).toEqual([]);
+  });
+
+  test("99,901 unhandled: nobody cared, the handlers, and the line is disabled", () => {
+    const { k, desc } = storm(SPURIOUS_WINDOW - SPURIOUS_THRESHOLD - 1);
+    expect(desc.spurious.disabled).toBe(true);
+    expect(desc.depth).toBe(1);
+    const log = k.dmesg.map((l) => l.text);
+    expect(log[0]).toBe('irq 19: nobody cared (try booting with the "irqpoll" option)');
+    expect(log[1]).toBe("handlers:");
+    expect(log[2]).toMatch(/^\[<[0-9a-f]{16}>\] sensor_isr$/);
+    expect(log[3]).toBe("Disabling IRQ #19");
+  });
+
+  test("odd stray interrupts more than HZ/10 apart never add up", () => {
+    const k = bareKernel();
+    const desc = k.irq.setupLine(20, { chip: "TEST", hwirq: 20, affinity: [0] });
+    k.irq.requestIrq(20, function* () {
+      return IRQ_NONE;
+    }, 0, "stray", null);
+    for (let i = 0; i < 5; i++) k.engine.schedule(createEvent(() => k.irq.assert(desc)), i * 200_000_000);
+    runUntil(k, 1_000_000_000);
+    expect(desc.spurious.irqsUnhandled).toBe(1);
+  });
+
+  test("spurious-irq scenario: the report is in dmesg, the line ends masked, the NIC is fine", () => {
+    const r = runScenario(loadScenario("spurious-irq").scenario);
+    expect(r.dmesg.some((l) => l.endsWith('irq 19: nobody cared (try booting with the "irqpoll" option)'))).toBe(true);
+    expect(r.dmesg.some((l) => l.endsWith("Disabling IRQ #19"))).toBe(true);
+    expect(r.irqs.find((l) => l.irq === 19)!.masked).toBe(true);
+    expect((r.devices.sensor0 as NoisyResult).line_disabled).toBe(true);
+    expect(r.packets.dropped.total).toBe(0);
+    expect(r.invariants.ok).toBe(true);
+    expect(r.expect.ok).toBe(true);
+  });
+});
+
+describe("RSS and affinity", () => {
+  test("the hash is deterministic and spreads flows over the indirection table", () => {
+    expect(flowHash(12345)).toBe(flowHash(12345));
+    const counts = [0, 0, 0, 0];
+    for (let f = 0; f < 4000; f++) counts[rssQueue(f, 4)]!++;
+    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
+    expect(RSS_INDIR_SIZE).toBe(128);
+  });
+
+  test("many flows spread over the queues and their CPUs; one flow stays on one queue", () => {
+    const many = runScenario(loadScenario("multiqueue", { sets: ["faults=[]", "duration=50ms"] }).scenario);
+    const qs = nic(many).queues;
+    const total = qs.reduce((a, q) => a + q.rx_packets, 0);
+    for (const q of qs) expect(q.rx_packets / total).toBeGreaterThan(0.1);
+    for (const c of many.cpus) expect(c.softirq_ns).toBeGreaterThan(0);
+    const one = runScenario(loadScenario("multiqueue", { sets: ["faults=[]", "duration=50ms", "devices.nic0.flows=1"] }).scenario);
+    expect(nic(one).queues.filter((q) => q.rx_packets > 0)).toHaveLength(1);
+  });
+
+  test("an affinity change mid-run moves the queue's interrupts (and its NET_RX work) to the new CPU", () => {
+    const sim = new Simulation(loadScenario("multiqueue").scenario);
+    const cpusBefore = new Set<number>();
+    const cpusAfter = new Set<number>();
+    sim.sys.k.trace.on((tp, t, cpu, irq) => {
+      if (tp !== TP.irq_handler_entry || irq !== 27) return;
+      (t < 50_000_000 ? cpusBefore : cpusAfter).add(cpu);
+    });
+    while (!sim.advance(1 << 20));
+    expect([...cpusBefore]).toEqual([3]);
+    expect([...cpusAfter]).toEqual([0]);
+    const row = procView(sim.sys, "interrupts").split("\n").find((l) => l.startsWith(" 27:"))!;
+    const counts = row.split(/\s+/).slice(2, 6).map(Number);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[3]).toBeGreaterThan(0);
+    expect(counts[1]! + counts[2]!).toBe(0);
+    expect(sim.finish().invariants.ok).toBe(true);
+  });
+});
+
+describe("interrupt coalescing (ethtool -C)", () => {
+  const run = (sets: string[]) => runScenario(loadScenario("coalescing", { sets }).scenario);
+  test("higher rx-usecs: fewer interrupts, higher p99 latency", () => {
+    const rs = ["0", "50us", "200us"].map((u) => run([`devices.nic0.coalesce.rx_usecs=${u}`]));
+    const irqRate = rs.map((r) => r.irqs[0]!.total);
+    const p99 = rs.map((r) => r.latency_ns.deliver!.p99);
+    expect(irqRate[1]!).toBeLessThan(irqRate[0]! / 3);
+    expect(irqRate[2]!).toBeLessThan(irqRate[1]! / 2);
+    expect(p99[1]!).toBeGreaterThan(p99[0]!);
+    expect(p99[2]!).toBeGreaterThan(p99[1]!);
+    // The added delay is bounded by rx-usecs: p50 grows by less than the setting.
+    expect(rs[2]!.latency_ns.deliver!.p50 - rs[0]!.latency_ns.deliver!.p50).toBeLessThan(200_000);
+    for (const r of rs) expect(r.packets.dropped.total).toBe(0);
+  });
+
+  test("rx-frames caps the packets per interrupt", () => {
+    const r = run(["devices.nic0.coalesce.rx_frames=8", "devices.nic0.coalesce.rx_usecs=10ms"]);
+    const perIrq = nic(r).rx_packets / nic(r).interrupts;
+    expect(perIrq).toBeGreaterThan(7.5);
+    expect(perIrq).toBeLessThanOrEqual(8);
+  });
+
+  test("adaptive-rx settles on e1000's bulk rate (4,000/s) for full-size frames", () => {
+    const r = run(["devices.nic0.coalesce.adaptive_rx=true"]);
+    const perSec = (r.irqs[0]!.total * 1e9) / r.simulated_ns;
+    expect(perSec).toBeGreaterThan(3_500);
+    expect(perSec).toBeLessThan(5_000);
+  });
+});
+
+describe("traffic generators", () => {
+  const base = (traffic: string) =>
+    parseScenarioText(`name: t\ndescription: t\nduration: 10ms\ndevices:\n  nic0:\n    type: nic\n    irq: 24\n    queues: 2\n    traffic: ${traffic}\n`, "t.yaml");
+
+  test("on/off bursts: nothing arrives in the off periods", () => {
+    const sim = new Simulation(base("{kind: onoff, rate: 200000, on: 1ms, off: 2ms}"));
+    const times: number[] = [];
+    sim.sys.k.trace.on((tp, t) => {
+      if (tp === TP.pkt_arrive) times.push(t);
+    });
+    while (!sim.advance(1 << 20));
+    expect(times.length).toBeGreaterThan(500);
+    for (const t of times) expect(t % 3_000_000).toBeLessThan(1_000_000);
+  });
+
+  test("replay: arrival times, sizes and flows come from the CSV, relative to the scenario file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqsim-replay-"));
+    writeFileSync(join(dir, "trace.csv"), "time,size,flow\n0,64,1\n10us,1500,2\n25us,9000,1\n");
+    const yaml = `name: r\ndescription: r\nduration: 1ms\ndevices:\n  nic0:\n    type: nic\n    irq: 24\n    queues: 4\n    traffic: {kind: replay, file: trace.csv}\n`;
+    writeFileSync(join(dir, "r.yaml"), yaml);
+    const sim = new Simulation(loadScenario(join(dir, "r.yaml")).scenario);
+    const arrivals: number[] = [];
+    sim.sys.k.trace.on((tp, t) => {
+      if (tp === TP.pkt_arrive) arrivals.push(t);
+    });
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    expect(arrivals).toEqual([0, 10_000, 25_000]);
+    expect(nic(r).rx_bytes).toBe(64 + 1500 + 9000);
+    // Flows 1 and 2 go to their RSS queues; flow 1's two packets to the same one.
+    const q1 = rssQueue(1, 4);
+    expect(nic(r).queues[q1]!.rx_packets).toBe(q1 === rssQueue(2, 4) ? 3 : 2);
+  });
+
+  test("replay CSV errors name the file and line", () => {
+    expect(() => parseReplayCsv("0,64,1\n5,64\n", "t.csv")).toThrow(new InputError("t.csv:2: expected time,size,flow (3 columns), got 2"));
+    expect(() => parseReplayCsv("10us,64,1\n5us,64,1\n", "t.csv")).toThrow(/t\.csv:2: time 5us goes backwards/);
+    expect(() => parseReplayCsv("0,10,1\n", "t.csv")).toThrow(/t\.csv:1: size: expected an integer 64\.\.65535/);
+    expect(() => parseReplayCsv("", "t.csv")).toThrow(/no packets/);
+  });
+});
