@@ -82,13 +82,15 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
     io.stderr(`irqsim: dashboard needs an interactive terminal (${why}); use --plain for a text snapshot every 10ms of simulated time\n`);
     return EXIT_USAGE;
   }
-  const sim = new Simulation(scenario);
-  const history = new SnapshotHistory(sim.sys);
   // React's development build records a performance measure per render, which Node keeps
   // for the life of the process (hundreds of MB within minutes): use the production build.
   if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = "production";
-  // ink and react load only here, so other commands start as fast as before.
-  const { runLive } = await import("../tui/live.js");
+  // ink and react load only here, so other commands start as fast as before; the loading
+  // (yoga's WebAssembly among it) overlaps booting the simulation.
+  const live = import("../tui/live.js");
+  const sim = new Simulation(scenario);
+  const history = new SnapshotHistory(sim.sys);
+  const { runLive } = await live;
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
   const where = run.finished ? "finished" : "quit";
   io.stdout(`irqsim dashboard: ${scenario.name} seed ${scenario.seed}: ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.sys.k.engine.fired} events)\n`);

@@ -4,7 +4,7 @@
  * It reads only the result object, exactly what `--json` prints.
  */
 import type { ChalkInstance } from "chalk";
-import type { NicResult, NoisyResult, RunResult } from "../sim/run.js";
+import type { NicResult, NoisyResult, RunResult, UartResult } from "../sim/run.js";
 import { formatNs } from "../sim/time.js";
 import type { TraceReport } from "../sim/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
@@ -129,6 +129,15 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
         ),
       );
     }
+  }
+  const uarts = Object.entries(r.devices).filter((e): e is [string, UartResult] => e[1].type === "uart");
+  if (uarts.length > 0) {
+    out.push(
+      ...renderTable(
+        [{ header: "uart" }, { header: "rx bytes", align: "right" }, { header: "overruns", align: "right" }, { header: "interrupts", align: "right" }, { header: "max irq wait", align: "right" }],
+        uarts.map(([name, d]) => [name, int(d.rx_bytes), d.overruns > 0 ? c.red(int(d.overruns)) : "0", int(d.interrupts), ns(d.max_irq_latency_ns)]),
+      ),
+    );
   }
   const noisyDevs = Object.entries(r.devices).filter((e): e is [string, NoisyResult] => e[1].type === "noisy");
   if (noisyDevs.length > 0) {

@@ -17,6 +17,7 @@ import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../devices/nic.js";
 import { NoisyDevice } from "../devices/noisy.js";
+import { Uart } from "../devices/uart.js";
 import { parseReplayCsv } from "../devices/replay_csv.js";
 import type { ReplayRecord } from "../devices/traffic.js";
 import { readFileSync } from "node:fs";
@@ -34,6 +35,7 @@ export interface System {
   readonly net: NetStack;
   readonly nics: Nic[];
   readonly noisy: NoisyDevice[];
+  readonly uarts: Uart[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
   /** Latency breakdown, in the order a packet meets each stage. */
@@ -75,7 +77,12 @@ export function boot(scenario: Scenario): System {
   const sockets: Socket[] = [];
   // Object key order is the YAML's order: deterministic for a given file.
   const noisy: NoisyDevice[] = [];
+  const uarts: Uart[] = [];
   Object.entries(scenario.devices).forEach(([name, dev], index) => {
+    if (dev.type === "uart") {
+      uarts.push(new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger }));
+      return;
+    }
     if (dev.type === "noisy") {
       noisy.push(new NoisyDevice(k, { name, index, irq: dev.irq, affinity: dev.affinity, shared: dev.shared, rate: dev.rate, handled: dev.handled }));
       return;
@@ -152,6 +159,19 @@ export function boot(scenario: Scenario): System {
   const deviceIndex = new Map(Object.keys(scenario.devices).map((n, i) => [n, i]));
   const tasks: { name: string; thread: Thread }[] = [];
   for (const [name, task] of Object.entries(scenario.tasks)) {
+    if (task.type === "irqs-off") {
+      const { every, hold } = task;
+      const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: true, nice: task.nice }, function* () {
+        for (;;) {
+          yield k.localIrqDisable();
+          yield k.cpu(hold);
+          yield k.localIrqEnable();
+          yield k.sleep(Math.max(1, every - hold));
+        }
+      });
+      tasks.push({ name, thread });
+      continue;
+    }
     if (task.type === "busy") {
       // A user-mode spinner, in 1 ms chunks so the scheduler sees it often.
       const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: false, nice: task.nice }, function* () {
@@ -171,7 +191,7 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, sockets, tasks, latency };
 }
 
 /** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */

@@ -62,6 +62,16 @@ export interface NoisyResult {
   line_disabled: boolean;
 }
 
+export interface UartResult {
+  type: "uart";
+  rx_bytes: number;
+  /** Bytes lost to a full FIFO (LSR.OE; "oe:" in /proc/tty/driver/serial). */
+  overruns: number;
+  interrupts: number;
+  /** Longest wait from raising the interrupt to the top half reading IIR. */
+  max_irq_latency_ns: number;
+}
+
 export interface RunResult {
   irqsim: string;
   scenario: string;
@@ -145,7 +155,7 @@ export interface RunResult {
     created: number;
     destroyed: number;
   }[];
-  devices: Record<string, NicResult | NoisyResult>;
+  devices: Record<string, NicResult | NoisyResult | UartResult>;
   threads: {
     pid: number;
     comm: string;
@@ -286,6 +296,11 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
           interrupts: q.counters.interrupts,
         })),
       };
+      continue;
+    }
+    const u = sys.uarts.find((n) => n.spec.name === name);
+    if (u !== undefined) {
+      devices[name] = { type: "uart", rx_bytes: u.counters.rx, overruns: u.counters.overruns, interrupts: u.counters.interrupts, max_irq_latency_ns: u.counters.maxLatencyNs };
       continue;
     }
     const d = sys.noisy.find((n) => n.spec.name === name)!;

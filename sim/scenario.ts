@@ -179,8 +179,20 @@ const NoisyDeviceSchema = z.strictObject({
   handled: z.number().min(0).max(1).default(0),
 });
 
+/** A 16550-style serial port receiving a steady byte stream. */
+const UartDeviceSchema = z.strictObject({
+  type: z.literal("uart"),
+  irq: z.int().min(1).max(1023),
+  affinity: z.array(cpuId).min(1).default(() => [0]),
+  shared: z.literal(false).default(false),
+  /** Line speed in bits per second. */
+  baud: z.int().min(300).max(4_000_000).default(115_200),
+  /** Receive FIFO trigger level (FCR). */
+  trigger: z.literal([1, 4, 8, 14]).default(8),
+});
+
 /** Devices, by `type`. */
-const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema]);
+const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema, UartDeviceSchema]);
 
 const SocketReaderTaskSchema = z.strictObject({
   type: z.literal("socket-reader"),
@@ -194,6 +206,18 @@ const SocketReaderTaskSchema = z.strictObject({
   batch: z.int().min(1).max(1024).default(1),
 });
 
+/**
+ * A kernel thread that keeps local interrupts disabled for `hold` every `every` (a driver
+ * polling hardware with spin_lock_irqsave held too long): interrupts on its CPU wait.
+ */
+const IrqsOffTaskSchema = z.strictObject({
+  type: z.literal("irqs-off"),
+  cpu: cpuId.default(0),
+  nice: z.int().min(-20).max(19).default(0),
+  every: duration("positive").default(10 * NSEC_PER_MSEC),
+  hold: duration("positive").default(NSEC_PER_MSEC),
+});
+
 /** A CPU-bound user task: ordinary work for interrupts and kernel threads to compete with. */
 const BusyTaskSchema = z.strictObject({
   type: z.literal("busy"),
@@ -201,7 +225,7 @@ const BusyTaskSchema = z.strictObject({
   nice: z.int().min(-20).max(19).default(0),
 });
 
-const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema, BusyTaskSchema]);
+const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema, BusyTaskSchema, IrqsOffTaskSchema]);
 
 // Every cost key may be overridden, none must be; unknown keys are typos and rejected.
 const costOverride = duration("zero").optional();

@@ -186,3 +186,19 @@ describe("traffic generators", () => {
     expect(() => parseReplayCsv("", "t.csv")).toThrow(/no packets/);
   });
 });
+
+describe("UART (16550 FIFO)", () => {
+  test("IRQs held off longer than the FIFO's slack lose bytes; shorter holds lose none", () => {
+    const long = runScenario(loadScenario("uart-overrun").scenario);
+    const short = runScenario(loadScenario("uart-overrun", { sets: ["tasks.slowdrv.hold=500us"] }).scenario);
+    const u = (r: typeof long) => r.devices.ttys0 as { overruns: number; rx_bytes: number; max_irq_latency_ns: number };
+    // 115200 baud, 8N1: 11,520 bytes/s; 200 ms carries 2,304 bytes.
+    expect(u(long).rx_bytes + u(long).overruns).toBe(2_303);
+    expect(u(long).overruns).toBeGreaterThan(0);
+    // Trigger 8 of 16: 8 more character times (694 us) of slack. 2 ms holds exceed it.
+    expect(u(long).max_irq_latency_ns).toBeGreaterThan(694_000);
+    expect(u(short).overruns).toBe(0);
+    expect(u(short).max_irq_latency_ns).toBeLessThan(694_000);
+    expect(long.expect.ok && long.invariants.ok && short.invariants.ok).toBe(true);
+  });
+});
