@@ -95,26 +95,24 @@ export function allThreadPaths(test: LitmusTest): ThreadPath[][] {
   // A written value derives from a chain of at most one write per write site, so this
   // many rounds reach every value a real execution can produce.
   const bound = 1 + test.threads.reduce((n, t) => n + countWriteSites(t.body), 0);
-  let paths: ThreadPath[][] = [];
+  let paths: ThreadPath[][];
   for (let round = 0; round <= bound; round++) {
-    paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map()));
     let changed = false;
-    for (const ps of paths) {
-      for (const p of ps) {
-        for (const e of p.events) {
-          if (e.kind !== "W" || e.loc === null || e.value === null) continue;
-          const d = candidates(e.loc);
-          if (!d.includes(e.value)) {
-            d.push(e.value);
-            d.sort(compareValues);
-            changed = true;
-          }
-        }
+    const onWrite = (loc: string, value: Value): void => {
+      const d = candidates(loc);
+      if (!d.includes(value)) {
+        d.push(value);
+        d.sort(compareValues);
+        changed = true;
       }
-    }
-    if (!changed) break;
+    };
+    // Domains grow while the threads run; a path that read from a shorter domain is
+    // simply enumerated again in the next round.
+    paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map(), onWrite));
+    if (!changed) return paths;
   }
-  return paths;
+  // The bound was reached while domains still grew: enumerate once more with them frozen.
+  return test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map()));
 }
 
 interface PlacedEvent extends ThreadEvent {
