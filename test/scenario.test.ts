@@ -460,12 +460,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown device type",
     run: parse(edit("type: nic", "type: gpu")),
-    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, got "gpu"`,
+    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, uart, got "gpu"`,
   },
   {
     name: "device without a type",
     run: parse(edit("    type: nic\n", "")),
-    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy)",
+    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy, uart)",
   },
   {
     name: "affinity CPU >= cpus",
@@ -571,7 +571,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "--set that creates a device owns its missing fields",
     run: parse(BASE, ["devices.nic1.irq=25"]),
-    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy)",
+    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart)",
   },
   {
     name: "an error the --set did not cause still names the file",
