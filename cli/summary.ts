@@ -4,7 +4,7 @@
  * It reads only the result object, exactly what `--json` prints.
  */
 import type { ChalkInstance } from "chalk";
-import type { NicResult, NoisyResult, RunResult, UartResult } from "../sim/run.js";
+import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from "../sim/run.js";
 import { formatNs } from "../sim/time.js";
 import type { TraceReport } from "../sim/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
@@ -129,6 +129,23 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
         ),
       );
     }
+  }
+  const blocks = Object.entries(r.devices).filter((e): e is [string, BlockResult] => e[1].type === "block");
+  if (blocks.length > 0) {
+    out.push(
+      ...renderTable(
+        [
+          { header: "block device" },
+          { header: "completed", align: "right" },
+          { header: "in flight", align: "right" },
+          { header: "max depth", align: "right" },
+          { header: "interrupts", align: "right" },
+          { header: "req p50", align: "right" },
+          { header: "req p99", align: "right" },
+        ],
+        blocks.map(([name, d]) => [name, int(d.completed), int(d.in_flight), int(d.max_in_flight), int(d.interrupts), ns(d.request_latency_ns.p50), ns(d.request_latency_ns.p99)]),
+      ),
+    );
   }
   const uarts = Object.entries(r.devices).filter((e): e is [string, UartResult] => e[1].type === "uart");
   if (uarts.length > 0) {

@@ -95,7 +95,6 @@ export function allThreadPaths(test: LitmusTest): ThreadPath[][] {
   // A written value derives from a chain of at most one write per write site, so this
   // many rounds reach every value a real execution can produce.
   const bound = 1 + test.threads.reduce((n, t) => n + countWriteSites(t.body), 0);
-  let paths: ThreadPath[][];
   for (let round = 0; round <= bound; round++) {
     let changed = false;
     const onWrite = (loc: string, value: Value): void => {
@@ -108,7 +107,7 @@ export function allThreadPaths(test: LitmusTest): ThreadPath[][] {
     };
     // Domains grow while the threads run; a path that read from a shorter domain is
     // simply enumerated again in the next round.
-    paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map(), onWrite));
+    const paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map(), onWrite));
     if (!changed) return paths;
   }
   // The bound was reached while domains still grew: enumerate once more with them frozen.
@@ -310,6 +309,7 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
       for (const [r, w] of fixedRf) rf.add(w, r);
       for (const lkr of lkrs) rf.add(coPred.get(ev[lkr]!.rmwWrite!)!, lkr);
       const verdict = checkExecution(shape, rf, co);
+      if (process.env.LITMUS_DEBUG) console.error("candidate", verdict.failed ?? "ok", [...rf.pairs()].map(([a, b]) => `${a}->${b}`).join(" "));
       if (verdict.consistent) {
         stats.allowed++;
         onAllowed({ state, flags: verdict.flags });

@@ -18,6 +18,7 @@ import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../devices/nic.js";
 import { NoisyDevice } from "../devices/noisy.js";
 import { Uart } from "../devices/uart.js";
+import { BlockDevice } from "../devices/block.js";
 import { parseReplayCsv } from "../devices/replay_csv.js";
 import type { ReplayRecord } from "../devices/traffic.js";
 import { readFileSync } from "node:fs";
@@ -36,6 +37,7 @@ export interface System {
   readonly nics: Nic[];
   readonly noisy: NoisyDevice[];
   readonly uarts: Uart[];
+  readonly blocks: BlockDevice[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
   /** Latency breakdown, in the order a packet meets each stage. */
@@ -78,7 +80,12 @@ export function boot(scenario: Scenario): System {
   // Object key order is the YAML's order: deterministic for a given file.
   const noisy: NoisyDevice[] = [];
   const uarts: Uart[] = [];
+  const blocks: BlockDevice[] = [];
   Object.entries(scenario.devices).forEach(([name, dev], index) => {
+    if (dev.type === "block") {
+      blocks.push(new BlockDevice(k, softirq, { name, index, irq: dev.irq, affinity: dev.affinity, queueDepth: dev.queue_depth, service: dev.service }));
+      return;
+    }
     if (dev.type === "uart") {
       uarts.push(new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger }));
       return;
@@ -159,6 +166,20 @@ export function boot(scenario: Scenario): System {
   const deviceIndex = new Map(Object.keys(scenario.devices).map((n, i) => [n, i]));
   const tasks: { name: string; thread: Thread }[] = [];
   for (const [name, task] of Object.entries(scenario.tasks)) {
+    if (task.type === "block-io") {
+      const dev = blocks.find((b) => b.spec.name === task.device)!;
+      const think = task.think;
+      for (let j = 0; j < task.jobs; j++) {
+        const thread = k.spawn({ comm: task.jobs > 1 ? `${name}.${j}` : name, cpu: task.cpu, kernelThread: false, nice: task.nice }, function* () {
+          for (;;) {
+            yield* dev.submitAndWait(k);
+            if (think > 0) yield k.user(think);
+          }
+        });
+        tasks.push({ name, thread });
+      }
+      continue;
+    }
     if (task.type === "irqs-off") {
       const { every, hold } = task;
       const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: true, nice: task.nice }, function* () {
@@ -191,7 +212,7 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, sockets, tasks, latency };
 }
 
 /** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */

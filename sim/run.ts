@@ -62,6 +62,17 @@ export interface NoisyResult {
   line_disabled: boolean;
 }
 
+export interface BlockResult {
+  type: "block";
+  submitted: number;
+  completed: number;
+  in_flight: number;
+  max_in_flight: number;
+  interrupts: number;
+  /** Submit -> request completed (seen by the task's wake-up). */
+  request_latency_ns: LatencySummary;
+}
+
 export interface UartResult {
   type: "uart";
   rx_bytes: number;
@@ -155,7 +166,7 @@ export interface RunResult {
     created: number;
     destroyed: number;
   }[];
-  devices: Record<string, NicResult | NoisyResult | UartResult>;
+  devices: Record<string, NicResult | NoisyResult | UartResult | BlockResult>;
   threads: {
     pid: number;
     comm: string;
@@ -295,6 +306,19 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
           rx_missed: q.counters.rxMissed,
           interrupts: q.counters.interrupts,
         })),
+      };
+      continue;
+    }
+    const b = sys.blocks.find((n) => n.spec.name === name);
+    if (b !== undefined) {
+      devices[name] = {
+        type: "block",
+        submitted: b.counters.submitted,
+        completed: b.counters.completed,
+        in_flight: b.inFlight,
+        max_in_flight: b.counters.maxInFlight,
+        interrupts: b.counters.interrupts,
+        request_latency_ns: b.latency.summary(),
       };
       continue;
     }

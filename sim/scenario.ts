@@ -191,8 +191,20 @@ const UartDeviceSchema = z.strictObject({
   trigger: z.literal([1, 4, 8, 14]).default(8),
 });
 
+/** An NVMe-like block device: requests complete after a random service time, with an IRQ. */
+const BlockDeviceSchema = z.strictObject({
+  type: z.literal("block"),
+  irq: z.int().min(1).max(1023),
+  affinity: z.array(cpuId).min(1).default(() => [0]),
+  shared: z.literal(false).default(false),
+  /** Requests in flight at most (the hardware queue's tags). */
+  queue_depth: z.int().min(1).max(4096).default(32),
+  /** Mean device service time (exponential). */
+  service: duration("positive").default(100 * NSEC_PER_USEC),
+});
+
 /** Devices, by `type`. */
-const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema, UartDeviceSchema]);
+const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema, UartDeviceSchema, BlockDeviceSchema]);
 
 const SocketReaderTaskSchema = z.strictObject({
   type: z.literal("socket-reader"),
@@ -218,6 +230,18 @@ const IrqsOffTaskSchema = z.strictObject({
   hold: duration("positive").default(NSEC_PER_MSEC),
 });
 
+/** Threads issuing synchronous block I/O to a block device, like `fio --numjobs=N --iodepth=1`. */
+const BlockIoTaskSchema = z.strictObject({
+  type: z.literal("block-io"),
+  device: z.string(),
+  cpu: cpuId.default(0),
+  nice: z.int().min(-20).max(19).default(0),
+  /** Threads, each with one request outstanding. */
+  jobs: z.int().min(1).max(256).default(1),
+  /** User-mode work between requests. */
+  think: duration("zero").default(0),
+});
+
 /** A CPU-bound user task: ordinary work for interrupts and kernel threads to compete with. */
 const BusyTaskSchema = z.strictObject({
   type: z.literal("busy"),
@@ -225,7 +249,7 @@ const BusyTaskSchema = z.strictObject({
   nice: z.int().min(-20).max(19).default(0),
 });
 
-const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema, BusyTaskSchema, IrqsOffTaskSchema]);
+const TaskSchema = z.discriminatedUnion("type", [SocketReaderTaskSchema, BusyTaskSchema, IrqsOffTaskSchema, BlockIoTaskSchema]);
 
 // Every cost key may be overridden, none must be; unknown keys are typos and rejected.
 const costOverride = duration("zero").optional();
@@ -363,6 +387,10 @@ export const ScenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["tasks", name, "cpu"], message: `expected a CPU id < cpus (${s.cpus})`, input: task.cpu });
       }
       // Object.hasOwn: a socket named "constructor" must not find Object.prototype's.
+      if (task.type === "block-io" && (!Object.hasOwn(s.devices, task.device) || s.devices[task.device]!.type !== "block")) {
+        const blocks = Object.keys(s.devices).filter((n) => s.devices[n]!.type === "block");
+        ctx.addIssue({ code: "custom", path: ["tasks", name, "device"], message: `expected the name of a block device (${blocks.join(", ") || "none defined"})`, input: task.device });
+      }
       if (task.type === "socket-reader" && (!Object.hasOwn(s.devices, task.socket) || s.devices[task.socket]!.type !== "nic")) {
         const known = nics.length > 0 ? nics.join(", ") : "none defined";
         ctx.addIssue({ code: "custom", path: ["tasks", name, "socket"], message: `expected the name of a nic device (${known})`, input: task.socket });

@@ -325,7 +325,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown cost",
     run: parse(`${BASE}costs: {irq_entri: 1us}\n`),
-    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, worker_create\)$/,
+    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, block_complete\)$/,
   },
   {
     name: "missing required field",
@@ -460,12 +460,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown device type",
     run: parse(edit("type: nic", "type: gpu")),
-    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, uart, got "gpu"`,
+    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, uart, block, got "gpu"`,
   },
   {
     name: "device without a type",
     run: parse(edit("    type: nic\n", "")),
-    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy, uart)",
+    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy, uart, block)",
   },
   {
     name: "affinity CPU >= cpus",
@@ -571,7 +571,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "--set that creates a device owns its missing fields",
     run: parse(BASE, ["devices.nic1.irq=25"]),
-    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart)",
+    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart, block)",
   },
   {
     name: "an error the --set did not cause still names the file",
