@@ -14,6 +14,8 @@ import { registerLitmus } from "./litmus.js";
 import { registerRun } from "./run.js";
 import { registerSweep } from "./sweep.js";
 import { registerDashboard } from "./dashboard.js";
+import { registerExplain } from "./explain.js";
+import { registerLesson } from "./lesson.js";
 
 export { EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE } from "./options.js";
 
@@ -39,6 +41,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerSweep(program, ctx);
   registerLitmus(program, ctx);
   registerDashboard(program, ctx);
+  registerExplain(program, ctx);
+  registerLesson(program, ctx);
 
   try {
     if (argv.length === 0) {

@@ -77,6 +77,8 @@ export type Location = { k: "reg"; proc: number; reg: string } | { k: "global"; 
 
 export type Prop =
   | { k: "atom"; loc: Location; value: Value }
+  /** `0:r1=0:r4`: two locations hold the same value (herd's LL atom). */
+  | { k: "same"; a: Location; b: Location }
   | { k: "not"; p: Prop }
   | { k: "and"; ps: Prop[] }
   | { k: "or"; ps: Prop[] }

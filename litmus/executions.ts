@@ -3,9 +3,9 @@
  *
  * A candidate is: one path per thread (thread_paths.ts), a reads-from source for every
  * read, and a coherence order per variable. Read values are guessed from a value domain
- * per variable (the initial value plus every value some path can write, iterated to a
- * fixpoint), then each read is matched only to writes of the value it returned, so every
- * (paths, rf, co) triple is a distinct execution and the counts match herd7's.
+ * per variable (value_domains.ts), then each read is matched only to writes of the value
+ * it returned, so every (paths, rf, co) triple is a distinct execution and the counts
+ * match herd7's.
  *
  * Two families of candidates are never generated because the cat model rejects them
  * anyway (linux-kernel.cat `coherence`: acyclic po-loc | com): a read taking its value
@@ -25,9 +25,10 @@ import type { LitmusTest, Location, Prop } from "./ast.js";
 import type { ThreadEvent } from "./events.js";
 import { isLockEvent } from "./events.js";
 import { checkExecution, ExecutionShape } from "./lkmm.js";
-import { Relation } from "./relation.js";
-import { countWriteSites, ThreadError, threadPaths, type ThreadPath } from "./thread_paths.js";
-import { compareValues, type Value } from "./values.js";
+import { EventSet, Relation } from "./relation.js";
+import { ThreadError, threadPaths, type ThreadPath } from "./thread_paths.js";
+import { initialState, valueDomains } from "./value_domains.js";
+import type { Value } from "./values.js";
 
 /** The final state of one allowed execution, as the condition sees it. */
 export interface FinalState {
@@ -47,24 +48,12 @@ export interface EnumerationStats {
 
 const MAX_CANDIDATES = 5_000_000;
 
-export function initialState(test: LitmusTest): { globals: Map<string, Value>; regs: Map<number, Map<string, Value>> } {
-  const globals = new Map<string, Value>();
-  const regs = new Map<number, Map<string, Value>>();
-  for (const e of test.init) {
-    if (e.proc === null) globals.set(e.name, e.value);
-    else {
-      const m = regs.get(e.proc) ?? new Map<string, Value>();
-      m.set(e.name, e.value);
-      regs.set(e.proc, m);
-    }
-  }
-  return { globals, regs };
-}
-
 export function evalProp(p: Prop, s: FinalState): boolean {
   switch (p.k) {
     case "atom":
       return valueAt(p.loc, s) === p.value;
+    case "same":
+      return valueAt(p.a, s) === valueAt(p.b, s);
     case "not":
       return !evalProp(p.p, s);
     case "and":
@@ -80,37 +69,11 @@ export function valueAt(loc: Location, s: FinalState): Value {
   return loc.k === "reg" ? s.reg(loc.proc, loc.reg) : s.mem(loc.name);
 }
 
-/** Every thread path, with read values drawn from fixpoint value domains. */
+/** Every thread path, with read values drawn from the value domains (value_domains.ts). */
 export function allThreadPaths(test: LitmusTest): ThreadPath[][] {
   const { globals, regs } = initialState(test);
-  const domains = new Map<string, Value[]>();
-  const candidates = (loc: string): Value[] => {
-    let d = domains.get(loc);
-    if (!d) {
-      d = [globals.get(loc) ?? 0];
-      domains.set(loc, d);
-    }
-    return d;
-  };
-  // A written value derives from a chain of at most one write per write site, so this
-  // many rounds reach every value a real execution can produce.
-  const bound = 1 + test.threads.reduce((n, t) => n + countWriteSites(t.body), 0);
-  for (let round = 0; round <= bound; round++) {
-    let changed = false;
-    const onWrite = (loc: string, value: Value): void => {
-      const d = candidates(loc);
-      if (!d.includes(value)) {
-        d.push(value);
-        d.sort(compareValues);
-        changed = true;
-      }
-    };
-    // Domains grow while the threads run; a path that read from a shorter domain is
-    // simply enumerated again in the next round.
-    const paths = test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map(), onWrite));
-    if (!changed) return paths;
-  }
-  // The bound was reached while domains still grew: enumerate once more with them frozen.
+  const domains = valueDomains(test);
+  const candidates = (loc: string): readonly Value[] => domains.get(loc) ?? [globals.get(loc) ?? 0];
   return test.threads.map((t) => threadPaths(t, candidates, regs.get(t.proc) ?? new Map()));
 }
 
@@ -279,25 +242,22 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
     }
   }
 
+  // ---- Coherence is a property of each variable alone (po-loc, rf, co and fr never
+  // relate two variables), and so is atomicity: so first keep, per variable, the
+  // (co, rf) choices that pass them, and only combine the survivors.
   const shape = new ExecutionShape(ev, deps, rmw, critical, flags);
-  const lkrs = ev.flatMap((e, j) => (e.kind === "LKR" ? [j] : []));
-  const rfPick = new Array<number>(rfChoices.length).fill(0);
-  const coPick = new Array<number>(coChoices.length).fill(0);
+  const pieces = locs.map((l, k) => coherentChoices(shape, ev, l, coChoices[k]!, rfChoices.filter((c) => ev[c.read]!.loc === l), fixedRf));
+  if (pieces.some((p) => p.length === 0)) return;
+  const pick = new Array<number>(pieces.length).fill(0);
   const regsOf = picked.map((p) => p.regs);
 
   for (;;) {
     stats.candidates++;
     if (stats.candidates > MAX_CANDIDATES) throw new ThreadError(test.threads[0]!.line, `more than ${MAX_CANDIDATES} candidate executions; the test is too large to enumerate`);
-    // co, and the final value of each variable (its co-last write).
-    const co = new Relation(n);
     const finalMem = new Map<string, Value>();
-    const coPred = new Map<number, number>();
-    coChoices.forEach((orders, k) => {
-      const order = orders[coPick[k]!]!;
-      for (let a = 0; a < order.length; a++) for (let b = a + 1; b < order.length; b++) co.add(order[a]!, order[b]!);
-      for (let a = 1; a < order.length; a++) coPred.set(order[a]!, order[a - 1]!);
-      const last = ev[order[order.length - 1]!]!;
-      if (last.value !== null) finalMem.set(locs[k]!, last.value);
+    pieces.forEach((p, k) => {
+      const v = p[pick[k]!]!.finalValue;
+      if (v !== null) finalMem.set(locs[k]!, v);
     });
     const state: FinalState = {
       reg: (proc, reg) => regsOf[proc]?.get(reg) ?? 0,
@@ -305,18 +265,65 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
     };
     if (test.filter === null || evalProp(test.filter, state)) {
       const rf = new Relation(n);
-      rfChoices.forEach((c, k) => rf.add(c.sources[rfPick[k]!]!, c.read));
-      for (const [r, w] of fixedRf) rf.add(w, r);
-      for (const lkr of lkrs) rf.add(coPred.get(ev[lkr]!.rmwWrite!)!, lkr);
+      const co = new Relation(n);
+      pieces.forEach((p, k) => {
+        const c = p[pick[k]!]!;
+        for (const [a, b] of c.rf) rf.add(a, b);
+        for (const [a, b] of c.co) co.add(a, b);
+      });
       const verdict = checkExecution(shape, rf, co);
-      if (process.env.LITMUS_DEBUG) console.error("candidate", verdict.failed ?? "ok", [...rf.pairs()].map(([a, b]) => `${a}->${b}`).join(" "));
       if (verdict.consistent) {
         stats.allowed++;
         onAllowed({ state, flags: verdict.flags });
       }
     }
-    if (!advance(rfPick, rfChoices.map((c) => c.sources.length)) && !advance(coPick, coChoices.map((c) => c.length))) return;
+    if (!advance(pick, pieces.map((p) => p.length))) return;
   }
+}
+
+interface LocationChoice {
+  rf: [number, number][];
+  co: [number, number][];
+  finalValue: Value | null;
+}
+
+/** The (co, rf) choices for one variable that satisfy `coherence` and `atomic` on it. */
+function coherentChoices(
+  shape: ExecutionShape,
+  ev: PlacedEvent[],
+  loc: string,
+  orders: number[][],
+  reads: { read: number; sources: number[] }[],
+  fixedRf: Map<number, number>,
+): LocationChoice[] {
+  const n = ev.length;
+  const out: LocationChoice[] = [];
+  const fixed: [number, number][] = [];
+  for (const [r, w] of fixedRf) if (ev[r]!.loc === loc) fixed.push([w, r]);
+  const lkrs = ev.flatMap((e, j) => (e.kind === "LKR" && e.loc === loc ? [j] : []));
+  const rfPick = new Array<number>(reads.length).fill(0);
+  const onLoc = EventSet.where(n, (i) => ev[i]!.loc === loc);
+  const poLoc = shape.poLoc.restrict(onLoc, onLoc);
+  const rmw = shape.rmw.restrict(onLoc, onLoc);
+  const ext = shape.ext;
+  for (const order of orders) {
+    const coPairs: [number, number][] = [];
+    for (let a = 0; a < order.length; a++) for (let b = a + 1; b < order.length; b++) coPairs.push([order[a]!, order[b]!]);
+    const co = Relation.fromPairs(n, coPairs);
+    // lock.cat: each LKR reads from the write just before its LKW in co.
+    const lockRf: [number, number][] = lkrs.map((r) => [order[order.indexOf(ev[r]!.rmwWrite!) - 1]!, r]);
+    const last = ev[order[order.length - 1]!]!;
+    rfPick.fill(0);
+    for (;;) {
+      const rfPairs: [number, number][] = [...fixed, ...lockRf, ...reads.map((c, k): [number, number] => [c.sources[rfPick[k]!]!, c.read])];
+      const rf = Relation.fromPairs(n, rfPairs);
+      const fr = rf.inverse().seq(co);
+      const coherent = poLoc.union(rf, co, fr).acyclic() && rmw.inter(fr.inter(ext).seq(co.inter(ext))).isEmpty();
+      if (coherent) out.push({ rf: rfPairs, co: coPairs, finalValue: last.value });
+      if (!advance(rfPick, reads.map((c) => c.sources.length))) break;
+    }
+  }
+  return out;
 }
 
 /** Odometer step; false when it wraps around to all zeros. */

@@ -64,6 +64,9 @@ export function observedLocations(test: LitmusTest): Location[] {
       case "atom":
         all.push(p.loc);
         return;
+      case "same":
+        all.push(p.a, p.b);
+        return;
       case "not":
         walk(p.p);
         return;

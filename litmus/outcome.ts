@@ -52,6 +52,8 @@ export function formatProp(p: Prop): string {
     switch (q.k) {
       case "atom":
         return `${formatLocation(q.loc)}=${formatValue(q.value)}`;
+      case "same":
+        return `${formatLocation(q.a)}=${formatLocation(q.b)}`;
       case "not":
         return `not (${pp("top", q.p)})`;
       case "and":

@@ -594,7 +594,6 @@ function parseCondValue(ts: TokenStream): Value {
   }
   if (t.kind === "num") return numberValue(ts.next().text);
   if (t.kind === "id") return ts.next().text;
-  if (t.text === "[") throw new LitmusSyntaxError(t.line, "unsupported construct: comparing two locations ([x]=[y])");
   throw new LitmusSyntaxError(t.line, `expected a value, found ${describe(t)}`);
 }
 
@@ -628,8 +627,14 @@ function parseNot(ts: TokenStream, threads: Thread[]): Prop {
   }
   const loc = parseCondLocation(ts, threads);
   const op = ts.peek();
-  if (ts.accept("=") || ts.accept("==")) return { k: "atom", loc, value: parseCondValue(ts) };
-  if (ts.accept("!=")) return { k: "not", p: { k: "atom", loc, value: parseCondValue(ts) } };
+  const rhs = (): Prop => {
+    // `0:r1=0:r4` and `[x]=[y]` compare two locations (stateParser.mly, LL atoms).
+    const r = ts.peek();
+    if (r.text === "[" || ((r.kind === "num" || /^P\d+$/.test(r.text)) && ts.is(":", 1))) return { k: "same", a: loc, b: parseCondLocation(ts, threads) };
+    return { k: "atom", loc, value: parseCondValue(ts) };
+  };
+  if (ts.accept("=") || ts.accept("==")) return rhs();
+  if (ts.accept("!=")) return { k: "not", p: rhs() };
   throw new LitmusSyntaxError(op.line, `expected '=' or '!=' after the location, found ${describe(op)}`);
 }
 

@@ -47,16 +47,9 @@ function union(a: number[], b: number[]): number[] {
 
 /**
  * All paths of `thread`. `candidates(loc)` lists the values a read of `loc` may return;
- * `initRegs` holds register values from the initial state. `onWrite` sees every write as
- * it happens, also on paths that turn out infeasible later (a path may first publish a
- * pointer and only then dereference a value that is not yet in its domain).
+ * `initRegs` holds register values from the initial state.
  */
-export function threadPaths(
-  thread: Thread,
-  candidates: (loc: string) => readonly Value[],
-  initRegs: ReadonlyMap<string, Value>,
-  onWrite: (loc: string, value: Value) => void = () => {},
-): ThreadPath[] {
+export function threadPaths(thread: Thread, candidates: (loc: string) => readonly Value[], initRegs: ReadonlyMap<string, Value>): ThreadPath[] {
   const out: ThreadPath[] = [];
   // Depth-first over the choices (read values, trylock outcomes), replaying the prefix.
   const stack: { i: number; n: number }[] = [];
@@ -70,7 +63,7 @@ export function threadPaths(
       return 0;
     };
     try {
-      out.push(runOnce(thread, candidates, initRegs, choose, onWrite));
+      out.push(runOnce(thread, candidates, initRegs, choose));
       if (out.length > MAX_PATHS) throw new ThreadError(thread.line, `P${thread.proc} has more than ${MAX_PATHS} paths; the test is too large to enumerate`);
     } catch (e) {
       if (!(e instanceof Infeasible)) throw e;
@@ -82,13 +75,7 @@ export function threadPaths(
   }
 }
 
-function runOnce(
-  thread: Thread,
-  candidates: (loc: string) => readonly Value[],
-  initRegs: ReadonlyMap<string, Value>,
-  choose: (n: number) => number,
-  onWrite: (loc: string, value: Value) => void,
-): ThreadPath {
+function runOnce(thread: Thread, candidates: (loc: string) => readonly Value[], initRegs: ReadonlyMap<string, Value>, choose: (n: number) => number): ThreadPath {
   const events: ThreadEvent[] = [];
   const regs = new Map<string, Val>();
   for (const p of thread.params) regs.set(p.name, { v: p.name, deps: [] });
@@ -97,7 +84,6 @@ function runOnce(
 
   const event = (e: Omit<ThreadEvent, "ctrl" | "rmwWrite" | "fence"> & Partial<Pick<ThreadEvent, "fence">>): number => {
     events.push({ fence: null, ...e, ctrl, rmwWrite: null });
-    if (e.kind === "W" && e.loc !== null && e.value !== null) onWrite(e.loc, e.value);
     return events.length - 1;
   };
   const location = (a: Val, line: number): string => {

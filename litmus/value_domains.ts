@@ -13,7 +13,6 @@
  * site (a longer chain would repeat a write), so that many rounds reach every value.
  */
 import type { Expr, LitmusTest, Stmt, Thread } from "./ast.js";
-import { initialState } from "./executions.js";
 import { countWriteSites, ThreadError } from "./thread_paths.js";
 import { applyOp, compareValues, Infeasible, type BinaryOp, type Value } from "./values.js";
 
@@ -21,6 +20,22 @@ import { applyOp, compareValues, Infeasible, type BinaryOp, type Value } from ".
 const MAX_VALUES = 512;
 
 type Domains = Map<string, Value[]>;
+
+/** Values of the initial state: shared variables, and registers per thread. */
+export function initialState(test: LitmusTest): { globals: Map<string, Value>; regs: Map<number, Map<string, Value>> } {
+  const globals = new Map<string, Value>();
+  const regs = new Map<number, Map<string, Value>>();
+  for (const e of test.init) {
+    if (e.proc === null) globals.set(e.name, e.value);
+    else {
+      const m = regs.get(e.proc) ?? new Map<string, Value>();
+      m.set(e.name, e.value);
+      regs.set(e.proc, m);
+    }
+  }
+  return { globals, regs };
+}
+
 
 export function valueDomains(test: LitmusTest): Domains {
   const { globals, regs } = initialState(test);

@@ -41,6 +41,10 @@ export type BinaryOp = "+" | "-" | "*" | "/" | "&" | "|" | "^" | "&~" | "==" | "
 export function applyOp(op: BinaryOp, a: Value, b: Value): Value {
   if (op === "==") return a === b ? 1 : 0;
   if (op === "!=") return a !== b ? 1 : 0;
+  // herd keeps an offset with a symbolic address; without arrays only offset 0 names a
+  // variable, so `y + (r1 ^ r1)` (a fake dependency) is y itself.
+  if (typeof a === "string" && typeof b === "number" && b === 0 && (op === "+" || op === "-" || op === "|" || op === "^")) return a;
+  if (typeof b === "string" && typeof a === "number" && a === 0 && (op === "+" || op === "|" || op === "^")) return b;
   if (typeof a !== "number" || typeof b !== "number") throw new Infeasible(`operator ${op} applied to an address`);
   switch (op) {
     case "+":

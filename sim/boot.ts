@@ -10,7 +10,7 @@ import { Latency } from "./metrics.js";
 import { Softirq } from "../softirq/softirq.js";
 import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
 import { Tasklets } from "../softirq/tasklet.js";
-import { Timers } from "../softirq/timer.js";
+import { Timers, type HrTimer } from "../softirq/timer.js";
 import { Workqueues, type Workqueue } from "../workqueue/workqueue.js";
 import { createEvent } from "./engine.js";
 import { createSocket, type Socket } from "../net/socket.js";
@@ -38,6 +38,7 @@ export interface System {
   readonly noisy: NoisyDevice[];
   readonly uarts: Uart[];
   readonly blocks: BlockDevice[];
+  readonly hrtimers: HrTimer[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
   /** Latency breakdown, in the order a packet meets each stage. */
@@ -64,7 +65,7 @@ export function boot(scenario: Scenario): System {
   k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
   const softirq = new Softirq(k, scenario.kernel.softirq_defer_to_ksoftirqd);
   const tasklets = new Tasklets(k, softirq);
-  const timers = new Timers(k, softirq);
+  const timers = new Timers(k, softirq, scenario.kernel.tick === "periodic");
   const wqs = new Workqueues(k, timers);
   const kc = scenario.kernel;
   const net = new NetStack(k, softirq, {
@@ -81,7 +82,18 @@ export function boot(scenario: Scenario): System {
   const noisy: NoisyDevice[] = [];
   const uarts: Uart[] = [];
   const blocks: BlockDevice[] = [];
+  const hrtimers: HrTimer[] = [];
   Object.entries(scenario.devices).forEach(([name, dev], index) => {
+    if (dev.type === "hrtimer") {
+      const { period, work } = dev;
+      const t = timers.createHrtimer(name, dev.cpu, dev.soft, function* (kk, self) {
+        if (work > 0) yield kk.cpu(work);
+        return self.fired * period + period; // HRTIMER_RESTART at the next period boundary
+      });
+      timers.startHrtimer(t, period);
+      hrtimers.push(t);
+      return;
+    }
     if (dev.type === "block") {
       blocks.push(new BlockDevice(k, softirq, { name, index, irq: dev.irq, affinity: dev.affinity, queueDepth: dev.queue_depth, service: dev.service }));
       return;
@@ -212,7 +224,7 @@ export function boot(scenario: Scenario): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, sockets, tasks, latency };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency };
 }
 
 /** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */

@@ -62,6 +62,13 @@ export interface NoisyResult {
   line_disabled: boolean;
 }
 
+export interface HrtimerResult {
+  type: "hrtimer";
+  cpu: number;
+  soft: boolean;
+  expiries: number;
+}
+
 export interface BlockResult {
   type: "block";
   submitted: number;
@@ -166,7 +173,7 @@ export interface RunResult {
     created: number;
     destroyed: number;
   }[];
-  devices: Record<string, NicResult | NoisyResult | UartResult | BlockResult>;
+  devices: Record<string, NicResult | NoisyResult | UartResult | BlockResult | HrtimerResult>;
   threads: {
     pid: number;
     comm: string;
@@ -307,6 +314,11 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
           interrupts: q.counters.interrupts,
         })),
       };
+      continue;
+    }
+    const h = sys.hrtimers.find((n) => n.name === name);
+    if (h !== undefined) {
+      devices[name] = { type: "hrtimer", cpu: h.cpu, soft: h.soft, expiries: h.fired };
       continue;
     }
     const b = sys.blocks.find((n) => n.spec.name === name);

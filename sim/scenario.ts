@@ -203,8 +203,21 @@ const BlockDeviceSchema = z.strictObject({
   service: duration("positive").default(100 * NSEC_PER_USEC),
 });
 
+/**
+ * A periodic hrtimer (a driver's polling timer, an audio period): expires every `period` on
+ * its CPU; a hard one runs `work` in the timer interrupt, a soft one in HRTIMER_SOFTIRQ.
+ * It has no IRQ line of its own (it rides the CPU's local timer, LOC).
+ */
+const HrtimerDeviceSchema = z.strictObject({
+  type: z.literal("hrtimer"),
+  cpu: cpuId.default(0),
+  period: duration("positive"),
+  soft: z.boolean().default(true),
+  work: duration("zero").default(1000),
+});
+
 /** Devices, by `type`. */
-const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema, UartDeviceSchema, BlockDeviceSchema]);
+const DeviceSchema = z.discriminatedUnion("type", [NicDeviceSchema, NoisyDeviceSchema, UartDeviceSchema, BlockDeviceSchema, HrtimerDeviceSchema]);
 
 const SocketReaderTaskSchema = z.strictObject({
   type: z.literal("socket-reader"),
@@ -306,8 +319,10 @@ export const ScenarioSchema = z
          * ("softirq: Let ksoftirqd do its job"; reverted in 6.5). Default: current behaviour.
          */
         softirq_defer_to_ksoftirqd: z.boolean().default(false),
+        /** periodic: the scheduler tick every jiffy on every CPU; nohz: only when a timer is due. */
+        tick: z.enum(["nohz", "periodic"]).default("nohz"),
       })
-      .default(() => ({ hz: 1000 as const, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false })),
+      .default(() => ({ hz: 1000 as const, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" as const })),
     costs: CostsSchema.default(() => ({})),
     devices: z
       .record(
@@ -336,6 +351,10 @@ export const ScenarioSchema = z
     // an unknown key); such issues come first and only the first is reported.
     const irqOwner = new Map<number, { name: string; shared: boolean }>();
     for (const [name, dev] of Object.entries(s.devices)) {
+      if (dev.type === "hrtimer") {
+        if (dev.cpu >= s.cpus) ctx.addIssue({ code: "custom", path: ["devices", name, "cpu"], message: `expected a CPU id < cpus (${s.cpus})`, input: dev.cpu });
+        continue;
+      }
       dev.affinity.forEach((cpu, i) => {
         if (cpu >= s.cpus) {
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });

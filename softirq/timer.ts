@@ -1,9 +1,12 @@
 /**
- * Kernel timers (kernel/time/timer.c): a timer_list expires at a jiffy on the CPU it was
- * added on, and runs in that CPU's TIMER softirq. The local APIC timer interrupt (LOC in
- * /proc/interrupts) fires at the first jiffy with something due, raises TIMER_SOFTIRQ, and
- * irq_exit runs the expired timers. Only jiffies with work due interrupt the CPU here (as
- * with NOHZ); the periodic tick arrives with the timer device.
+ * Kernel timers (kernel/time/timer.c) and hrtimers (kernel/time/hrtimer.c). A timer_list
+ * expires at a jiffy on the CPU it was added on and runs in that CPU's TIMER softirq;
+ * timer-wheel granularity is the jiffy, so a 1.5 ms delay at HZ=250 waits for the next
+ * 4 ms boundary. An hrtimer expires at a nanosecond: a hard one runs its callback in the
+ * local timer interrupt itself, a soft one (HRTIMER_MODE_SOFT) in the HRTIMER softirq.
+ * The local APIC timer interrupt (LOC in /proc/interrupts) is programmed for the next
+ * event: with `tick: periodic` it also fires every jiffy (the scheduler tick, CONFIG_HZ);
+ * with `tick: nohz` only when something is due (an idle-tickless kernel's idle CPUs).
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
@@ -11,7 +14,7 @@ import { createEvent, type SimEvent } from "../sim/engine.js";
 import { IRQ_HANDLED, type IrqDesc } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
 import { NSEC_PER_SEC } from "../sim/time.js";
-import { TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
+import { HRTIMER_SOFTIRQ, TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
 
 export interface TimerList {
   readonly id: number;
@@ -25,8 +28,28 @@ export interface TimerList {
   readonly fn: (k: Kernel, t: TimerList) => Handler | void;
 }
 
+export interface HrTimer {
+  readonly id: number;
+  readonly name: string;
+  /** Expiry, ns; -1 when not armed. */
+  expires: number;
+  readonly cpu: number;
+  /** HRTIMER_MODE_SOFT: the callback runs in the HRTIMER softirq. */
+  readonly soft: boolean;
+  /** Runs on expiry; returns the next expiry (HRTIMER_RESTART) or -1 (HRTIMER_NORESTART). */
+  readonly fn: (k: Kernel, t: HrTimer) => Handler<number>;
+  fired: number;
+}
+
 interface TimerBase {
   pending: TimerList[];
+  hrtimers: HrTimer[];
+  /** Soft hrtimers that expired, waiting for the HRTIMER softirq. */
+  softExpired: HrTimer[];
+  /** Periodic ticks taken. */
+  ticks: number;
+  /** The periodic tick (every jiffy), separate from the one-shot programming in `tick`. */
+  readonly periodicTick: SimEvent;
   /** The LOC interrupt for the earliest jiffy with a timer due. */
   readonly tick: SimEvent;
   readonly loc: IrqDesc;
@@ -45,14 +68,50 @@ export class Timers {
   constructor(
     private readonly k: Kernel,
     private readonly softirq: Softirq,
+    readonly periodic = false,
   ) {
     this.expired = k.cpus.map(() => 0);
     this.bases = k.cpus.map((cpu) => {
       const loc = k.irq.setupLine(LOCAL_TIMER_VECTOR - cpu.id * 0x100, { chip: "LAPIC", hwirq: 0, affinity: [cpu.id], arch: "LOC" });
       k.irq.requestIrq(loc.irq, (kk) => this.localTimerInterrupt(kk), 0, "local_timer", null);
-      return { pending: [], tick: createEvent(() => k.irq.assert(loc)), loc };
+      const base: TimerBase = {
+        pending: [],
+        hrtimers: [],
+        softExpired: [],
+        ticks: 0,
+        tick: createEvent(() => k.irq.assert(loc)),
+        periodicTick: createEvent(() => {
+          base.ticks++;
+          k.irq.assert(loc);
+          k.engine.schedule(base.periodicTick, this.jiffyNs(k.jiffies + 1));
+        }),
+        loc,
+      };
+      return base;
     });
     softirq.openSoftirq(TIMER_SOFTIRQ, (kk) => this.runTimerSoftirq(kk));
+    softirq.openSoftirq(HRTIMER_SOFTIRQ, (kk) => this.runHrtimerSoftirq(kk));
+    if (periodic) for (const base of this.bases) k.engine.schedule(base.periodicTick, this.jiffyNs(k.jiffies + 1));
+  }
+
+  /** Periodic ticks each CPU has taken. */
+  ticks(cpu: number): number {
+    return this.bases[cpu]!.ticks;
+  }
+
+  /** hrtimer_init() on `cpu`. */
+  createHrtimer(name: string, cpu: number, soft: boolean, fn: HrTimer["fn"]): HrTimer {
+    const t: HrTimer = { id: this.nextId++, name, expires: -1, cpu, soft, fn, fired: 0 };
+    this.k.trace.registerObject("timer", t.id, { name });
+    return t;
+  }
+
+  /** hrtimer_start() with an absolute expiry in ns. */
+  startHrtimer(t: HrTimer, expires: number): void {
+    const base = this.bases[t.cpu]!;
+    if (t.expires < 0) base.hrtimers.push(t);
+    t.expires = expires;
+    this.program(t.cpu);
   }
 
   /** timer_setup(). */
@@ -74,7 +133,10 @@ export class Timers {
     t.seq = this.nextSeq++;
     const base = this.bases[cpu]!;
     base.pending.push(t);
-    this.program(cpu);
+    if (expires <= this.k.jiffies) {
+      // Due already: interrupt now so the TIMER softirq runs it (not waiting for a tick).
+      if (base.tick.slot < 0 || base.tick.time > this.k.now) this.k.engine.schedule(base.tick, this.k.now);
+    } else this.program(cpu);
   }
 
   /** del_timer(): returns true if it was pending. */
@@ -93,26 +155,61 @@ export class Timers {
     return Math.ceil((j * NSEC_PER_SEC) / this.k.hz);
   }
 
-  /** Arm the LOC interrupt for the earliest pending expiry on `cpu`. */
+  /** Program the LOC interrupt for the next event on `cpu`: a jiffy, a timer, an hrtimer. */
   private program(cpu: number): void {
     const base = this.bases[cpu]!;
     const engine = this.k.engine;
-    if (base.pending.length === 0) {
+    let at = Infinity;
+    // Timers already due wait for the TIMER softirq that is (or is about to be) raised;
+    // only future jiffies program the interrupt, and a periodic tick covers every jiffy.
+    if (!this.periodic) for (const t of base.pending) if (t.expires > this.k.jiffies) at = Math.min(at, this.jiffyNs(t.expires));
+    for (const h of base.hrtimers) at = Math.min(at, h.expires);
+    if (at === Infinity) {
       engine.cancel(base.tick);
       return;
     }
-    let first = Infinity;
-    for (const t of base.pending) if (t.expires < first) first = t.expires;
-    const at = Math.max(engine.now, this.jiffyNs(first));
+    at = Math.max(engine.now, at);
     if (base.tick.slot < 0 || base.tick.time !== at) engine.schedule(base.tick, at);
   }
 
-  /** local_apic_timer_interrupt -> hrtimer_interrupt -> run_local_timers. */
+  /**
+   * local_apic_timer_interrupt -> hrtimer_interrupt: run expired hard hrtimers here, queue
+   * soft ones for HRTIMER_SOFTIRQ, and (the tick's run_local_timers) raise TIMER_SOFTIRQ if
+   * a timer_list is due.
+   */
   private *localTimerInterrupt(k: Kernel): Handler<typeof IRQ_HANDLED> {
     yield k.cpu(k.costs.timer_interrupt);
-    const base = this.bases[k.smpProcessorId()]!;
+    const cpu = k.smpProcessorId();
+    const base = this.bases[cpu]!;
+    const due = base.hrtimers.filter((h) => h.expires <= k.now).sort((a, b) => a.expires - b.expires || a.id - b.id);
+    for (const h of due) {
+      base.hrtimers.splice(base.hrtimers.indexOf(h), 1);
+      if (h.soft) {
+        base.softExpired.push(h);
+        this.softirq.raiseSoftirq(HRTIMER_SOFTIRQ);
+        continue;
+      }
+      yield* this.expireHrtimer(k, h);
+    }
     if (base.pending.some((t) => t.expires <= k.jiffies)) this.softirq.raiseSoftirq(TIMER_SOFTIRQ);
+    this.program(cpu);
     return IRQ_HANDLED;
+  }
+
+  private *expireHrtimer(k: Kernel, h: HrTimer): Handler {
+    const cpu = k.smpProcessorId();
+    h.expires = -1;
+    h.fired++;
+    k.trace.emit(TP.timer_expire_entry, cpu, h.id);
+    const next = yield* h.fn(k, h);
+    k.trace.emit(TP.timer_expire_exit, cpu, h.id);
+    if (next >= 0 && h.expires < 0) this.startHrtimer(h, Math.max(next, k.now));
+  }
+
+  /** hrtimer_run_softirq: the soft hrtimers that expired on this CPU. */
+  private *runHrtimerSoftirq(k: Kernel): Handler {
+    const base = this.bases[k.smpProcessorId()]!;
+    for (const h of base.softExpired.splice(0)) yield* this.expireHrtimer(k, h);
   }
 
   /** run_timer_softirq -> __run_timers: every timer due by now, in expiry then arming order. */

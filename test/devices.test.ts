@@ -218,3 +218,34 @@ describe("block device", () => {
     expect(light.invariants.ok && heavy.invariants.ok).toBe(true);
   });
 });
+
+describe("timer tick and hrtimers", () => {
+  const scen = (extra: string, kernel = "") =>
+    parseScenarioText(`name: t\ndescription: t\nduration: 10ms\ncpus: 2\n${kernel}devices:\n${extra}`, "t.yaml");
+
+  test("tick: periodic interrupts every CPU once per jiffy (LOC); nohz only when something is due", () => {
+    const dev = "  h0: {type: hrtimer, cpu: 0, period: 1ms, soft: true}\n";
+    const periodic = new Simulation(scen(dev, "kernel: {hz: 250, tick: periodic}\n"));
+    while (!periodic.advance(1 << 20));
+    // 10 ms at HZ=250: jiffies at 4 and 8 ms.
+    expect(periodic.sys.timers.ticks(0)).toBe(2);
+    expect(periodic.sys.timers.ticks(1)).toBe(2);
+    const loc = (sim: Simulation, cpu: number) => procView(sim.sys, "interrupts").split("\n").find((l) => l.trim().startsWith("LOC:"))!.trim().split(/\s+/)[cpu + 1];
+    expect(Number(loc(periodic, 1))).toBe(2);
+    const nohz = new Simulation(scen(dev));
+    while (!nohz.advance(1 << 20));
+    expect(Number(loc(nohz, 1))).toBe(0); // nothing due on CPU1
+    expect(Number(loc(nohz, 0))).toBe(10); // the hrtimer every 1 ms
+  });
+
+  test("soft hrtimers run in HRTIMER softirq, hard ones in the interrupt itself", () => {
+    const soft = runScenario(scen("  h0: {type: hrtimer, cpu: 1, period: 500us, soft: true, work: 2us}\n"));
+    const hard = runScenario(scen("  h0: {type: hrtimer, cpu: 1, period: 500us, soft: false, work: 2us}\n"));
+    // Expiries at 0.5, 1, ..., 9.5 ms run; the one at 10 ms is still entering the interrupt
+    // when the run ends.
+    expect(soft.devices.h0).toMatchObject({ type: "hrtimer", expiries: 19 });
+    expect(soft.softirqs.HRTIMER!.per_cpu[1]).toBe(19);
+    expect(hard.softirqs.HRTIMER!.per_cpu[1]).toBe(0);
+    expect(hard.cpus[1]!.hardirq_ns).toBeGreaterThan(soft.cpus[1]!.hardirq_ns + 19 * 1_900);
+  });
+});

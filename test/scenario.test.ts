@@ -67,7 +67,7 @@ describe("built-in scenarios", () => {
       seed: 1,
       duration: 100_000_000,
       cpus: 2,
-      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false },
+      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" },
       costs: {},
       devices: {
         nic0: {
@@ -119,7 +119,7 @@ describe("defaults and durations", () => {
     expect(s.seed).toBe(1);
     expect(s.duration).toBe(100_000_000);
     expect(s.cpus).toBe(1);
-    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false });
+    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" });
     expect(s.costs).toEqual({});
     expect(s.tasks).toEqual({});
     expect(s.expect).toEqual([]);
@@ -460,12 +460,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown device type",
     run: parse(edit("type: nic", "type: gpu")),
-    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, uart, block, got "gpu"`,
+    message: `t.yaml: devices.nic0.type: expected type: nic, noisy, uart, block, hrtimer, got "gpu"`,
   },
   {
     name: "device without a type",
     run: parse(edit("    type: nic\n", "")),
-    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy, uart, block)",
+    message: "t.yaml: devices.nic0.type: required field is missing (expected type: nic, noisy, uart, block, hrtimer)",
   },
   {
     name: "affinity CPU >= cpus",
@@ -571,7 +571,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "--set that creates a device owns its missing fields",
     run: parse(BASE, ["devices.nic1.irq=25"]),
-    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart, block)",
+    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart, block, hrtimer)",
   },
   {
     name: "an error the --set did not cause still names the file",

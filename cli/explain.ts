@@ -1,0 +1,385 @@
+/**
+ * `irqsim explain <scenario>`: what a scenario shows, the kernel rules and constants in play
+ * (with the kernel files they come from), what to look at in the output, and what to try
+ * next. Built-ins have a hand-written explanation; any other scenario gets one assembled
+ * from its devices, modes and tasks.
+ */
+import type { Command } from "commander";
+import { loadScenario, type Scenario } from "../sim/scenario.js";
+import { makeChalk } from "./output.js";
+import type { CommandContext } from "./options.js";
+
+/** A kernel rule or constant, and where in the kernel it lives. */
+export interface Rule {
+  rule: string;
+  where: string;
+}
+
+/** A variation to try: `--set`s for `irqsim run`, or a sweep's `--vary`s. */
+export interface TryNext {
+  what: string;
+  sets?: string[];
+  vary?: string[];
+}
+
+export interface Explanation {
+  scenario: string;
+  source: string;
+  description: string;
+  shows: string;
+  rules: Rule[];
+  look_at: string[];
+  try_next: (TryNext & { command: string })[];
+}
+
+/** Rules by concept; scenarios (built-in or not) name the concepts in play. */
+const RULES: Record<string, Rule[]> = {
+  hardirq: [
+    { rule: "Top halves run with local interrupts off and never nest; a line asserted meanwhile latches as pending", where: "kernel/irq/handle.c handle_irq_event, kernel/irq/chip.c handle_edge_irq" },
+    { rule: "irq_exit() runs pending softirqs on the same CPU unless already in interrupt context", where: "kernel/softirq.c irq_exit_rcu -> invoke_softirq" },
+  ],
+  softirq: [
+    { rule: "__do_softirq restarts at most MAX_SOFTIRQ_RESTART (10) times and for at most MAX_SOFTIRQ_TIME (2 ms), and stops on need_resched(); the rest goes to ksoftirqd/N", where: "kernel/softirq.c __do_softirq" },
+    { rule: "NET_RX processes at most netdev_budget (300) packets or netdev_budget_usecs (2 jiffies) per net_rx_action; running out counts a time_squeeze", where: "net/core/dev.c net_rx_action, /proc/net/softnet_stat" },
+  ],
+  netif_rx: [
+    { rule: "netif_rx queues each skb on the per-CPU backlog, at most netdev_max_backlog (1000), then drops (cpu_backlog)", where: "net/core/dev.c enqueue_to_backlog" },
+    { rule: "The backlog is drained as a NAPI instance of weight dev_weight (64)", where: "net/core/dev.c process_backlog" },
+  ],
+  napi: [
+    { rule: "napi_schedule masks the device's interrupt and puts the instance on the CPU's poll list; a poll takes at most its weight (NAPI_POLL_WEIGHT 64) packets", where: "net/core/dev.c napi_schedule, include/linux/netdevice.h NAPI_POLL_WEIGHT" },
+    { rule: "A poll that used less than its weight calls napi_complete_done and unmasks the device; a full poll stays on the list", where: "net/core/dev.c napi_complete_done, __napi_poll" },
+  ],
+  tasklet: [
+    { rule: "tasklet_schedule sets TASKLET_STATE_SCHED: scheduling an already scheduled tasklet merges", where: "kernel/softirq.c __tasklet_schedule_common" },
+    { rule: "tasklet_action takes TASKLET_STATE_RUN with a trylock; if another CPU runs it, it is requeued and TASKLET_SOFTIRQ raised again: a tasklet never runs on two CPUs at once", where: "kernel/softirq.c tasklet_action_common, tasklet_trylock" },
+  ],
+  threaded: [
+    { rule: "request_threaded_irq: the primary handler returns IRQ_WAKE_THREAD and irq/N-name (SCHED_FIFO, priority 50) runs the thread function", where: "kernel/irq/manage.c request_threaded_irq, irq_thread, setup_irq_thread" },
+    { rule: "IRQF_ONESHOT keeps the line masked until the thread function returns", where: "kernel/irq/manage.c irq_finalize_oneshot" },
+  ],
+  workqueue: [
+    { rule: "Concurrency management: each per-CPU pool tracks nr_running; when a running worker sleeps with work pending, another worker is woken (or created)", where: "kernel/workqueue.c wq_worker_sleeping, Documentation/core-api/workqueue.rst" },
+    { rule: "max_active bounds the work items of one workqueue in progress per pool (WQ_DFL_ACTIVE 256, WQ_MAX_ACTIVE 512); the rest wait on the inactive list; ordered workqueues run one at a time", where: "kernel/workqueue.c pwq_tryinc_nr_active, include/linux/workqueue.h" },
+  ],
+  sleep_in_atomic: [
+    { rule: "Sleeping in atomic context: schedule() with preempt_count != 0 prints \"BUG: scheduling while atomic\"", where: "kernel/sched/core.c __schedule_bug" },
+    { rule: "might_sleep() (mutex_lock) prints \"BUG: sleeping function called from invalid context\", at most once a second", where: "kernel/sched/core.c __might_resched, kernel/locking/mutex.c" },
+  ],
+  spurious: [
+    { rule: "note_interrupt counts interrupts per line in windows of 100,000; more than 99,900 unhandled (IRQ_NONE) and the line is disabled: \"nobody cared\"", where: "kernel/irq/spurious.c note_interrupt, __report_bad_irq" },
+  ],
+  coalescing: [
+    { rule: "Interrupt moderation: the NIC delays its interrupt up to rx-usecs after the first packet, or until rx-frames packets are pending; adaptive-rx adjusts it to the load", where: "ethtool -C, include/uapi/linux/ethtool.h struct ethtool_coalesce, drivers/net/ethernet/intel/e1000e (ITR)" },
+  ],
+  rss: [
+    { rule: "RSS: the NIC hashes each flow (Toeplitz) into an indirection table that picks the rx queue; each queue has its own MSI-X vector, ring and NAPI instance", where: "Documentation/networking/scaling.rst, ethtool -X" },
+    { rule: "Writing /proc/irq/N/smp_affinity_list moves the line's later interrupts to the new CPUs", where: "kernel/irq/proc.c, kernel/irq/manage.c irq_set_affinity" },
+  ],
+  uart: [
+    { rule: "A 16550 raises its interrupt at the FIFO trigger level; bytes arriving when the 16-byte FIFO is full are lost (overrun, \"oe:\" in /proc/tty/driver/serial)", where: "drivers/tty/serial/8250/8250_port.c serial8250_handle_irq" },
+  ],
+  irqs_off: [
+    { rule: "local_irq_save / spin_lock_irqsave keep interrupts off on this CPU: an assert is latched and delivered only when they are re-enabled", where: "include/linux/irqflags.h, kernel/locking/spinlock.c" },
+  ],
+  block: [
+    { rule: "Block completions: the device's IRQ reaps the completion queue and BLOCK_SOFTIRQ ends the requests and wakes waiters; queue_depth tags bound requests in flight", where: "block/blk-mq.c blk_mq_complete_request, block/blk-mq-tag.c" },
+  ],
+  hrtimer: [
+    { rule: "hrtimers expire from the local timer interrupt (hard) or HRTIMER_SOFTIRQ (soft)", where: "kernel/time/hrtimer.c hrtimer_interrupt, hrtimer_run_softirq" },
+  ],
+  scheduler: [
+    { rule: "Ordinary tasks share a CPU fairly (CFS-like); SCHED_FIFO threads preempt them at once; softirqs and hardirqs preempt both", where: "kernel/sched/fair.c, kernel/sched/rt.c" },
+  ],
+};
+
+interface BuiltinText {
+  shows: string;
+  concepts: string[];
+  look_at: string[];
+  try_next: TryNext[];
+}
+
+const BUILTIN: Record<string, BuiltinText> = {
+  "nic-basic": {
+    shows: "The classic split of interrupt work: the NIC's top half on CPU0 acks the device, pulls descriptors and raises NET_RX; the softirq does the protocol work at irq_exit on the same CPU; a reader task on CPU1 drains the socket.",
+    concepts: ["hardirq", "softirq", "netif_rx", "scheduler"],
+    look_at: [
+      "CPU time: CPU0's hardirq vs softirq columns, CPU1's system + user (the reader)",
+      "Interrupts: per-CPU counts of IRQ 24 and 'merged' (asserts that landed on one already pending)",
+      "Latency: irq_entry (assert -> top half), bottom_half, deliver (arrival -> recv())",
+      "--proc softnet_stat and --proc softirqs for the kernel's own views",
+    ],
+    try_next: [
+      { what: "four times the load: watch the softirq share grow and drops start", sets: ["devices.nic0.traffic.rate=200000"] },
+      { what: "NAPI instead of an interrupt per packet", sets: ["devices.nic0.mode=napi"] },
+      { what: "the reader on the interrupt's CPU: it now competes with the softirq", sets: ["tasks.app.cpu=0"] },
+      { what: "a load sweep in both modes", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,400000"] },
+    ],
+  },
+  livelock: {
+    shows: "Receive livelock (Mogul & Ramakrishnan 1996): on one CPU, interrupt-per-packet receive spends the CPU taking packets in that the application never gets to read, so delivered throughput collapses under overload; NAPI masks the NIC, drops at the ring for free and hands overflow to ksoftirqd, so throughput holds.",
+    concepts: ["hardirq", "softirq", "netif_rx", "napi", "scheduler"],
+    look_at: [
+      "Packets: delivered pps vs offered pps, drops by reason (rx_ring_full is cheap, cpu_backlog and socket_rcvbuff are paid-for work thrown away)",
+      "CPU time: user share of CPU0 (the application) as the load grows",
+      "Softirqs: runs at irq_exit vs in ksoftirqd, and why it deferred; NAPI full polls and time_squeeze",
+    ],
+    try_next: [
+      { what: "overload with an interrupt per packet", sets: ["devices.nic0.traffic.rate=300000"] },
+      { what: "the same overload under NAPI", sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000"] },
+      { what: "the classic curve: delivered vs offered in both modes (add --plot)", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,300000,450000,600000"] },
+    ],
+  },
+  "tasklet-serial": {
+    shows: "One tasklet shared by two NIC ports interrupting two CPUs: it is never concurrent with itself. Schedules while it is pending merge, a schedule while it runs makes it run again, and a CPU that finds it running elsewhere requeues it and spins through softirq restarts and ksoftirqd.",
+    concepts: ["hardirq", "softirq", "tasklet"],
+    look_at: [
+      "Tasklets: scheduled, already_scheduled (merged), scheduled_while_running, busy_elsewhere, runs per CPU",
+      "Softirqs: ksoftirqd deferrals by restart limit on the CPU that keeps finding the tasklet busy",
+      "CPU time: softirq time spent spinning on the requeued tasklet",
+    ],
+    try_next: [
+      { what: "more traffic on port 1: more contention", sets: ["devices.nic1.traffic.rate=120000"] },
+      { what: "give port 1 its own tasklet: no cross-CPU requeues", sets: ["devices.nic1.tasklet=port1_rx"] },
+      { what: "contention as the load grows", vary: ["devices.nic0.traffic.rate=20000,60000,120000"] },
+    ],
+  },
+  "workqueue-rx": {
+    shows: "Per-packet work items that sleep (an I/O wait) on a per-CPU workqueue. Concurrency management wakes or creates another kworker whenever a running one sleeps with work pending, so the CPU keeps working; max_active=1, an ordered workqueue or a mutex held across the sleep serialize the items and throughput drops to ~1 / io_wait.",
+    concepts: ["hardirq", "workqueue", "scheduler"],
+    look_at: [
+      "Workqueues: total, in flight, cm wakeups, queue->start and queue->end latency",
+      "Worker pools: workers, idle and nr_running of CPU0's normal pool (kworker/0:N)",
+      "Threads: the kworker/0:N threads and their voluntary switches (one per sleep)",
+    ],
+    try_next: [
+      { what: "no concurrency: one item at a time", sets: ["workqueues.rx_wq.max_active=1"] },
+      { what: "an ordered workqueue", sets: ["workqueues.rx_wq.flags=[ordered]"] },
+      { what: "a mutex around the I/O wait", sets: ["devices.nic0.lock=true"] },
+      { what: "max_active against throughput", vary: ["workqueues.rx_wq.max_active=1,2,4,16,0"] },
+    ],
+  },
+  "threaded-irq": {
+    shows: "request_threaded_irq with IRQF_ONESHOT: the primary handler only acks and wakes irq/24-nic0, a SCHED_FIFO thread that drains the ring in process context, preempting the CPU hog at once; the line stays masked until the thread is done, so asserts meanwhile are merged.",
+    concepts: ["hardirq", "threaded", "scheduler"],
+    look_at: [
+      "Threads: irq/24-nic0 runtime, hog's involuntary switches (each one a preemption by the FIFO thread)",
+      "Interrupts: 'merged' asserts, held while ONESHOT kept the line masked",
+      "Latency: bottom_half (arrival -> the thread starts), despite the busy CPU",
+    ],
+    try_next: [
+      { what: "nice -20 does not help the hog against SCHED_FIFO", sets: ["tasks.hog.nice=-20"] },
+      { what: "a thread that waits per packet (legal in process context): more merged asserts", sets: ["devices.nic0.io_wait=10us"] },
+      { what: "compare with a softirq bottom half", sets: ["devices.nic0.mode=napi"] },
+    ],
+  },
+  "sleep-in-atomic": {
+    shows: "Two buggy top halves sleep in hardirq context: msleep() trips schedule()'s \"BUG: scheduling while atomic\", mutex_lock() trips might_sleep()'s \"BUG: sleeping function called from invalid context\" (ratelimited). Moving the sleeping part to a workqueue fixes it.",
+    concepts: ["hardirq", "sleep_in_atomic", "workqueue"],
+    look_at: [
+      "dmesg: the BUG lines, preempt_count 0x00010001 (HARDIRQ_OFFSET + schedule()'s own preempt_disable), in_atomic()/irqs_disabled()",
+      "The count of scheduling-while-atomic lines against nic0's interrupts",
+    ],
+    try_next: [
+      { what: "fix nic1: take the mutex in a work item instead", sets: ["devices.nic1.bug=none", "devices.nic1.mode=workqueue", "devices.nic1.workqueue=events", "devices.nic1.lock=true"] },
+      { what: "fix nic0 too", sets: ["devices.nic0.bug=none"] },
+      { what: "more interrupts: more reports (the might_sleep one stays ratelimited)", sets: ["devices.nic0.traffic.rate=5000", "devices.nic1.traffic.rate=5000"] },
+    ],
+  },
+  "spurious-irq": {
+    shows: "A device that interrupts for nothing: its handler returns IRQ_NONE, the kernel's stuck-interrupt detector counts 99,900 unhandled of 100,000, prints \"irq 19: nobody cared\" and disables the line for good, while the NIC on its own line keeps working.",
+    concepts: ["hardirq", "spurious", "napi"],
+    look_at: [
+      "dmesg: 'nobody cared', the handlers list, 'Disabling IRQ #19', and its timestamp",
+      "Interrupts: IRQ 19's unhandled count and masked flag",
+      "CPU time: CPU1's hardirq share before vs after the line is disabled",
+    ],
+    try_next: [
+      { what: "1% handled: under the 99,900 threshold, the line stays enabled", sets: ["devices.sensor0.handled=0.01"] },
+      { what: "a slower storm: it takes longer to reach 100,000", sets: ["devices.sensor0.rate=300000"] },
+      { what: "where the threshold lies", vary: ["devices.sensor0.handled=0,0.0005,0.001,0.002,0.01"] },
+    ],
+  },
+  coalescing: {
+    shows: "Interrupt moderation as ethtool -C sets it: rx-usecs holds the interrupt after the first pending packet, rx-frames fires after that many packets, adaptive-rx picks a rate from the load. Fewer interrupts, each carrying more packets, and less hardirq time -- paid for in latency.",
+    concepts: ["hardirq", "softirq", "netif_rx", "coalescing"],
+    look_at: [
+      "Interrupts: IRQ 24's total against packets received (packets per interrupt)",
+      "CPU time: CPU0's hardirq share",
+      "Latency: p99 of deliver (arrival -> recv())",
+    ],
+    try_next: [
+      { what: "rx-usecs 50", sets: ["devices.nic0.coalesce.rx_usecs=50us"] },
+      { what: "rx-usecs 200: fewer interrupts still, more latency", sets: ["devices.nic0.coalesce.rx_usecs=200us"] },
+      { what: "rx-frames 32 with a 500 us cap", sets: ["devices.nic0.coalesce.rx_frames=32", "devices.nic0.coalesce.rx_usecs=500us"] },
+      { what: "adaptive-rx (e1000 dynamic ITR)", sets: ["devices.nic0.coalesce.adaptive_rx=true"] },
+      { what: "the latency/interrupt trade-off", vary: ["devices.nic0.coalesce.rx_usecs=0,20us,50us,100us,200us"] },
+    ],
+  },
+  multiqueue: {
+    shows: "Receive-side scaling: four rx queues, each with its own MSI-X vector, ring and NAPI instance, spread 64 flows over four CPUs (one flow always lands on one queue). At 50 ms queue 3's affinity moves to CPU0, as irqbalance would.",
+    concepts: ["hardirq", "softirq", "napi", "rss"],
+    look_at: [
+      "Interrupts / --proc interrupts: IRQs 24..27 per CPU, and IRQ 27's counts on both CPU3 and CPU0",
+      "Devices: per-queue rx_packets",
+      "CPU time: softirq time per CPU",
+    ],
+    try_next: [
+      { what: "one flow: one queue, one CPU does everything", sets: ["devices.nic0.flows=1"] },
+      { what: "the /proc/interrupts view after the affinity change", sets: [] },
+      { what: "how many flows it takes to use every queue", vary: ["devices.nic0.flows=1,2,4,8,64"] },
+    ],
+  },
+  "uart-overrun": {
+    shows: "A 16550 UART at 115200 baud must be drained within ~700 us of its trigger level; a driver thread that keeps interrupts off for 2 ms every 20 ms delays the top half past that, the FIFO fills and bytes are lost (overruns).",
+    concepts: ["hardirq", "uart", "irqs_off"],
+    look_at: [
+      "Devices: ttys0 rx_bytes, overruns, max IRQ latency",
+      "Latency: irq_entry (assert -> top half), dominated by the irqs-off windows",
+    ],
+    try_next: [
+      { what: "hold interrupts off for 500 us only: no overruns", sets: ["tasks.slowdrv.hold=500us"] },
+      { what: "trigger level 14: less slack, more overruns", sets: ["devices.ttys0.trigger=14"] },
+      { what: "overruns against the irqs-off window", vary: ["tasks.slowdrv.hold=200us,500us,1ms,2ms,5ms"] },
+    ],
+  },
+  "block-io": {
+    shows: "Synchronous block I/O: four threads each keep one read outstanding; completions raise the device's IRQ, the top half reaps the completion queue and BLOCK_SOFTIRQ ends the requests and wakes the threads.",
+    concepts: ["hardirq", "block", "scheduler"],
+    look_at: ["Devices: nvme0 completed, max in flight, request latency", "Softirqs: BLOCK per CPU"],
+    try_next: [
+      { what: "more threads than tags: requests queue in front of the device", sets: ["tasks.fio.jobs=64", "devices.nvme0.queue_depth=16"] },
+      { what: "a slower device", sets: ["devices.nvme0.service=500us"] },
+      { what: "throughput against jobs", vary: ["tasks.fio.jobs=1,2,4,8,16"] },
+    ],
+  },
+};
+
+/** The concepts a scenario's devices, modes and tasks bring in (for scenarios without a hand-written text). */
+function conceptsOf(s: Scenario): string[] {
+  const out = new Set<string>(["hardirq"]);
+  for (const dev of Object.values(s.devices)) {
+    if (dev.type === "nic") {
+      if (dev.mode === "irq") out.add("softirq").add("netif_rx");
+      if (dev.mode === "napi") out.add("softirq").add("napi");
+      if (dev.mode === "tasklet") out.add("softirq").add("tasklet");
+      if (dev.mode === "threaded") out.add("threaded");
+      if (dev.mode === "workqueue") out.add("workqueue");
+      if (dev.bug !== "none") out.add("sleep_in_atomic");
+      if (dev.coalesce.rx_usecs > 0 || dev.coalesce.rx_frames > 0 || dev.coalesce.adaptive_rx) out.add("coalescing");
+      if (dev.queues > 1) out.add("rss");
+    } else if (dev.type === "noisy") out.add("spurious");
+    else if (dev.type === "uart") out.add("uart");
+    else if (dev.type === "block") out.add("block").add("softirq");
+    else out.add("hrtimer");
+  }
+  for (const t of Object.values(s.tasks)) {
+    if (t.type === "irqs-off") out.add("irqs_off");
+    else out.add("scheduler");
+  }
+  if (s.faults.some((f) => f.kind === "set_affinity")) out.add("rss");
+  return [...out];
+}
+
+function genericText(s: Scenario): BuiltinText {
+  const devs = Object.entries(s.devices).map(([name, d]) => {
+    if (d.type === "nic") return `${name} (NIC, IRQ ${d.irq}${d.queues > 1 ? `..${d.irq + d.queues - 1}` : ""}, mode ${d.mode}, ${"rate" in d.traffic ? `${d.traffic.rate} pkt/s` : "replayed traffic"})`;
+    if (d.type === "hrtimer") return `${name} (${d.soft ? "soft" : "hard"} hrtimer every ${d.period} ns on CPU${d.cpu})`;
+    return `${name} (${d.type}, IRQ ${d.irq})`;
+  });
+  const look = ["CPU time per CPU: hardirq, softirq, system, user, idle", "Interrupts per line and CPU (--proc interrupts)"];
+  const tryNext: TryNext[] = [];
+  for (const [name, d] of Object.entries(s.devices)) {
+    if (d.type !== "nic") continue;
+    look.push(`Packets: delivered vs offered and drops by reason for ${name}`);
+    if ("rate" in d.traffic) {
+      const r = d.traffic.rate;
+      tryNext.push({ what: `twice the load on ${name}`, sets: [`devices.${name}.traffic.rate=${r * 2}`] });
+      // Modes tasklet and workqueue need a tasklet/workqueue name, which the others forbid.
+      if (d.mode === "tasklet" || d.mode === "workqueue") tryNext.push({ what: `${name}'s load`, vary: [`devices.${name}.traffic.rate=${r},${r * 2},${r * 4}`] });
+      else tryNext.push({ what: `${name}'s load in the bottom-half modes that need no extra setup`, vary: [`devices.${name}.mode=irq,napi,threaded`, `devices.${name}.traffic.rate=${r},${r * 2},${r * 4}`] });
+    }
+    if (d.mode !== "napi" && d.mode !== "workqueue" && d.mode !== "tasklet") tryNext.push({ what: `NAPI on ${name}`, sets: [`devices.${name}.mode=napi`] });
+    break;
+  }
+  if (s.workqueues !== undefined && Object.keys(s.workqueues).length > 0) {
+    const wq = Object.keys(s.workqueues)[0]!;
+    look.push("Workqueues: cm wakeups, workers per pool, queue->start latency");
+    tryNext.push({ what: `no concurrency on ${wq}`, sets: [`workqueues.${wq}.max_active=1`] });
+  }
+  look.push("Latency: irq_entry, bottom_half, deliver (p50/p99)", "dmesg for kernel reports");
+  if (tryNext.length === 0) tryNext.push({ what: "another seed: the same scenario, different random draws", sets: [] });
+  return { shows: `${s.description}. Devices: ${devs.join(", ")}; ${s.cpus} CPU(s), ${Object.keys(s.tasks).length} task(s).`, concepts: conceptsOf(s), look_at: look, try_next: tryNext };
+}
+
+function quote(s: string): string {
+  return /[\[\] '"]/.test(s) ? `'${s}'` : s;
+}
+
+/** The command line for a variation. */
+export function tryCommand(ref: string, t: TryNext): string {
+  if (t.vary !== undefined) return `irqsim sweep ${ref}${t.vary.map((v) => ` --vary ${quote(v)}`).join("")}`;
+  const sets = (t.sets ?? []).map((s) => ` --set ${quote(s)}`).join("");
+  return sets === "" && ref === "multiqueue" ? `irqsim run ${ref} --proc interrupts` : `irqsim run ${ref}${sets}`;
+}
+
+export function explainScenario(ref: string): Explanation {
+  const { scenario, source } = loadScenario(ref);
+  const builtin = source === `scenarios/${ref}.yaml` ? BUILTIN[ref] : undefined;
+  const text = builtin ?? genericText(scenario);
+  const rules = text.concepts.flatMap((c) => RULES[c] ?? []);
+  return {
+    scenario: scenario.name,
+    source,
+    description: scenario.description,
+    shows: text.shows,
+    rules,
+    look_at: text.look_at,
+    try_next: text.try_next.map((t) => ({ ...t, command: tryCommand(ref, t) })),
+  };
+}
+
+/** The built-in explanations' variations, for tests: each must load. */
+export function builtinVariations(): { scenario: string; try: TryNext }[] {
+  return Object.entries(BUILTIN).flatMap(([scenario, b]) => b.try_next.map((t) => ({ scenario, try: t })));
+}
+
+export function registerExplain(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  program
+    .command("explain")
+    .description("explain a scenario: what it shows, the kernel rules in play, what to look at, what to try next")
+    .argument("<scenario>", "built-in scenario name (see `irqsim list`) or path to a .yaml file")
+    .option("--json", "print JSON")
+    .action((ref: string, flags: { json?: boolean }) => {
+      const e = explainScenario(ref);
+      if (flags.json) {
+        io.stdout(JSON.stringify(e, null, 2) + "\n");
+        return;
+      }
+      const c = makeChalk(io);
+      const lines: string[] = [`${c.bold(e.scenario)} ${c.dim(`(${e.source})`)}: ${e.description}`, "", c.bold("What it shows"), wrap(e.shows, "  "), ""];
+      lines.push(c.bold("Kernel rules and constants in play"));
+      for (const r of e.rules) lines.push(wrap(`- ${r.rule}`, "  ", "    "), c.dim(`    ${r.where}`));
+      lines.push("", c.bold("What to look at in the output"));
+      for (const l of e.look_at) lines.push(wrap(`- ${l}`, "  ", "    "));
+      lines.push("", c.bold("Try next"));
+      for (const t of e.try_next) lines.push(`  - ${t.what}:`, `      ${t.command}`);
+      io.stdout(lines.join("\n") + "\n");
+    });
+}
+
+/** Wraps text at 100 columns with a first-line and a continuation indent. */
+function wrap(text: string, first: string, rest = first): string {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/)) {
+    if (line.trim() !== "" && line.length + 1 + word.length > 100) {
+      out.push(line);
+      line = rest + word;
+    } else line = line.trim() === "" ? line + word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out.join("\n");
+}
