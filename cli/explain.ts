@@ -20,6 +20,8 @@ export interface TryNext {
   what: string;
   sets?: string[];
   vary?: string[];
+  /** other flags for the command, e.g. --proc interrupts */
+  flags?: string[];
 }
 
 export interface Explanation {
@@ -227,7 +229,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     ],
     try_next: [
       { what: "one flow: one queue, one CPU does everything", sets: ["devices.nic0.flows=1"] },
-      { what: "the /proc/interrupts view after the affinity change", sets: [] },
+      { what: "the /proc/interrupts view after the affinity change", flags: ["--proc", "interrupts"] },
       { what: "how many flows it takes to use every queue", vary: ["devices.nic0.flows=1,2,4,8,64"] },
     ],
   },
@@ -309,7 +311,7 @@ function genericText(s: Scenario): BuiltinText {
     tryNext.push({ what: `no concurrency on ${wq}`, sets: [`workqueues.${wq}.max_active=1`] });
   }
   look.push("Latency: irq_entry, bottom_half, deliver (p50/p99)", "dmesg for kernel reports");
-  if (tryNext.length === 0) tryNext.push({ what: "another seed: the same scenario, different random draws", sets: [] });
+  if (tryNext.length === 0) tryNext.push({ what: "another seed: the same scenario, different random draws", flags: ["--seed", String(s.seed + 1)] });
   return { shows: `${s.description}. Devices: ${devs.join(", ")}; ${s.cpus} CPU(s), ${Object.keys(s.tasks).length} task(s).`, concepts: conceptsOf(s), look_at: look, try_next: tryNext };
 }
 
@@ -319,9 +321,9 @@ function quote(s: string): string {
 
 /** The command line for a variation. */
 export function tryCommand(ref: string, t: TryNext): string {
-  if (t.vary !== undefined) return `irqsim sweep ${ref}${t.vary.map((v) => ` --vary ${quote(v)}`).join("")}`;
-  const sets = (t.sets ?? []).map((s) => ` --set ${quote(s)}`).join("");
-  return sets === "" && ref === "multiqueue" ? `irqsim run ${ref} --proc interrupts` : `irqsim run ${ref}${sets}`;
+  const flags = (t.flags ?? []).map((f) => ` ${quote(f)}`).join("");
+  if (t.vary !== undefined) return `irqsim sweep ${quote(ref)}${t.vary.map((v) => ` --vary ${quote(v)}`).join("")}${flags}`;
+  return `irqsim run ${quote(ref)}${(t.sets ?? []).map((s) => ` --set ${quote(s)}`).join("")}${flags}`;
 }
 
 export function explainScenario(ref: string): Explanation {

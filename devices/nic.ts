@@ -70,6 +70,8 @@ export interface NicSpec {
   /** Modes threaded/workqueue: hold the device mutex around the I/O wait and delivery. */
   lock: boolean;
   bug: NicBug;
+  /** Packets per second the host transmits (evenly spaced); each completion interrupts queue 0. */
+  txRate: number;
   traffic: TrafficSpec;
 }
 
@@ -104,6 +106,16 @@ export class Nic {
     });
     const first = this.traffic.next();
     if (Number.isFinite(first)) k.engine.schedule(this.arrival, first);
+    if (spec.txRate > 0) {
+      // Transmit completions (the host's own traffic going out), evenly spaced.
+      const period = 1e9 / spec.txRate;
+      let n = 1;
+      const tx: SimEvent = createEvent(() => {
+        this.queues[0]!.txComplete();
+        k.engine.schedule(tx, Math.floor(++n * period));
+      });
+      k.engine.schedule(tx, Math.floor(period));
+    }
   }
 
   /** Queue 0's vector (the whole device's, with one queue). */
@@ -118,7 +130,7 @@ export class Nic {
 
   /** Counters summed over the queues. */
   get counters(): QueueCounters {
-    const sum: QueueCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0 };
+    const sum: QueueCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0, txCompleted: 0, txCleaned: 0 };
     for (const q of this.queues) for (const key of Object.keys(sum) as (keyof QueueCounters)[]) sum[key] += q.counters[key];
     return sum;
   }

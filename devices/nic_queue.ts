@@ -23,6 +23,8 @@ import type { Nic } from "./nic.js";
 export const RXD_STAT_DD = 0x01;
 /** ICR cause bit "receiver timer interrupt" (E1000_ICR_RXT0). */
 export const ICR_RXT0 = 0x80;
+/** ICR cause bit "transmit descriptor written back" (E1000_ICR_TXDW). */
+export const ICR_TXDW = 0x01;
 
 interface RxDesc {
   readonly status: Location;
@@ -40,10 +42,13 @@ export interface QueueCounters {
   masks: number;
   unmasks: number;
   maskedNs: number;
+  /** Transmit completions the device reported, and the ones the driver cleaned. */
+  txCompleted: number;
+  txCleaned: number;
 }
 
 export class RxQueue {
-  readonly counters: QueueCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0 };
+  readonly counters: QueueCounters = { rxPackets: 0, rxBytes: 0, rxMissed: 0, interrupts: 0, noWork: 0, masks: 0, unmasks: 0, maskedNs: 0, txCompleted: 0, txCleaned: 0 };
   readonly desc: IrqDesc;
   readonly napi: NapiStruct | null;
   private readonly ring: RxDesc[];
@@ -143,6 +148,31 @@ export class RxQueue {
     else if (this.itrTimer.slot < 0) k.engine.schedule(this.itrTimer, when);
   }
 
+  /** Transmitted descriptors written back, not yet cleaned by the driver. */
+  private txDone = 0;
+
+  /** The device finished transmitting a packet: write back the descriptor, interrupt. */
+  txComplete(): void {
+    this.txDone++;
+    this.counters.txCompleted++;
+    this.icr |= ICR_TXDW;
+    if (this.imsEnabled) this.raiseMsi();
+  }
+
+  /**
+   * e1000_clean_tx_irq(): unmap the sent buffers. From the hardirq handler the skbs can
+   * only be queued for NET_TX (dev_kfree_skb_irq); from NAPI they are freed in place.
+   */
+  private *cleanTx(k: Kernel, inHardirq: boolean): Handler {
+    const n = this.txDone;
+    if (n === 0) return;
+    this.txDone = 0;
+    this.counters.txCleaned += n;
+    for (let i = 0; i < n; i++) yield k.cpu(k.costs.nic_desc_copy);
+    if (inHardirq) this.nic.net.devKfreeSkbIrq(n);
+    else for (let i = 0; i < n; i++) yield k.cpu(k.costs.skb_free);
+  }
+
   private moderationExpired(): void {
     if (this.imsEnabled && this.icr !== 0) this.raiseMsi();
   }
@@ -190,8 +220,9 @@ export class RxQueue {
     yield* nic.plantedBug(k);
     switch (nic.spec.mode) {
       case "irq": {
+        yield* this.cleanTx(k, true);
         const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.toBacklog(k, skb));
-        if (cleaned === 0) this.counters.noWork++;
+        if (cleaned === 0 && (icr & ICR_RXT0) !== 0) this.counters.noWork++;
         break;
       }
       case "napi":
@@ -203,6 +234,7 @@ export class RxQueue {
         nic.tasklets!.schedule(nic.tasklet!);
         break;
       case "workqueue": {
+        yield* this.cleanTx(k, true);
         const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.queueRxWork(skb));
         if (cleaned === 0) this.counters.noWork++;
         break;
@@ -226,6 +258,7 @@ export class RxQueue {
   /** Mode threaded, thread part: drain the ring into the stack with BH disabled. */
   private *threadFn(k: Kernel): Handler<IrqReturn> {
     yield k.localBhDisable();
+    yield* this.cleanTx(k, false);
     const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
     yield k.localBhEnable();
     if (cleaned === 0) this.counters.noWork++;
@@ -301,6 +334,7 @@ export class RxQueue {
    * instance on the poll list.
    */
   private *poll(k: Kernel, budget: number): Handler<number> {
+    yield* this.cleanTx(k, false);
     const work = yield* this.cleanRx(k, budget, (skb) => this.nic.net.netifReceiveSkb(skb));
     if (work < budget && napiCompleteDone(this.napi!, work)) yield* this.unmask(k);
     return work;
@@ -308,6 +342,7 @@ export class RxQueue {
 
   /** Mode tasklet: drain the whole ring into the stack, then unmask. */
   *taskletRx(k: Kernel): Handler {
+    yield* this.cleanTx(k, false);
     yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
     yield* this.unmask(k);
   }

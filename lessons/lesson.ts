@@ -93,10 +93,10 @@ export function accepts(q: Question, expected: number | string, given: number | 
 
 export function toleranceText(t: Tolerance | undefined): string {
   if (t === undefined) return "exact";
-  const parts: string[] = [];
-  if (t.rel !== undefined) parts.push(`±${Math.round(t.rel * 100)}%`);
-  if (t.abs !== undefined) parts.push(`±${t.abs}`);
-  return parts.join(" or ") || "exact";
+  const rel = t.rel !== undefined && t.rel > 0 ? `±${Math.round(t.rel * 100)}%` : null;
+  const abs = t.abs !== undefined && t.abs > 0 ? `±${t.abs}` : null;
+  if (rel !== null && abs !== null) return `${rel} (at least ${abs})`;
+  return rel ?? abs ?? "exact";
 }
 
 /** Letter of choice i (0 -> "a"). */

@@ -13,13 +13,21 @@ export const softirqRestartKsoftirqd: Lesson = {
       duration: "20ms",
       sets: ["devices.nic0.mode=napi", `devices.nic0.traffic.rate=${rate}`, `kernel.netdev_budget=${budget}`],
     };
+    const contention = pick(seed, "contention", [60_000, 90_000, 120_000]);
+    const tasklet = {
+      scenario: "tasklet-serial",
+      duration: "20ms",
+      sets: [`devices.nic0.traffic.rate=${contention}`, `devices.nic1.traffic.rate=${contention}`],
+    };
     return {
       text:
         `One CPU, a NAPI NIC flooded at ${rate} packets/s for 20 ms, net.core.netdev_budget = ${budget}, and a reader task on\n` +
         `the same CPU. __do_softirq (kernel/softirq.c) loops while softirqs are pending, but stops after MAX_SOFTIRQ_RESTART\n` +
         `(10) passes, after MAX_SOFTIRQ_TIME (2 ms), or when need_resched() is set, and wakes ksoftirqd/0 for the rest.\n` +
-        `net_rx_action stops after netdev_budget packets or netdev_budget_usecs (time_squeeze).`,
-      runs: { main: run },
+        `net_rx_action stops after netdev_budget packets or netdev_budget_usecs (time_squeeze).\n` +
+        `A second run, "tasklet": two CPUs each take ${contention} packets/s and share one tasklet; a CPU that finds it\n` +
+        `running elsewhere re-raises TASKLET_SOFTIRQ and goes round __do_softirq's loop again.`,
+      runs: { main: run, tasklet },
       questions: [
         {
           text: "How many times did the softirqs run in ksoftirqd/0 rather than at irq_exit?",
@@ -51,7 +59,13 @@ export const softirqRestartKsoftirqd: Lesson = {
           answer: (r) => ({ value: r.main!.napi[0]!.full_polls, why: "napi[0].full_polls: a full poll keeps the instance on the poll list" }),
         },
         {
-          text: "How many packets did the NIC drop because its rx ring was full?",
+          text: 'In the "tasklet" run, how many times did CPU1 hand over to ksoftirqd/1 because of the restart limit?',
+          unit: "times",
+          tolerance: { rel: 0.2, abs: 5 },
+          answer: (r) => ({ value: r.tasklet!.ksoftirqd[1]!.deferred.restart_limit, why: "ksoftirqd[1].deferred.restart_limit of the tasklet run" }),
+        },
+        {
+          text: "In the first run, how many packets did the NIC drop because its rx ring was full?",
           unit: "packets",
           tolerance: { rel: 0.1 },
           answer: (r) => ({ value: nic(r.main!, "nic0").rx_missed, why: "devices.nic0.rx_missed (packets.dropped.rx_ring_full)" }),

@@ -7,7 +7,7 @@ import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { TP } from "../sim/trace.js";
 import { NSEC_PER_SEC, NSEC_PER_USEC } from "../sim/time.js";
-import { NET_RX_SOFTIRQ, type Softirq } from "../softirq/softirq.js";
+import { NET_RX_SOFTIRQ, NET_TX_SOFTIRQ, type Softirq } from "../softirq/softirq.js";
 import type { Skb } from "./skb.js";
 import type { Socket } from "./socket.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "./napi.js";
@@ -44,6 +44,10 @@ export const DROP_SOCKET_RCVBUFF = 2;
 
 /** struct softnet_data, the per-CPU receive state and /proc/net/softnet_stat counters. */
 export interface SoftnetData {
+  /** Transmitted skbs freed from hardirq context, waiting for NET_TX (completion_queue). */
+  completionQueue: number;
+  /** Skbs net_tx_action freed. */
+  txFreed: number;
   /** NAPI instances waiting for NET_RX on this CPU, in scheduling order. */
   pollList: NapiStruct[];
   /** The per-CPU backlog of netif_rx(), itself polled as a NAPI instance. */
@@ -83,6 +87,8 @@ export class NetStack {
   ) {
     this.softnet = k.cpus.map((cpu) => {
       const sd: SoftnetData = {
+        completionQueue: 0,
+        txFreed: 0,
         pollList: [],
         backlog: createNapi(`backlog/${cpu.id}`, -1, sysctl.devWeight, (_k, _n, quota) => this.processBacklog(sd, quota)),
         inputPktQueue: [],
@@ -96,6 +102,26 @@ export class NetStack {
     // net_rx_action: time_limit = jiffies + usecs_to_jiffies(netdev_budget_usecs), rounding up.
     this.budgetJiffies = Math.ceil((sysctl.netdevBudgetUsecs * NSEC_PER_USEC * k.hz) / NSEC_PER_SEC);
     softirq.openSoftirq(NET_RX_SOFTIRQ, (kk) => this.netRxAction(kk));
+    softirq.openSoftirq(NET_TX_SOFTIRQ, (kk) => this.netTxAction(kk));
+  }
+
+  /**
+   * dev_kfree_skb_irq(): an skb cannot be freed in hardirq context, so it goes on this CPU's
+   * completion_queue and NET_TX is raised to free it.
+   */
+  devKfreeSkbIrq(n: number): void {
+    const sd = this.softnet[this.k.smpProcessorId()]!;
+    sd.completionQueue += n;
+    this.softirq.raiseSoftirq(NET_TX_SOFTIRQ);
+  }
+
+  /** net_tx_action(): free what dev_kfree_skb_irq queued. */
+  *netTxAction(k: Kernel): Handler {
+    const sd = this.softnet[k.smpProcessorId()]!;
+    const n = sd.completionQueue;
+    sd.completionQueue = 0;
+    for (let i = 0; i < n; i++) yield k.cpu(k.costs.skb_free);
+    sd.txFreed += n;
   }
 
   /**

@@ -124,6 +124,7 @@ export function boot(scenario: Scenario): System {
         flows: dev.flows,
         coalesce: { rxUsecs: dev.coalesce.rx_usecs, rxFrames: dev.coalesce.rx_frames, adaptive: dev.coalesce.adaptive_rx },
         shared: dev.shared,
+        txRate: dev.tx_rate,
         ioWait: dev.io_wait,
         lock: dev.lock,
         bug: dev.bug,

@@ -56,6 +56,8 @@ export interface Costs {
   work_dispatch: number;
   /** Creating a kworker (kthread_create via kthreadd, attach to the pool): tens of us. */
   worker_create: number;
+  /** Freeing one transmitted skb (kfree_skb / napi_consume_skb). */
+  skb_free: number;
   /** Ending one block request in the BLOCK softirq (blk_mq_end_request, accounting, wake-up). */
   block_complete: number;
 }
@@ -85,6 +87,7 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   work_dispatch: 200,
   worker_create: 50_000,
   block_complete: 500,
+  skb_free: 100,
 });
 
 /**

@@ -49,6 +49,9 @@ export interface NicResult {
   no_work_irqs: number;
   masked_ns: number;
   ring_fill: number;
+  /** Transmit completions reported by the device and cleaned by the driver. */
+  tx_completed: number;
+  tx_cleaned: number;
   /** Per receive queue (RSS): its vector, the CPU its interrupts go to, its traffic. */
   queues: { queue: number; irq: number; cpu: number; rx_packets: number; rx_missed: number; interrupts: number }[];
 }
@@ -305,6 +308,8 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
         no_work_irqs: c.noWork,
         masked_ns: nic.maskedNsNow(),
         ring_fill: nic.ringFill,
+        tx_completed: c.txCompleted,
+        tx_cleaned: c.txCleaned,
         queues: nic.queues.map((q) => ({
           queue: q.index,
           irq: q.irq,

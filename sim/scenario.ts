@@ -113,6 +113,8 @@ const NicDeviceSchema = z.strictObject({
     .default(() => ({ rx_usecs: 0, rx_frames: 0, adaptive_rx: false })),
   /** On a shared legacy INTx line (IRQF_SHARED) instead of its own MSI vector. */
   shared: z.boolean().default(false),
+  /** Packets per second the host sends; each transmit completion interrupts (ICR TXDW). */
+  tx_rate: z.number().min(0).max(100_000_000).default(0),
   /**
    * How the driver defers receive work: irq (interrupt per packet, netif_rx), napi (mask,
    * poll under weight and budget) or tasklet (mask, drain the ring in a tasklet).

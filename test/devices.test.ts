@@ -249,3 +249,17 @@ describe("timer tick and hrtimers", () => {
     expect(hard.cpus[1]!.hardirq_ns).toBeGreaterThan(soft.cpus[1]!.hardirq_ns + 19 * 1_900);
   });
 });
+
+describe("transmit completions", () => {
+  test("from the hardirq they are freed in NET_TX (dev_kfree_skb_irq); in NAPI mode in the poll", () => {
+    const irq = runScenario(loadScenario("nic-basic", { sets: ["devices.nic0.tx_rate=20000", "duration=20ms"] }).scenario);
+    const napi = runScenario(loadScenario("nic-basic", { sets: ["devices.nic0.tx_rate=20000", "devices.nic0.mode=napi", "duration=20ms"] }).scenario);
+    // Completions at 50 us, 100 us, ..., 20 ms: 400, all cleaned by the end (or the last one in flight).
+    expect(nic(irq).tx_completed).toBe(400);
+    expect(nic(irq).tx_completed - nic(irq).tx_cleaned).toBeLessThanOrEqual(1);
+    expect(irq.softirqs.NET_TX!.per_cpu[0]).toBeGreaterThan(0);
+    expect(napi.softirqs.NET_TX!.per_cpu[0]).toBe(0);
+    expect(nic(napi).tx_cleaned).toBeGreaterThan(390);
+    expect(irq.invariants.ok && napi.invariants.ok).toBe(true);
+  });
+});

@@ -74,17 +74,21 @@ describe("irqsim explain", () => {
     }
   });
 
-  test("a user's YAML gets a generic explanation from its devices and modes", async () => {
+  test.each([
+    ["workqueue-rx", "mode workqueue", "kernel/workqueue.c"],
+    ["nic-basic", "mode irq", "net/core/dev.c"],
+    ["spurious-irq", "noisy", "kernel/irq/spurious.c"],
+  ])("a user's YAML (a copy of %s) gets a generic explanation from its devices and modes", async (base, shows, where) => {
     const dir = mkdtempSync(join(tmpdir(), "irqsim-explain-"));
     const file = join(dir, "mine.yaml");
-    const text = readFileSync(join(import.meta.dirname, "..", "scenarios", "workqueue-rx.yaml"), "utf8").replace("name: workqueue-rx", "name: mine");
+    const text = readFileSync(join(import.meta.dirname, "..", "scenarios", `${base}.yaml`), "utf8").replace(`name: ${base}`, "name: mine");
     writeFileSync(file, text);
     const r = await cli(["explain", file, "--json"]);
     expect(r.code).toBe(0);
     const e = JSON.parse(r.stdout) as Explanation;
     expect(e.scenario).toBe("mine");
-    expect(e.shows).toContain("mode workqueue");
-    expect(e.rules.map((x) => x.where).join(" ")).toContain("kernel/workqueue.c");
+    expect(e.shows).toContain(shows);
+    expect(e.rules.map((x) => x.where).join(" ")).toContain(where);
     expect(e.try_next.length).toBeGreaterThan(0);
     for (const t of e.try_next) {
       if (t.sets !== undefined) runBriefly(file, t.sets);

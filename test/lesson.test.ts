@@ -80,6 +80,16 @@ describe("irqsim lesson", () => {
     expect(answers(j)).toEqual(answers(reports.get("tasklet-serialization")![1]!));
   });
 
+  test("the printed commands reproduce the runs the answers come from", async () => {
+    const r = reports.get("tasklet-serialization")![1]!;
+    const cmd = r.commands.main!.split(" ").slice(1);
+    const run = await cli([...cmd, "--json"]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { tasklets: { busy_elsewhere: number; already_scheduled: number }[] };
+    expect(result.tasklets[0]!.already_scheduled).toBe(r.questions[1]!.answer!.value);
+    expect(result.tasklets[0]!.busy_elsewhere).toBe(r.questions[2]!.answer!.value);
+  });
+
   test("a bad lesson name is one line and exit 2", async () => {
     const r = await cli(["lesson", "missing-barrier"]);
     expect(r.code).toBe(2);

@@ -79,6 +79,7 @@ describe("built-in scenarios", () => {
           flows: 1,
           coalesce: { rx_usecs: 0, rx_frames: 0, adaptive_rx: false },
           shared: false,
+          tx_rate: 0,
           mode: "irq",
           weight: 64,
           io_wait: 0,
@@ -132,6 +133,7 @@ describe("defaults and durations", () => {
       flows: 1,
       coalesce: { rx_usecs: 0, rx_frames: 0, adaptive_rx: false },
       shared: false,
+      tx_rate: 0,
       mode: "irq",
       weight: 64,
       io_wait: 0,
@@ -315,17 +317,17 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "unknown cost",
     run: parse(`${BASE}costs: {irq_entri: 1us}\n`),
-    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, block_complete\)$/,
+    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, skb_free\)$/,
   },
   {
     name: "missing required field",
@@ -566,7 +568,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields",
