@@ -24,6 +24,8 @@ export interface LessonReport {
   setup: string;
   commands: Record<string, string>;
   questions: { n: number; text: string; choices?: string[]; unit?: string; tolerance?: string; answer?: Answer }[];
+  /** With answers: the lesson's expect: checks, which hold for every seed. */
+  checks?: { what: string; ok: boolean }[];
 }
 
 /** The setup, questions and (with `answers`) the answers of one lesson for one seed. */
@@ -32,7 +34,7 @@ export function lessonReport(lesson: Lesson, seed: number, answers: boolean): Le
   const results = answers ? runAll(setup, seed) : null;
   const commands: Record<string, string> = {};
   for (const [name, run] of Object.entries(setup.runs)) commands[name] = runCommand(run, seed);
-  return {
+  const report: LessonReport = {
     lesson: lesson.name,
     title: lesson.title,
     seed,
@@ -49,6 +51,8 @@ export function lessonReport(lesson: Lesson, seed: number, answers: boolean): Le
       return out;
     }),
   };
+  if (results !== null) report.checks = setup.expect.map((e) => ({ what: e.what, ok: e.holds(results) }));
+  return report;
 }
 
 export function registerLesson(program: Command, ctx: CommandContext): void {
@@ -96,6 +100,10 @@ export function registerLesson(program: Command, ctx: CommandContext): void {
           lines.push(c.dim(`      ${q.answer.why}`));
         }
         lines.push("");
+      }
+      if (report.checks !== undefined) {
+        lines.push(c.bold("What should hold for every seed:"));
+        for (const k of report.checks) lines.push(`  ${k.ok ? c.green("ok  ") : c.red("FAIL")} ${k.what}`);
       }
       if (flags.answers !== true) lines.push(c.dim(`Predict first, then check: irqsim lesson ${lesson.name} --seed ${seed} --answers`));
       io.stdout(lines.join("\n").replace(/\n+$/, "") + "\n");

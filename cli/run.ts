@@ -4,6 +4,7 @@
  */
 import { Option, InvalidArgumentError, type Command } from "commander";
 import { loadScenario } from "../sim/scenario.js";
+import { checkBudget, EVENT_BUDGET } from "../sim/limits.js";
 import { locateFirstViolation, Simulation, type RunResult } from "../sim/run.js";
 import { PROC_VIEWS, procView, type ProcView } from "../sim/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";
@@ -41,6 +42,7 @@ interface RunFlags {
   traceWindow?: string;
   traceLimit?: number;
   hist?: boolean;
+  force?: boolean;
 }
 
 /** Set by the SIGINT handler; the run loop looks at it between slices. */
@@ -68,6 +70,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--trace-window <from..to>", "trace only this part of the run, e.g. 10ms..20ms (either side may be left out)")
     .option("--trace-limit <n>", `write at most n trace lines/events (default ${DEFAULT_TRACE_LIMIT})`, parsePositiveInt)
     .option("--hist", "after the summary, print each latency stage as a log2 histogram (bcc style)")
+    .option("--force", `run even if the estimated work is over the budget (${EVENT_BUDGET / 1e6} million events)`)
     .action(async (ref: string, flags: RunFlags) => {
       ctx.setExitCode(await runCommand(ref, flags, io));
     });
@@ -79,6 +82,8 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   const { scenario, source } = loadScenario(ref, { sets: flags.set });
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
+  // --max-events within the budget bounds the work by itself.
+  if (flags.maxEvents === undefined || flags.maxEvents > EVENT_BUDGET) checkBudget(scenario, flags.force, `${scenario.name}`);
   const opts = flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents };
   const traceOpts = traceOptions(flags);
   const sim = new Simulation(scenario, opts);

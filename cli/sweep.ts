@@ -7,11 +7,15 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import { InputError } from "../sim/input_error.js";
+import { checkBudget, EVENT_BUDGET } from "../sim/limits.js";
+import { loadScenario } from "../sim/scenario.js";
+import { durationOrThrow } from "../sim/time.js";
 import { lookup, type RunResult } from "../sim/run.js";
 import {
   parseShard,
   parseVary,
   planSweep,
+  pointSets,
   runPoint,
   shardPoints,
   type SweepPoint,
@@ -39,6 +43,7 @@ export interface SweepFlags {
   x?: string;
   y?: string;
   out?: string;
+  force?: boolean;
 }
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
@@ -60,6 +65,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     .option("--x <key>", "x axis for --plot: a varied numeric key (default: the varied *.rate)")
     .option("--y <metric>", "y axis for --plot: a dotted path into the result", "packets.delivered_pps")
     .option("-o, --out <file>", "also write the JSON Lines to a file (atomically)")
+    .option("--force", `run even if a run's estimated work is over the budget (${EVENT_BUDGET / 1e6} million events)`)
     .action(async (ref: string, flags: SweepFlags) => {
       ctx.setExitCode(await sweepCommand(ref, flags, io));
     });
@@ -89,6 +95,18 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const plan = planSweep(spec);
   const points = shardPoints(plan.points, shard);
+  if (!flags.force) {
+    // The work budget applies to every run (each combination once; seeds do not change it).
+    const seen = new Set<string>();
+    for (const p of points) {
+      const key = JSON.stringify(p.params);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const { scenario } = loadScenario(ref, { sets: pointSets(spec, p.params) });
+      if (spec.duration !== undefined) scenario.duration = durationOrThrow(spec.duration, "--duration");
+      checkBudget(scenario, false, `sweep run ${p.index} (${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(" ")})`);
+    }
+  }
   const jobs = Math.max(1, Math.min(flags.jobs ?? availableParallelism(), points.length));
   io.stderr(
     `irqsim: sweep ${plan.id} of ${ref}: ${points.length} of ${plan.points.length} runs` +

@@ -290,6 +290,7 @@ export class RxQueue {
    */
   private *rxWork(k: Kernel, skb: Skb): Handler {
     const nic = this.nic;
+    nic.net.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
     nic.net.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);

@@ -45,6 +45,10 @@ export const interruptCoalescing: Lesson = {
           answer: (r) => ({ value: round(r.on!.latency_ns.deliver!.p99 / 1e3, 1), why: "latency_ns.deliver.p99 of the moderated run" }),
         },
       ],
+      expect: [
+        { what: "moderation takes fewer interrupts", holds: (r) => r.on!.irqs[0]!.total < r.off!.irqs[0]!.total },
+        { what: "moderation makes the median packet wait longer", holds: (r) => r.on!.latency_ns.deliver!.p50 > r.off!.latency_ns.deliver!.p50 },
+      ],
     };
   },
 };

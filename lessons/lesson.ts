@@ -45,6 +45,8 @@ export interface LessonSetup {
   /** named runs; questions read their results by name */
   runs: Record<string, LessonRun>;
   questions: Question[];
+  /** What the lesson teaches, as checks that hold for every seed (its `expect:` block; the tests run them). */
+  expect: { what: string; holds(results: Record<string, RunResult>): boolean }[];
 }
 
 export interface Lesson {
@@ -56,13 +58,16 @@ export interface Lesson {
   setup(seed: number): LessonSetup;
 }
 
-/** A deterministic choice from `options` for (seed, salt): FNV-1a then a xorshift mix. */
+/** A deterministic choice from `options` for (seed, salt): FNV-1a of the salt, the seed mixed in, murmur3's fmix32. */
 export function pick<T>(seed: number, salt: string, options: readonly T[]): T {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
+  let h = 0x811c9dc5;
   for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h ^= h >>> 15;
+  h ^= Math.imul(seed >>> 0, 0x9e3779b9);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return options[(h >>> 0) % options.length]!;
 }
 

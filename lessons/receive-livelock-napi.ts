@@ -58,6 +58,10 @@ export const receiveLivelockNapi: Lesson = {
           answer: (r) => ({ value: round((100 * r.irq!.cpus[0]!.user_ns) / r.irq!.simulated_ns, 1), why: "cpus[0].user_ns / simulated_ns of the irq run" }),
         },
       ],
+      expect: [
+        { what: "NAPI takes fewer interrupts than interrupt-per-packet", holds: (r) => r.napi!.irqs[0]!.total < r.irq!.irqs[0]!.total },
+        { what: "NAPI delivers at least as much as interrupt-per-packet (5% slack)", holds: (r) => r.napi!.packets.delivered >= 0.95 * r.irq!.packets.delivered },
+      ],
     };
   },
 };

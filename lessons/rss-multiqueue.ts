@@ -53,6 +53,17 @@ export const rssMultiqueue: Lesson = {
           answer: (r) => ({ value: r.main!.irqs.find((l) => l.name.endsWith("-rx-3"))?.per_cpu[0] ?? 0, why: "irqs[nic0-rx-3].per_cpu[0]" }),
         },
       ],
+      expect: [
+        {
+          what: "each queue's interrupts land only on its affinity (queue 3: CPU3, then CPU0)",
+          holds: (r) =>
+            r.main!.irqs.every((l) => {
+              const q = Number(l.name.slice(l.name.lastIndexOf("-") + 1));
+              return l.per_cpu.every((n, cpu) => n === 0 || cpu === q || (q === 3 && cpu === 0));
+            }),
+        },
+        { what: "with one flow, one queue gets everything", holds: (r) => flows !== 1 || (r.main!.devices.nic0!.type === "nic" && r.main!.devices.nic0!.queues.filter((q) => q.rx_packets > 0).length === 1) },
+      ],
     };
   },
 };

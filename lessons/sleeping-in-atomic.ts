@@ -50,6 +50,10 @@ export const sleepingInAtomic: Lesson = {
           answer: (r) => ({ value: r.main!.irqs.find((l) => l.name === "nic1")!.per_cpu[1]!, why: "irqs[nic1].per_cpu[1]" }),
         },
       ],
+      expect: [
+        { what: "msleep in hardirq context is reported", holds: (r) => count(r.main!.dmesg, "BUG: scheduling while atomic") > 0 },
+        { what: "might_sleep's report is ratelimited to one", holds: (r) => count(r.main!.dmesg, "sleeping function called from invalid context") === 1 },
+      ],
     };
   },
 };

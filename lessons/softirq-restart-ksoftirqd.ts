@@ -71,6 +71,10 @@ export const softirqRestartKsoftirqd: Lesson = {
           answer: (r) => ({ value: nic(r.main!, "nic0").rx_missed, why: "devices.nic0.rx_missed (packets.dropped.rx_ring_full)" }),
         },
       ],
+      expect: [
+        { what: "under the flood, softirq work moved to ksoftirqd/0", holds: (r) => r.main!.ksoftirqd[0]!.runs_ksoftirqd > 0 },
+        { what: "tasklet contention hits the restart limit", holds: (r) => r.tasklet!.ksoftirqd.some((k) => k.deferred.restart_limit > 0) },
+      ],
     };
   },
 };

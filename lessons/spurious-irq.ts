@@ -43,6 +43,16 @@ export const spuriousIrq: Lesson = {
           answer: (r) => ({ value: round((100 * r.main!.cpus[1]!.hardirq_ns) / r.main!.simulated_ns, 1), why: "cpus[1].hardirq_ns / simulated_ns" }),
         },
       ],
+      expect: [
+        {
+          what: "the line is disabled exactly when a window of 100,000 had more than 99,900 unhandled",
+          holds: (r) => {
+            const d = r.main!.devices.sensor0!;
+            const disabled = d.type === "noisy" && d.line_disabled;
+            return disabled === r.main!.dmesg.some((l) => l.includes("nobody cared")) && (disabled || handled > 0.001);
+          },
+        },
+      ],
     };
   },
 };

@@ -54,6 +54,10 @@ export const taskletSerialization: Lesson = {
           answer: (r) => ({ value: r.main!.invariants.ok ? "b" : "a", why: "never: TASKLET_STATE_RUN is a per-tasklet lock (the run's invariants hold)" }),
         },
       ],
+      expect: [
+        { what: "the tasklet was found running on the other CPU and requeued", holds: (r) => r.main!.tasklets[0]!.busy_elsewhere > 0 },
+        { what: "it ran on both CPUs (never at once: the invariants hold)", holds: (r) => r.main!.tasklets[0]!.runs_per_cpu.every((n) => n > 0) && r.main!.invariants.ok },
+      ],
     };
   },
 };

@@ -41,6 +41,10 @@ export const threadedIrqOneshot: Lesson = {
           answer: (r) => ({ value: round(r.main!.latency_ns.bottom_half!.p99 / 1e3, 1), why: "latency_ns.bottom_half.p99" }),
         },
       ],
+      expect: [
+        { what: "the FIFO irq thread preempted the hog", holds: (r) => thread(r.main!, "hog").involuntary_switches > 0 },
+        { what: "the irq thread did the work on CPU0", holds: (r) => thread(r.main!, "irq/24-nic0").runtime_ns > 0 },
+      ],
     };
   },
 };

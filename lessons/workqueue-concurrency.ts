@@ -54,6 +54,10 @@ export const workqueueConcurrency: Lesson = {
           answer: (r) => ({ value: round(r.one!.workqueues[0]!.queue_to_start_ns.p99 / 1e6, 2), why: "workqueues[0].queue_to_start_ns.p99" }),
         },
       ],
+      expect: [
+        { what: "concurrency management woke or created workers", holds: (r) => r.cmwq!.workqueues[0]!.cm_wakeups > 0 },
+        { what: "max_active 1 completes fewer items than max_active 256", holds: (r) => r.one!.workqueues[0]!.total < r.cmwq!.workqueues[0]!.total },
+      ],
     };
   },
 };

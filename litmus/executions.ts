@@ -24,7 +24,7 @@
 import type { LitmusTest, Location, Prop } from "./ast.js";
 import type { ThreadEvent } from "./events.js";
 import { isLockEvent } from "./events.js";
-import { checkExecution, ExecutionShape } from "./lkmm.js";
+import { checkExecution, ExecutionShape, partialExecutionFails } from "./lkmm.js";
 import { EventSet, Relation } from "./relation.js";
 import { ThreadError, threadPaths, type ThreadPath } from "./thread_paths.js";
 import { initialState, valueDomains } from "./value_domains.js";
@@ -248,37 +248,43 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
   const shape = new ExecutionShape(ev, deps, rmw, critical, flags);
   const pieces = locs.map((l, k) => coherentChoices(shape, ev, l, coChoices[k]!, rfChoices.filter((c) => ev[c.read]!.loc === l), fixedRf));
   if (pieces.some((p) => p.length === 0)) return;
-  const pick = new Array<number>(pieces.length).fill(0);
   const regsOf = picked.map((p) => p.regs);
-
-  for (;;) {
-    stats.candidates++;
-    if (stats.candidates > MAX_CANDIDATES) throw new ThreadError(test.threads[0]!.line, `more than ${MAX_CANDIDATES} candidate executions; the test is too large to enumerate`);
-    const finalMem = new Map<string, Value>();
-    pieces.forEach((p, k) => {
-      const v = p[pick[k]!]!.finalValue;
-      if (v !== null) finalMem.set(locs[k]!, v);
-    });
-    const state: FinalState = {
-      reg: (proc, reg) => regsOf[proc]?.get(reg) ?? 0,
-      mem: (name) => finalMem.get(name) ?? globals.get(name) ?? 0,
-    };
-    if (test.filter === null || evalProp(test.filter, state)) {
-      const rf = new Relation(n);
-      const co = new Relation(n);
-      pieces.forEach((p, k) => {
-        const c = p[pick[k]!]!;
-        for (const [a, b] of c.rf) rf.add(a, b);
-        for (const [a, b] of c.co) co.add(a, b);
+  // Depth-first over the variables, fewest choices first; after each variable, prune if
+  // the rf/co chosen so far already close an hb cycle (lkmm.ts, partialExecutionFails).
+  const order = pieces.map((_, k) => k).sort((a, b) => pieces[a]!.length - pieces[b]!.length || a - b);
+  const chosen = new Array<LocationChoice | undefined>(pieces.length);
+  const visit = (d: number, rf: Relation, co: Relation): void => {
+    if (d === order.length) {
+      stats.candidates++;
+      if (stats.candidates > MAX_CANDIDATES) throw new ThreadError(test.threads[0]!.line, `more than ${MAX_CANDIDATES} candidate executions; the test is too large to enumerate`);
+      const finalMem = new Map<string, Value>();
+      chosen.forEach((c, k) => {
+        if (c!.finalValue !== null) finalMem.set(locs[k]!, c!.finalValue);
       });
+      const state: FinalState = {
+        reg: (proc, reg) => regsOf[proc]?.get(reg) ?? 0,
+        mem: (name) => finalMem.get(name) ?? globals.get(name) ?? 0,
+      };
+      if (test.filter !== null && !evalProp(test.filter, state)) return;
       const verdict = checkExecution(shape, rf, co);
       if (verdict.consistent) {
         stats.allowed++;
         onAllowed({ state, flags: verdict.flags });
       }
+      return;
     }
-    if (!advance(pick, pieces.map((p) => p.length))) return;
-  }
+    const k = order[d]!;
+    for (const c of pieces[k]!) {
+      const rf2 = rf.copy();
+      const co2 = co.copy();
+      for (const [a, b] of c.rf) rf2.add(a, b);
+      for (const [a, b] of c.co) co2.add(a, b);
+      if (d + 1 < order.length && partialExecutionFails(shape, rf2, co2)) continue;
+      chosen[k] = c;
+      visit(d + 1, rf2, co2);
+    }
+  };
+  visit(0, new Relation(n), new Relation(n));
 }
 
 interface LocationChoice {

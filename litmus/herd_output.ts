@@ -12,7 +12,7 @@
  *   Positive: 0 Negative: 3
  *   Condition exists (1:r0=1 /\ 1:r1=0)
  *   Observation MP+pooncerelease+poacquireonce Never 0 3
- *   Hash=579aaa14d8c35a39429b02e698241d09
+ *   Hash=f259d8efc86e0b40c7168bf58524ab49
  *
  * followed by an empty line. Shared variables print as `[x]`, as current herd7 does (older
  * releases, quoted in the kernel's documentation, printed `x`). The `Time` line is left

@@ -47,6 +47,8 @@ export class ExecutionShape {
   readonly rcuRscsi: Relation;
   /** Flags that depend only on the events (bell/lock.cat `flag`s). */
   readonly staticFlags: string[];
+  /** The relations of the cat that do not depend on rf or co, computed once per shape. */
+  readonly fixed: ReturnType<typeof fixedRelations>;
 
   constructor(
     readonly events: ExecEvent[],
@@ -75,7 +77,46 @@ export class ExecutionShape {
     if (rscs.unmatchedLock) flags.add("unmatched-rcu-lock");
     if (rscs.unmatchedUnlock) flags.add("unmatched-rcu-unlock");
     this.staticFlags = [...flags];
+    this.fixed = fixedRelations(this);
   }
+}
+
+/**
+ * The rf/co-independent part of linux-kernel.cat: release/acquire, fences and their
+ * po-only halves. `po-unlock-lock-po` and the after-unlock-lock term of `mb` also depend
+ * on rf; their rf parts are added per candidate.
+ */
+function fixedRelations(shape: ExecutionShape) {
+  const S = shape.sets;
+  const po = shape.po;
+  const id = (s: EventSet): Relation => Relation.id(s);
+  const fencerel = (s: EventSet): Relation => po.restrict(null, s).seq(po);
+  const M = id(S.M);
+  const acqPo = id(S.Acquire).seq(po).seq(M);
+  const poRel = M.seq(po).seq(id(S.Release));
+  const hasLocks = !S.UL.isEmpty() && !S.LKR.isEmpty();
+  // po ; [UL] ; po ; [LKR] ; po  (the `po` half of `(po|rf)`).
+  const poUnlockLockPoByPo = hasLocks ? po.restrict(null, S.UL).seq(po).restrict(null, S.LKR).seq(po) : Relation.empty(shape.n);
+  const R4rmb = S.R.minus(S.Noreturn);
+  const fencerelRmb = fencerel(S.Rmb);
+  const rmb = fencerelRmb.restrict(R4rmb, R4rmb);
+  const wmb = fencerel(S.Wmb).restrict(S.W, S.W);
+  const mbNoUnlockLock = fencerel(S.Mb)
+    .restrict(S.M, S.M)
+    .union(
+      po.restrict(S.M, S.Mb.inter(S.R)),
+      po.restrict(S.Mb.inter(S.W), S.M),
+      M.seq(fencerel(S.BeforeAtomic)).seq(id(S.RMW)).seq(po.opt()).seq(M),
+      M.seq(po.opt()).seq(id(S.RMW)).seq(fencerel(S.AfterAtomic)).seq(M),
+      M.seq(po.opt()).seq(id(S.LKW)).seq(fencerel(S.AfterSpinlock)).seq(M),
+    );
+  const gp = po.restrict(null, S.SyncRcu).seq(po.opt());
+  return {
+    M, Marked: id(S.Marked), acqPo, poRel, hasLocks, poUnlockLockPoByPo, R4rmb, fencerelRmb, rmb, wmb, mbNoUnlockLock, gp,
+    hasAfterUnlockLock: !S.AfterUnlockLock.isEmpty(),
+    hasDataDeps: !shape.data0.isEmpty(),
+    hasRmw: !shape.rmw.isEmpty(),
+  };
 }
 
 /** Event classes of the bell and lock.cat. */
@@ -160,51 +201,38 @@ export interface Verdict {
   flags: string[];
 }
 
-/** Checks one candidate execution: rf and co over `shape.events`. */
-export function checkExecution(shape: ExecutionShape, rf: Relation, co: Relation): Verdict {
+/**
+ * The part of the model up to `ppo`, plus the `[Marked] ; (ppo | rfe) ; [Marked]` part of
+ * hb. Every relation here only grows when rf and co grow, so the enumerator may apply it
+ * to a partial execution (some variables' rf and co chosen) to prune: a cycle found in
+ * the part stays a cycle of hb in every completion.
+ */
+function localOrder(shape: ExecutionShape, rf: Relation, co: Relation) {
   const S = shape.sets;
-  const { po, int, ext, loc, poLoc, rmw, n } = shape;
-  const id = (s: EventSet): Relation => Relation.id(s);
-  const fencerel = (s: EventSet): Relation => po.restrict(null, s).seq(po);
+  const { po, int, ext } = shape;
+  const X = shape.fixed;
 
   // ---- Basic relations (lock.cat: fr computed from the merged rf and co).
   const fr = rf.inverse().seq(co);
   const rfe = rf.inter(ext);
   const rfi = rf.inter(int);
-  const coe = co.inter(ext);
-  const fre = fr.inter(ext);
-
-  // coherence: acyclic po-loc | com
-  const com = rf.union(co, fr);
-  if (!poLoc.union(com).acyclic()) return { consistent: false, failed: "coherence", flags: [] };
-  // atomic: empty rmw & (fre ; coe)
-  if (!rmw.inter(fre.seq(coe)).isEmpty()) return { consistent: false, failed: "atomic", flags: [] };
 
   // ---- bell: dependencies carried through memory, `carry-dep = (data ; [~ Srcu-unlock] ; rfi)*`.
-  const carryDep = shape.data0.seq(rfi).star();
-  const addr = carryDep.seq(shape.addr0);
-  const ctrl = carryDep.seq(shape.ctrl0);
-  const data = carryDep.seq(shape.data0);
+  let addr = shape.addr0;
+  let ctrl = shape.ctrl0;
+  let data = shape.data0;
+  if (X.hasDataDeps) {
+    const carryDep = shape.data0.seq(rfi).star();
+    addr = carryDep.seq(shape.addr0);
+    ctrl = carryDep.seq(shape.ctrl0);
+    data = carryDep.seq(shape.data0);
+  }
 
-  // ---- Release Acquire, fences.
-  const M = id(S.M);
-  const acqPo = id(S.Acquire).seq(po).seq(M);
-  const poRel = M.seq(po).seq(id(S.Release));
-  const poUnlockLockPo = po.restrict(null, S.UL).seq(po.union(rf)).restrict(null, S.LKR).seq(po);
-  const R4rmb = S.R.minus(S.Noreturn);
-  const rmb = fencerel(S.Rmb).restrict(R4rmb, R4rmb);
-  const wmb = fencerel(S.Wmb).restrict(S.W, S.W);
-  const mb = fencerel(S.Mb)
-    .restrict(S.M, S.M)
-    .union(
-      po.restrict(S.M, S.Mb.inter(S.R)),
-      po.restrict(S.Mb.inter(S.W), S.M),
-      M.seq(fencerel(S.BeforeAtomic)).seq(id(S.RMW)).seq(po.opt()).seq(M),
-      M.seq(po.opt()).seq(id(S.RMW)).seq(fencerel(S.AfterAtomic)).seq(M),
-      M.seq(po.opt()).seq(id(S.LKW)).seq(fencerel(S.AfterSpinlock)).seq(M),
-      M.seq(poUnlockLockPo).seq(id(S.AfterUnlockLock)).seq(po).seq(M),
-    );
-  const gp = po.restrict(null, S.SyncRcu).seq(po.opt());
+  // ---- Release Acquire, fences (the rf-independent parts come from `shape.fixed`).
+  const { M, acqPo, poRel, rmb, wmb, gp } = X;
+  // po-unlock-lock-po = po ; [UL] ; (po|rf) ; [LKR] ; po
+  const poUnlockLockPo = X.hasLocks ? X.poUnlockLockPoByPo.union(po.restrict(null, S.UL).seq(rf).restrict(null, S.LKR).seq(po)) : X.poUnlockLockPoByPo;
+  const mb = X.hasAfterUnlockLock ? X.mbNoUnlockLock.union(M.seq(poUnlockLockPo).seq(Relation.id(S.AfterUnlockLock)).seq(po).seq(M)) : X.mbNoUnlockLock;
   const strongFence = mb.union(gp);
   const nonrwFence = strongFence.union(poRel, acqPo);
   const fence = nonrwFence.union(wmb, rmb);
@@ -216,17 +244,47 @@ export function checkExecution(shape: ExecutionShape, rf: Relation, co: Relation
   const toW = rwdep.union(overwrite.inter(int), addr.restrict(null, S.Plain).seq(wmb));
   const toR = addr.restrict(null, S.R).union(dep.restrict(null, S.Marked).seq(rfi));
   const ppo = toR.union(toW, fence.inter(int), poUnlockLockPo.inter(int));
+  const hbLocal = ppo.union(rfe).restrict(S.Marked, S.Marked);
+  return { fr, rfe, rfi, addr, overwrite, poUnlockLockPo, strongFence, nonrwFence, fence, hbLocal };
+}
+
+/** True when no completion of this partial rf/co can be consistent (an hb cycle already). */
+export function partialExecutionFails(shape: ExecutionShape, rf: Relation, co: Relation): boolean {
+  return !localOrder(shape, rf, co).hbLocal.acyclic();
+}
+
+/** Checks one candidate execution: rf and co over `shape.events`. */
+export function checkExecution(shape: ExecutionShape, rf: Relation, co: Relation): Verdict {
+  const S = shape.sets;
+  const { po, int, ext, poLoc, rmw, n } = shape;
+  const X = shape.fixed;
+  const { R4rmb, wmb, poRel } = X;
+  const id = (s: EventSet): Relation => Relation.id(s);
+  const fencerel = (s: EventSet): Relation => po.restrict(null, s).seq(po);
+
+  const { fr, rfe, addr, overwrite, poUnlockLockPo, strongFence, nonrwFence, fence, hbLocal } = localOrder(shape, rf, co);
+  const coe = co.inter(ext);
+  const fre = fr.inter(ext);
+
+  // coherence: acyclic po-loc | com
+  const com = rf.union(co, fr);
+  if (!poLoc.union(com).acyclic()) return { consistent: false, failed: "coherence", flags: [] };
+  // atomic: empty rmw & (fre ; coe)
+  if (!rmw.inter(fre.seq(coe)).isEmpty()) return { consistent: false, failed: "atomic", flags: [] };
+
+  // A cycle in the ppo|rfe part of hb is already a cycle of hb: reject before computing prop.
+  if (!hbLocal.acyclic()) return { consistent: false, failed: "happens-before", flags: [] };
 
   // ---- Propagation.
-  const Marked = id(S.Marked);
+  const Marked = X.Marked;
   const aCumul = (r: Relation): Relation => rfe.restrict(null, S.Marked).opt().seq(r);
-  const rmwSequence = rf.seq(rmw).star();
+  const rmwSequence = X.hasRmw ? rf.seq(rmw).star() : Relation.identity(n);
   const cumulFence = Marked.seq(aCumul(strongFence.union(poRel)).union(wmb, poUnlockLockPo)).seq(Marked).seq(rmwSequence);
   const cumulFenceStar = cumulFence.star();
   const prop = Marked.seq(overwrite.inter(ext).opt()).seq(cumulFenceStar).seq(Marked).seq(rfe.opt()).seq(Marked);
 
   // ---- Happens-before.
-  const hb = ppo.union(rfe, prop.minusId().inter(int)).restrict(S.Marked, S.Marked);
+  const hb = hbLocal.union(prop.minusId().inter(int).restrict(S.Marked, S.Marked));
   if (!hb.acyclic()) return { consistent: false, failed: "happens-before", flags: [] };
   const hbStar = hb.star();
 
@@ -283,9 +341,9 @@ export function checkExecution(shape: ExecutionShape, rf: Relation, co: Relation
     .seq(strongFence2.seq(Marked).seq(xbstar).union(xbstar.inter(int)));
   const notNoreturn = S.Noreturn.complement();
   const wPreBounded = Marked.seq(addr.union(fence2).opt());
-  const rPreBounded = Marked.seq(addr.union(nonrwFence, fencerel(S.Rmb).restrict(R4rmb, notNoreturn)).opt());
+  const rPreBounded = Marked.seq(addr.union(nonrwFence, X.fencerelRmb.restrict(R4rmb, notNoreturn)).opt());
   const wPostBounded = fence2.opt().seq(Marked).seq(rmwSequence);
-  const rPostBounded = nonrwFence.union(fencerel(S.Rmb).restrict(notNoreturn, R4rmb)).opt().seq(Marked);
+  const rPostBounded = nonrwFence.union(X.fencerelRmb.restrict(notNoreturn, R4rmb)).opt().seq(Marked);
   const wwVis = fence2.union(strongFence2.seq(xbstar).seq(wPreBounded), wPostBounded.seq(vis).seq(wPreBounded));
   const wrVis = fence2.union(strongFence2.seq(xbstar).seq(rPreBounded), wPostBounded.seq(vis).seq(rPreBounded));
   const rwXbstar = fence2.union(rPostBounded.seq(xbstar).seq(wPreBounded));
@@ -303,6 +361,5 @@ export function checkExecution(shape: ExecutionShape, rf: Relation, co: Relation
   const wrRace = preRace.inter(co.opt().seq(rf)).minus(wrVis).minus(rwXbstar.inverse());
   const rwRace = preRace.inter(fr).minus(rwXbstar);
   if (!wwRace.union(wrRace, rwRace).isEmpty()) flags.push("data-race");
-  void loc;
   return { consistent: true, flags };
 }

@@ -92,6 +92,13 @@ export class Relation {
     return r;
   }
 
+  /** `id`: the identity over all events. */
+  static identity(n: number): Relation {
+    const r = new Relation(n);
+    for (let i = 0; i < n; i++) r.add(i, i);
+    return r;
+  }
+
   /** `[S]`: the identity restricted to S. */
   static id(s: EventSet): Relation {
     const r = new Relation(s.n);
@@ -104,6 +111,10 @@ export class Relation {
     const r = new Relation(a.n);
     for (let i = 0; i < a.n; i++) if (a.has(i)) r.bits.set(b.words, i * r.w);
     return r;
+  }
+
+  copy(): Relation {
+    return new Relation(this.n, this.bits.slice());
   }
 
   add(a: number, b: number): void {
@@ -143,6 +154,7 @@ export class Relation {
   seq(o: Relation): Relation {
     const { n, w } = this;
     const out = new Uint32Array(this.bits.length);
+    if (o.isEmpty()) return new Relation(n);
     for (let a = 0; a < n; a++) {
       const base = a * w;
       for (let k = 0; k < w; k++) {

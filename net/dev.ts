@@ -220,7 +220,6 @@ export class NetStack {
       while (sd.processQueue.length > 0) {
         const skb = sd.processQueue.shift()!;
         yield* this.netifReceiveSkb(skb);
-        sd.processed++;
         if (++work >= quota) return work;
       }
       if (sd.inputPktQueue.length === 0) {
@@ -238,6 +237,8 @@ export class NetStack {
   *netifReceiveSkb(skb: Skb): Handler {
     const k = this.k;
     this.stats.inProcess++;
+    // __netif_receive_skb_core: every packet the stack takes in counts in sd->processed.
+    this.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
     this.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);
@@ -260,7 +261,8 @@ export class NetStack {
   inFlight(): number {
     let n = this.stats.inProcess;
     for (const sd of this.softnet) n += sd.inputPktQueue.length + sd.processQueue.length;
-    for (const sk of this.sockets) if (sk !== null) n += sk.queue.length + sk.inRecv;
+    // != null: the array has holes at the indexes of non-NIC devices.
+    for (const sk of this.sockets) if (sk != null) n += sk.queue.length + sk.inRecv;
     return n;
   }
 }

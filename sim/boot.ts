@@ -214,7 +214,7 @@ export function boot(scenario: Scenario): System {
       tasks.push({ name, thread });
       continue;
     }
-    const sk = sockets[deviceIndex.get(task.socket)!]!;
+    const sk = net.sockets[deviceIndex.get(task.socket)!]!; // indexed by device index, like deviceIndex
     const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: false, nice: task.nice }, (self) =>
       socketReader(k, net, self, {
         socket: sk,

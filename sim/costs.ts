@@ -94,7 +94,7 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
  * Costs paid on every turn of a loop that may spin (softirq restarts, a requeued tasklet,
  * NAPI repolls). Real CPUs always take time there; at 0 a spin would never end.
  */
-export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll", "work_dispatch"];
+export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll", "work_dispatch", "sched_slice"];
 
 export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];
 

@@ -404,12 +404,14 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
       },
     })),
     softnet: net.softnet.map((sd, cpu) => ({ cpu, processed: sd.processed, dropped: sd.dropped, time_squeeze: sd.timeSqueeze })),
-    napi: sys.nics
-      .filter((nic) => nic.napi !== null)
-      .map((nic) => {
-        const n = nic.napi!;
-        return { name: n.name, weight: n.weight, polls: n.polls, packets: n.work, full_polls: n.fullPolls, completions: n.completes };
-      }),
+    napi: sys.nics.flatMap((nic) =>
+      nic.queues
+        .filter((q) => q.napi !== null)
+        .map((q) => {
+          const n = q.napi!;
+          return { name: n.name, weight: n.weight, polls: n.polls, packets: n.work, full_polls: n.fullPolls, completions: n.completes };
+        }),
+    ),
     workqueues: sys.wqs.workqueues.map((wq) => {
       const pwqs = [...wq.pwqs.values()];
       const sum = (f: (p: (typeof pwqs)[number]) => number): number => pwqs.reduce((a, p) => a + f(p), 0);

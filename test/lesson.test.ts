@@ -57,6 +57,11 @@ describe("irqsim lesson", () => {
       });
     }
     expect(answers(lessonReport(lesson, 1, true))).toEqual(answers(rs[0]!));
+    // The lesson's expect: block holds on every seed.
+    for (const r of rs) {
+      expect(r.checks!.length).toBeGreaterThan(0);
+      expect(r.checks!.filter((k) => !k.ok).map((k) => `seed ${r.seed}: ${k.what}`)).toEqual([]);
+    }
   });
 
   test("different seeds change at least one answer for most lessons", () => {
