@@ -46,7 +46,7 @@ export interface EnumerationStats {
   allowed: number;
 }
 
-const MAX_CANDIDATES = 5_000_000;
+const MAX_CANDIDATES = 2_000_000;
 
 export function evalProp(p: Prop, s: FinalState): boolean {
   switch (p.k) {
@@ -146,7 +146,6 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
 
   // ---- Spinlocks (lock.cat): critical sections, unmatched locks, fixed and possible rf.
   const flags: string[] = [];
-  const critical = new Relation(n);
   const ulOfLkw = new Map<number, number>();
   const unmatchedLkw = new Map<string, number[]>();
   const fixedRf = new Map<number, number>(); // read -> write, decided without choice
@@ -169,7 +168,6 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
           if (lkw === undefined) {
             if (!flags.includes("unmatched-unlock")) flags.push("unmatched-unlock");
           } else {
-            critical.add(lkw, i);
             ulOfLkw.set(lkw, i);
             open.delete(l);
           }
@@ -245,7 +243,7 @@ function combo(test: LitmusTest, globals: Map<string, Value>, picked: ThreadPath
   // ---- Coherence is a property of each variable alone (po-loc, rf, co and fr never
   // relate two variables), and so is atomicity: so first keep, per variable, the
   // (co, rf) choices that pass them, and only combine the survivors.
-  const shape = new ExecutionShape(ev, deps, rmw, critical, flags);
+  const shape = new ExecutionShape(ev, deps, rmw, flags);
   const pieces = locs.map((l, k) => coherentChoices(shape, ev, l, coChoices[k]!, rfChoices.filter((c) => ev[c.read]!.loc === l), fixedRf));
   if (pieces.some((p) => p.length === 0)) return;
   const regsOf = picked.map((p) => p.regs);

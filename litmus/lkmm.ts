@@ -55,8 +55,6 @@ export class ExecutionShape {
     deps: { addr: [number, number][]; data: [number, number][]; ctrl: [number, number][] },
     /** spin_lock's LKR->LKW pairs and successful RMW read->write pairs. */
     readonly rmw: Relation,
-    /** LKW -> UL of each critical section (lock.cat `critical`). */
-    readonly critical: Relation,
     extraFlags: string[],
   ) {
     const n = (this.n = events.length);
@@ -72,7 +70,7 @@ export class ExecutionShape {
     this.hasPlain = !this.sets.Plain.isEmpty();
     this.hasSyncRcu = !this.sets.SyncRcu.isEmpty();
     const flags = new Set(extraFlags);
-    const rscs = rcuRscs(events, this.po);
+    const rscs = rcuRscs(events);
     this.rcuRscsi = rscs.matched.inverse();
     if (rscs.unmatchedLock) flags.add("unmatched-rcu-lock");
     if (rscs.unmatchedUnlock) flags.add("unmatched-rcu-unlock");
@@ -172,12 +170,11 @@ function classify(ev: ExecEvent[], rmw: Relation) {
 }
 
 /** bell `rcu-rscs`: properly nested rcu_read_lock/unlock pairs of each thread. */
-function rcuRscs(ev: ExecEvent[], po: Relation): { matched: Relation; unmatchedLock: boolean; unmatchedUnlock: boolean } {
+function rcuRscs(ev: ExecEvent[]): { matched: Relation; unmatchedLock: boolean; unmatchedUnlock: boolean } {
   const matched = new Relation(ev.length);
   const stacks = new Map<number, number[]>();
   let unmatchedUnlock = false;
   // Events of a thread are numbered in program order, so a scan in index order is a scan in po.
-  void po;
   for (let i = 0; i < ev.length; i++) {
     const e = ev[i]!;
     if (e.kind !== "F") continue;

@@ -6,7 +6,7 @@
  * operators `| ^ & == != < > <= >= + - * /`, casts). Anything outside the subset that
  * irqsim models is reported with its line, never silently ignored.
  */
-import type { AccessTag, Expr, InitEntry, LitmusTest, Location, Prop, Quantifier, Stmt, Thread } from "./ast.js";
+import type { Expr, InitEntry, LitmusTest, Location, Prop, Quantifier, Stmt, Thread } from "./ast.js";
 import { describe, LexError, LineMap, numberValue, tokenize, TokenStream, type Token } from "./lexer.js";
 import { PrimitiveError, resolvePrimitive } from "./primitives.js";
 import type { BinaryOp, Value } from "./values.js";
@@ -89,7 +89,21 @@ export function parseLitmus(text: string, file: string): LitmusTest {
   }
 }
 
+/** Nesting beyond this is not a litmus test; refusing it keeps the recursive parser off the stack limit. */
+const MAX_NESTING = 200;
+let nesting = 0;
+
+function nest<T>(line: number, f: () => T): T {
+  if (++nesting > MAX_NESTING) throw new LitmusSyntaxError(line, `nested more than ${MAX_NESTING} levels deep`);
+  try {
+    return f();
+  } finally {
+    nesting--;
+  }
+}
+
 function parseLitmusUnchecked(text: string, file: string): LitmusTest {
+  nesting = 0;
   const lines = new LineMap(text);
   const ctx: Ctx = { file, lines, text };
 
@@ -132,7 +146,7 @@ function parseLitmusUnchecked(text: string, file: string): LitmusTest {
   }
   if (initOpen < 0) throw new LitmusSyntaxError(lines.lineOf(text.length), "missing the initial-state block `{ ... }`");
   const initClose = matchBrace(text, initOpen, lines);
-  const init = parseInit(ctx, tokenize(text, initOpen + 1, initClose, "state", lines));
+  const init = parseInit(tokenize(text, initOpen + 1, initClose, "state", lines));
 
   // --- Program: P0(...) { ... } P1(...) { ... } until a constraint keyword.
   const progToks = new TokenStream(tokenize(text, initClose + 1, text.length, "c", lines));
@@ -213,7 +227,7 @@ function matchBrace(text: string, open: number, lines: LineMap): number {
 // ---------------------------------------------------------------------------
 // Initial state (lib/stateParser.mly, `init`).
 
-function parseInit(ctx: Ctx, toks: ReturnType<typeof tokenize>): InitEntry[] {
+function parseInit(toks: ReturnType<typeof tokenize>): InitEntry[] {
   const ts = new TokenStream(toks);
   const out: InitEntry[] = [];
   while (ts.peek().kind !== "eof") {
@@ -221,7 +235,6 @@ function parseInit(ctx: Ctx, toks: ReturnType<typeof tokenize>): InitEntry[] {
     out.push(parseInitEntry(ts));
     if (ts.peek().kind !== "eof") ts.expect(";", "between initial values");
   }
-  void ctx;
   return out;
 }
 
@@ -338,6 +351,10 @@ function parseStmtsUntilBrace(ts: TokenStream, regs: Set<string>, proc: number):
 }
 
 function parseStmt(ts: TokenStream, regs: Set<string>, proc: number): Stmt[] {
+  return nest(ts.peek().line, () => parseStmtInner(ts, regs, proc));
+}
+
+function parseStmtInner(ts: TokenStream, regs: Set<string>, proc: number): Stmt[] {
   const t = ts.peek();
   const line = t.line;
   if (t.text === ";") {
@@ -443,6 +460,10 @@ function parseBinaryRest(ts: TokenStream, left: Expr, level: number): Expr {
 }
 
 function parseUnary(ts: TokenStream): Expr {
+  return nest(ts.peek().line, () => parseUnaryInner(ts));
+}
+
+function parseUnaryInner(ts: TokenStream): Expr {
   const t = ts.peek();
   if (t.text === "*") {
     ts.next();
@@ -617,6 +638,10 @@ function parseImplies(ts: TokenStream, threads: Thread[]): Prop {
 }
 
 function parseNot(ts: TokenStream, threads: Thread[]): Prop {
+  return nest(ts.peek().line, () => parseNotInner(ts, threads));
+}
+
+function parseNotInner(ts: TokenStream, threads: Thread[]): Prop {
   if (ts.accept("~") || ts.accept("not")) return { k: "not", p: parseNot(ts, threads) };
   if (ts.accept("true")) return { k: "and", ps: [] };
   if (ts.accept("false")) return { k: "or", ps: [] };
@@ -636,9 +661,4 @@ function parseNot(ts: TokenStream, threads: Thread[]): Prop {
   if (ts.accept("=") || ts.accept("==")) return rhs();
   if (ts.accept("!=")) return { k: "not", p: rhs() };
   throw new LitmusSyntaxError(op.line, `expected '=' or '!=' after the location, found ${describe(op)}`);
-}
-
-/** Used by the runner to mark accesses in error messages. */
-export function tagName(tag: AccessTag | null): string {
-  return tag ?? "plain";
 }

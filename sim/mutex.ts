@@ -28,18 +28,26 @@ export function createMutex(name: string): Mutex {
  * where sleeping is illegal (the report is in the log; the caller did not get the lock).
  */
 export function* mutexLock(k: Kernel, m: Mutex): Handler<boolean> {
-  const self = k.thisCpu.curr;
+  const cpu = k.thisCpu;
+  const self = cpu.curr;
+  if (cpu.preemptCount !== 0 || cpu.irqsDisabled || self.idle) {
+    // might_sleep() reports first (the wait op does not block in atomic context). The fast
+    // path then takes a free mutex; a held one would need a sleep that cannot happen here
+    // (in the kernel: "scheduling while atomic", or a deadlock on the interrupted owner).
+    yield k.wait(m.waiters, "mutex_lock");
+    if (m.owner !== null) return false;
+    m.owner = self;
+    m.acquired++;
+    return true;
+  }
+  if (m.owner === self) throw new Error(`mutex ${m.name}: recursive mutex_lock by ${self.comm}`);
   let slept = false;
-  while (m.owner !== null && m.owner !== self) {
+  while (m.owner !== null) {
     if (!slept) m.contended++;
     slept = true;
     const ok = yield k.wait(m.waiters, "mutex_lock");
     if (ok === false) return false;
   }
-  if (m.owner === self) throw new Error(`mutex ${m.name}: recursive mutex_lock by ${self.comm}`);
-  // Uncontended, mutex_lock() still runs might_sleep() first: in atomic context that prints
-  // the report (the wait op does not block there), then the fast path takes the lock.
-  if (!slept && (k.thisCpu.preemptCount !== 0 || k.thisCpu.irqsDisabled || self.idle)) yield k.wait(m.waiters, "mutex_lock");
   m.owner = self;
   m.acquired++;
   return true;

@@ -9,7 +9,7 @@ import { checkScenario, runFuzz, scenarioArb, scenarioYaml } from "../sim/fuzz.j
 import { parseScenarioText } from "../sim/scenario.js";
 
 const SEED = Number(process.env.IRQSIM_FUZZ_SEED ?? 20261123);
-const RUNS = Number(process.env.IRQSIM_FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.IRQSIM_FUZZ_RUNS ?? 400);
 
 describe("fuzz: random valid scenarios", () => {
   test("the generator only makes scenarios the parser accepts", () => {
