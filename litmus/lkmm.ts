@@ -1,8 +1,10 @@
 /**
  * The Linux-kernel memory model (LKMM) as a consistency check on one candidate execution.
  * This is a transcription of tools/memory-model/linux-kernel.bell, lock.cat and
- * linux-kernel.cat (the lkmmv2 variant selected by linux-kernel.cfg), one `let` per cat
- * definition, in the same order, using the relation algebra of relation.ts.
+ * linux-kernel.cat (the lkmmv2 variant selected by linux-kernel.cfg): one `let` per cat
+ * definition, named and ordered as there, using the relation algebra of relation.ts. The
+ * rf/co-independent definitions are computed once per set of events (`fixedRelations`),
+ * and the ones up to `ppo` are shared with the enumerator's pruning (`localOrder`).
  *
  * Implemented: event classes and annotation filtering (Acquire, Release, Mb, Noreturn,
  * FailedRMW), carry-dep through plain and marked accesses, coherence, atomicity, ppo with
