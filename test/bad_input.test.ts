@@ -6,16 +6,12 @@ import { describe, expect, test } from "vitest";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, stderrIsTTY: false, env: {} };
+async function timedCli(args: string[]) {
   const t0 = performance.now();
-  const code = await main(args, io);
-  return { code, stdout, stderr, ms: performance.now() - t0 };
+  const r = await cli(args);
+  return { ...r, ms: performance.now() - t0 };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "irqsim-bad-"));
@@ -97,7 +93,7 @@ cases.push(["litmus: bad syntax", ["litmus", file("bad.litmus", "C bad\n{ x=0; }
 
 describe("bad input: exit 2, one line, no stack, fast", () => {
   test.each(cases)("%s", async (_name, args) => {
-    const r = await cli(args);
+    const r = await timedCli(args);
     expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 2 });
     const lines = r.stderr.split("\n").filter((l) => l !== "");
     expect(lines, r.stderr).toHaveLength(1);

@@ -3,26 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[], env: Record<string, string | undefined> = {}, isTTY = false) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY,
-    stderrIsTTY: false,
-    env,
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), "irqsim-cli-"));
 

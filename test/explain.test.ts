@@ -2,19 +2,11 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { builtinVariations, explainScenario, type Explanation } from "../cli/explain.js";
 import { listScenarios, loadScenario } from "../sim/scenario.js";
 import { runScenario } from "../sim/run.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, stderrIsTTY: false, env: {} };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /** Runs a variation briefly: it must load, validate and simulate without breaking an invariant. */
 function runBriefly(ref: string, sets: string[]): void {

@@ -1,26 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { Latency } from "../sim/metrics.js";
 import { latencyLog2Hist, log2Slot, log2Slots, printLog2Hist, renderLatencyHists } from "../sim/hist.js";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    stderrIsTTY: false,
-    env: {},
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const stars = (n: number, width = 40) => "*".repeat(n).padEnd(width);
 

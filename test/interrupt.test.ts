@@ -7,19 +7,11 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { EVENT_BUDGET, estimateEvents } from "../sim/limits.js";
 import { loadScenario } from "../sim/scenario.js";
 import { runScenario } from "../sim/run.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, stderrIsTTY: false, env: {} };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 describe("work budget", () => {
   test("the estimate is within a small factor of the real event count (built-ins, 20 ms)", () => {

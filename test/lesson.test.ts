@@ -1,17 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { lessonReport, type LessonReport } from "../cli/lesson.js";
 import { LESSONS } from "../lessons/index.js";
 import { accepts } from "../lessons/lesson.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, stderrIsTTY: false, env: {} };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const answers = (r: LessonReport) => r.questions.map((q) => q.answer!.value);
 

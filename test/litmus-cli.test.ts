@@ -7,28 +7,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { herdHash } from "../litmus/hash.js";
 import { parseLitmusText } from "../litmus/load.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    stderrIsTTY: false,
-    env: {},
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const KERNEL = fileURLToPath(new URL("./litmus/", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "irqsim-litmus-"));

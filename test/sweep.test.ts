@@ -2,29 +2,11 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { loadScenario } from "../sim/scenario.js";
 import { runScenario } from "../sim/run.js";
 import { parseShard, parseVary, planSweep, shardPoints } from "../sim/sweep.js";
+import { cli } from "./helpers/cli.js";
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-    stderrIsTTY: false,
-    env: { NO_COLOR: "1" },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const VARY = ["--vary", "devices.nic0.mode=irq,napi", "--vary", "devices.nic0.traffic.rate=50000,300000"];
 const parseLines = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l));

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { cleanup, render } from "ink-testing-library";
-import { main } from "../cli/main.js";
-import type { Io } from "../cli/output.js";
 import { loadScenario } from "../sim/scenario.js";
 import { Simulation } from "../sim/run.js";
 import { SnapshotHistory, type Snapshot } from "../sim/snapshot.js";
@@ -12,6 +10,7 @@ import { Dashboard } from "../tui/Dashboard.js";
 import { planLayout, type PanelId } from "../tui/layout.js";
 import { LiveRun } from "../tui/live_run.js";
 import { WorkqueuePanel } from "../tui/WorkqueuePanel.js";
+import { cli } from "./helpers/cli.js";
 
 afterEach(() => cleanup());
 
@@ -288,13 +287,6 @@ describe("keys", () => {
   });
 });
 
-async function cli(args: string[], isTTY = false) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY, stderrIsTTY: false, env: {} };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 describe("irqsim dashboard", () => {
   test("--plain prints a snapshot every 10 ms of simulated time, the same each run", async () => {
