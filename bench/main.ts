@@ -1,28 +1,11 @@
 /**
- * `npm run bench`: speed and memory as ratios measured within this one process.
- * Prints an aligned table, or one JSON object with `--json`. Always exits 0 on a completed
- * measurement: the targets are informational.
+ * `npm run bench`: speed and memory as ratios measured within this one process (the same
+ * as `irqsim bench`). Prints an aligned table, or one JSON object with `--json`. Always
+ * exits 0 on a completed measurement: the targets are informational.
  */
-import v8 from "node:v8";
-import vm from "node:vm";
-import { DEFAULT_OPTIONS, formatJson, formatTable, runBench } from "./report.js";
+import { runBenchCommand } from "./command.js";
 
-/**
- * `npm run bench` starts node without --expose-gc; turning the flag on at run time and
- * fetching `gc` from a fresh context is the documented-by-practice way to get it anyway.
- */
-function exposeGc(): void {
-  if (typeof (globalThis as { gc?: unknown }).gc === "function") return;
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = vm.runInNewContext("gc");
-    if (typeof gc === "function") (globalThis as { gc?: unknown }).gc = gc;
-  } catch {
-    // Leave it unavailable: the memory section says so.
-  }
-}
-
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let json = false;
   for (const arg of argv) {
     if (arg === "--json") json = true;
@@ -34,12 +17,9 @@ function main(argv: string[]): number {
       return 2;
     }
   }
-  exposeGc();
-  const started = performance.now();
-  const report = runBench({ ...DEFAULT_OPTIONS, log: (msg) => process.stderr.write(`bench: ${msg}\n`) });
-  process.stderr.write(`bench: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  process.stdout.write((json ? formatJson(report) : formatTable(report)) + "\n");
+  const { text } = await runBenchCommand(json, (msg) => process.stderr.write(`bench: ${msg}\n`));
+  process.stdout.write(text + "\n");
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

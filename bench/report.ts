@@ -4,14 +4,17 @@
  * report says "meets" or "misses", nothing fails.
  */
 import { IRQSIM_VERSION } from "../sim/run.js";
-import { runCeilingTimers } from "./ceiling.js";
+import { runCeilingTimers, runRecordCeilingTimers } from "./ceiling.js";
 import { runEngineTimers } from "./engine_bench.js";
 import { findGc, measureMemory, measureModel, type MemoryReport, type ModelRun } from "./model.js";
+import { TARGET_PEER, type PeerEngine, type Peers } from "./peers.js";
 import type { TimerResult } from "./workload.js";
 
 export const TARGETS = {
   /** Engine events/s over ceiling events/s, 1k timers. */
   engineOverCeilingMin: 0.6,
+  /** Engine events/s over js-simulator events/s, 1k timers. */
+  engineOverPeerMin: 1.5,
   /** Full-model events/s over engine events/s. */
   modelOverEngineMin: 0.25,
   /** heapUsed after the long run over heapUsed after the short run. */
@@ -52,7 +55,8 @@ export interface Target {
   metric: string;
   min?: number;
   max?: number;
-  meets: boolean;
+  /** null: not measured (the peer engine is not installed). */
+  meets: boolean | null;
 }
 
 export interface BenchReport {
@@ -68,11 +72,16 @@ export interface BenchReport {
     engine_events_per_s: number;
     ceiling_events_per_s: number;
     ratio: number;
+    record_ceiling_events_per_s: number;
+    ratio_to_record_ceiling: number;
     checksum_events: number;
     engine_checksum: number;
     ceiling_checksum: number;
     same_history: boolean;
     target: Target;
+    peers: PeerRow[];
+    peers_skipped: { name: string; reason: string }[];
+    peer_target: Target;
   };
   model: {
     engine_events_per_s: number;
@@ -96,6 +105,8 @@ export interface BenchReport {
     engine_events_per_s: number;
     ceiling_events_per_s: number;
     ratio: number;
+    record_ceiling_events_per_s: number;
+    ratio_to_record_ceiling: number;
     same_history: boolean;
   }[];
   memory: {
@@ -109,6 +120,17 @@ export interface BenchReport {
     heap_growth_ratio: number | null;
     target: Target;
   };
+}
+
+interface PeerRow {
+  name: string;
+  version: string;
+  events_per_s: number;
+  /** Engine events/s over this peer's. */
+  engine_over_peer: number;
+  checksum: number;
+  /** Same checksum and final clock as the engine: the peer ran the identical history. */
+  same_history: boolean;
 }
 
 interface MemoryRow {
@@ -134,34 +156,67 @@ function sameHistory(a: TimerResult, b: TimerResult): boolean {
   return a.checksum === b.checksum && a.finalTime === b.finalTime;
 }
 
-/** Engine and ceiling on one workload, alternated `repeats` times; medians of events/s. */
-function compareQueues(timers: number, events: number, warmupEvents: number, repeats: number) {
+const ratioOf = (a: number, b: number): number => (b > 0 ? a / b : 0);
+
+/**
+ * Engine, ceiling, record ceiling and `peers` on one workload, alternated `repeats` times
+ * (so drift in the machine's speed hits all alike); medians of events/s.
+ */
+function compareQueues(timers: number, events: number, warmupEvents: number, repeats: number, peers: PeerEngine[] = []) {
+  const w = { timers, events, warmupEvents };
   const eng: TimerResult[] = [];
   const ceil: TimerResult[] = [];
+  const rec: TimerResult[] = [];
+  const peer: TimerResult[][] = peers.map(() => []);
   for (let r = 0; r < Math.max(1, repeats); r++) {
-    eng.push(runEngineTimers({ timers, events, warmupEvents }));
-    ceil.push(runCeilingTimers({ timers, events, warmupEvents }));
+    eng.push(runEngineTimers(w));
+    ceil.push(runCeilingTimers(w));
+    rec.push(runRecordCeilingTimers(w));
+    peers.forEach((p, i) => peer[i]!.push(p.run(w)));
   }
   const engineEps = median(eng.map((x) => x.eventsPerSec));
   const ceilingEps = median(ceil.map((x) => x.eventsPerSec));
+  const recordEps = median(rec.map((x) => x.eventsPerSec));
   return {
     engine: eng[0]!,
     ceiling: ceil[0]!,
     engineEps,
     ceilingEps,
-    ratio: ceilingEps > 0 ? engineEps / ceilingEps : 0,
-    same: eng.every((e, i) => sameHistory(e, ceil[i]!)),
+    recordEps,
+    ratio: ratioOf(engineEps, ceilingEps),
+    recordRatio: ratioOf(engineEps, recordEps),
+    same: eng.every((e, i) => sameHistory(e, ceil[i]!) && sameHistory(e, rec[i]!)),
+    peers: peers.map((p, i) => {
+      const eps = median(peer[i]!.map((x) => x.eventsPerSec));
+      return { peer: p, eps, results: peer[i]!, same: peer[i]!.every((x, j) => sameHistory(x, eng[j]!)) };
+    }),
   };
 }
 
-export function runBench(opts: BenchOptions = DEFAULT_OPTIONS): BenchReport {
+/**
+ * `peers`: the peer engines that could be loaded (bench/peers.ts `loadPeers`); the ones
+ * that could not are listed in the report with the reason.
+ */
+export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { engines: [], skipped: [] }): BenchReport {
   const log = opts.log ?? (() => {});
 
-  // 1. engine vs ceiling
+  // 1. engine vs ceiling and peers
   const eo = opts.engine;
-  log(`engine: ${eo.timers} timers, ${eo.events} events x ${eo.repeats}`);
-  const cmp = compareQueues(eo.timers, eo.events, eo.warmupEvents, eo.repeats);
+  const names = ["engine", "ceilings", ...peers.engines.map((p) => p.name)].join(", ");
+  log(`engine: ${eo.timers} timers, ${eo.events} events x ${eo.repeats} (${names})`);
+  for (const s of peers.skipped) log(`engine: skipping ${s.name}: ${s.reason}`);
+  const cmp = compareQueues(eo.timers, eo.events, eo.warmupEvents, eo.repeats, peers.engines);
   const engineEps = cmp.engineEps;
+  const peerRows: PeerRow[] = cmp.peers.map((p) => ({
+    name: p.peer.name,
+    version: p.peer.version,
+    events_per_s: Math.round(p.eps),
+    engine_over_peer: round(ratioOf(engineEps, p.eps), 3),
+    checksum: p.results[0]!.checksum,
+    same_history: p.same,
+  }));
+  const targetPeer = cmp.peers.find((p) => p.peer.name === TARGET_PEER);
+  const peerRatio = targetPeer === undefined ? null : ratioOf(engineEps, targetPeer.eps);
 
   // 3. scale (before the model runs, while the engine's call sites see only the timer workload,
   //    like section 1)
@@ -175,6 +230,8 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS): BenchReport {
       engine_events_per_s: Math.round(c.engineEps),
       ceiling_events_per_s: Math.round(c.ceilingEps),
       ratio: round(c.ratio, 3),
+      record_ceiling_events_per_s: Math.round(c.recordEps),
+      ratio_to_record_ceiling: round(c.recordRatio, 3),
       same_history: c.same,
     };
   });
@@ -224,11 +281,20 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS): BenchReport {
       engine_events_per_s: Math.round(cmp.engineEps),
       ceiling_events_per_s: Math.round(cmp.ceilingEps),
       ratio: round(cmp.ratio, 3),
+      record_ceiling_events_per_s: Math.round(cmp.recordEps),
+      ratio_to_record_ceiling: round(cmp.recordRatio, 3),
       checksum_events: cmp.engine.checksumEvents,
       engine_checksum: cmp.engine.checksum,
       ceiling_checksum: cmp.ceiling.checksum,
       same_history: cmp.same,
       target: { metric: "engine events/s / ceiling events/s", min: TARGETS.engineOverCeilingMin, meets: cmp.ratio >= TARGETS.engineOverCeilingMin },
+      peers: peerRows,
+      peers_skipped: peers.skipped.map((s) => ({ name: s.name, reason: s.reason })),
+      peer_target: {
+        metric: `engine events/s / ${TARGET_PEER} events/s`,
+        min: TARGETS.engineOverPeerMin,
+        meets: peerRatio === null ? null : peerRatio >= TARGETS.engineOverPeerMin,
+      },
     },
     model: { engine_events_per_s: Math.round(engineEps), runs },
     scale,
@@ -272,7 +338,7 @@ const fmtRate = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`;
 const fmtRatio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(3)}x`);
 const fmtMiB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 const verdict = (t: Target): string =>
-  `target ${t.min !== undefined ? `>= ${t.min}x` : `<= ${t.max}x`}: ${t.meets ? "meets" : "misses"}`;
+  `target ${t.min !== undefined ? `>= ${t.min}x` : `<= ${t.max}x`}: ${t.meets === null ? "not measured" : t.meets ? "meets" : "misses"}`;
 
 export function formatTable(r: BenchReport): string {
   const out: string[] = [];
@@ -283,16 +349,22 @@ export function formatTable(r: BenchReport): string {
   out.push(`1. engine: ${fmtInt(e.timers)} self-rescheduling timers, ${fmtInt(e.events)} events (after ${fmtInt(e.warmup_events)} warm-up), median of ${e.repeats}`);
   out.push(
     ...table(
-      ["queue", "events/s"],
+      ["queue", "events/s", "engine / it", "same history"],
       [
-        ["irqsim Engine", fmtRate(e.engine_events_per_s)],
-        ["ceiling (typed-array heap)", fmtRate(e.ceiling_events_per_s)],
+        ["irqsim Engine", fmtRate(e.engine_events_per_s), "", ""],
+        ["ceiling (typed-array heap)", fmtRate(e.ceiling_events_per_s), fmtRatio(e.ratio), e.same_history ? "yes" : "NO"],
+        ["ceiling + records (callbacks)", fmtRate(e.record_ceiling_events_per_s), fmtRatio(e.ratio_to_record_ceiling), e.same_history ? "yes" : "NO"],
+        ...e.peers.map((p) => [`${p.name} ${p.version} (npm)`, fmtRate(p.events_per_s), fmtRatio(p.engine_over_peer), p.same_history ? "yes" : "NO"]),
+        ...e.peers_skipped.map((s) => [`${s.name} (npm)`, "skipped", "", ""]),
       ],
     ),
   );
   out.push(`engine / ceiling = ${fmtRatio(e.ratio)}   (${verdict(e.target)})`);
+  const peer = e.peers.find((p) => p.name === TARGET_PEER);
+  out.push(`engine / ${TARGET_PEER} = ${peer === undefined ? "n/a" : fmtRatio(peer.engine_over_peer)}   (${verdict(e.peer_target)})`);
+  for (const s of e.peers_skipped) out.push(`skipped ${s.name}: ${s.reason}`);
   out.push(
-    `same history: ${e.same_history ? "yes" : "NO"} (checksum of first ${fmtInt(e.checksum_events)} events: engine ${e.engine_checksum.toString(16)}, ceiling ${e.ceiling_checksum.toString(16)})`,
+    `same history: ${e.same_history && e.peers.every((p) => p.same_history) ? "yes" : "NO"} (checksum of first ${fmtInt(e.checksum_events)} events and final clock; engine ${e.engine_checksum.toString(16)}, ceiling ${e.ceiling_checksum.toString(16)})`,
   );
   out.push("");
 
@@ -316,10 +388,20 @@ export function formatTable(r: BenchReport): string {
   out.push(`3. scale: engine with more pending timers (same workload; warm-up before each)`);
   out.push(
     ...table(
-      ["pending timers", "events", "engine", "ceiling", "engine / ceiling"],
-      r.scale.map((s) => [fmtInt(s.timers), fmtInt(s.events), fmtRate(s.engine_events_per_s), fmtRate(s.ceiling_events_per_s), fmtRatio(s.ratio)]),
+      ["pending timers", "events", "engine", "ceiling", "engine / ceiling", "ceiling + records", "engine / it"],
+      r.scale.map((s) => [
+        fmtInt(s.timers),
+        fmtInt(s.events),
+        fmtRate(s.engine_events_per_s),
+        fmtRate(s.ceiling_events_per_s),
+        fmtRatio(s.ratio),
+        fmtRate(s.record_ceiling_events_per_s),
+        fmtRatio(s.ratio_to_record_ceiling),
+      ]),
     ),
   );
+  out.push("ceiling + records: the same heap, but each timer is a caller-owned record with a closure, as the engine's API requires;");
+  out.push("with many timers the records fall out of cache and loading and calling them, not the heap, sets the pace.");
   out.push("");
 
   const m = r.memory;

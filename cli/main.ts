@@ -16,6 +16,7 @@ import { registerSweep } from "./sweep.js";
 import { registerDashboard } from "./dashboard.js";
 import { registerExplain } from "./explain.js";
 import { registerLesson } from "./lesson.js";
+import { registerBench } from "./bench.js";
 
 export { EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE } from "./options.js";
 
@@ -43,6 +44,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerDashboard(program, ctx);
   registerExplain(program, ctx);
   registerLesson(program, ctx);
+  registerBench(program, ctx);
 
   try {
     if (argv.length === 0) {

@@ -16,8 +16,10 @@ import {
   parseVary,
   planSweep,
   pointSets,
-  runPoint,
+  pointSimulation,
+  POINT_SLICE_EVENTS,
   shardPoints,
+  type StoppedPoint,
   type SweepPoint,
   type SweepRecord,
   type SweepSpec,
@@ -85,8 +87,18 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
 
 }
 
-/** Set by SIGINT; checked between runs. */
+/**
+ * Set by SIGINT. Checked between slices of a run: in-process (--jobs 1) the loop yields
+ * to the event loop after each slice so the handler can run; workers read the shared
+ * `abort` flag the handler sets. Either way a run stops within a slice, not at its end.
+ */
 let stopRequested = false;
+
+/** What a sweep's runs came to: finished results, and runs stopped part-way by Ctrl-C. */
+interface SweepOutcome {
+  results: Map<number, RunResult>;
+  stopped: StoppedPoint[];
+}
 
 export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Promise<number> {
   const spec: SweepSpec = { scenario: ref, vary: flags.vary, sets: flags.set, seeds: flags.seeds };
@@ -114,8 +126,12 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   );
 
   stopRequested = false;
+  const abort = new Int32Array(new SharedArrayBuffer(4));
+  const interrupted = new AbortController();
   const onSigint = (): void => {
     stopRequested = true;
+    Atomics.store(abort, 0, 1);
+    interrupted.abort();
   };
   process.on("SIGINT", onSigint);
   const started = performance.now();
@@ -129,19 +145,23 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
     if (io.stderrIsTTY) io.stderr(`\r\x1b[K${line}${done === points.length ? "\n" : ""}`);
     else if (done === points.length) io.stderr(`${line} in ${((t - started) / 1000).toFixed(1)} s\n`);
   };
-  let results: Map<number, RunResult>;
+  let outcome: SweepOutcome;
   try {
-    results = jobs === 1 ? await runSequential(spec, points, progress) : await runOnWorkers(spec, points, jobs, progress);
+    outcome = jobs === 1 ? await runSequential(spec, points, progress) : await runOnWorkers(spec, points, jobs, abort, interrupted.signal, progress);
   } finally {
     process.off("SIGINT", onSigint);
   }
+  const { results, stopped } = outcome;
   const records: SweepRecord[] = points
     .filter((p) => results.has(p.index))
     .map((p) => ({ sweep: plan.id, index: p.index, total: plan.points.length, params: p.params, seed: p.seed, result: results.get(p.index)! }));
   if (flags.out !== undefined) writeFileAtomic(flags.out, toJsonLines(records));
   printRecords(records, flags, io);
   if (stopRequested) {
-    io.stderr(`irqsim: sweep interrupted after ${records.length} of ${points.length} runs\n`);
+    const where = stopped
+      .sort((a, b) => a.index - b.index)
+      .map((s) => `run ${s.index} at ${(s.simulated_ns / 1e9).toFixed(3)} of ${(s.duration_ns / 1e9).toFixed(3)} s`);
+    io.stderr(`irqsim: sweep interrupted after ${records.length} of ${points.length} runs${where.length > 0 ? `; stopped ${where.join(", ")}` : ""}\n`);
     return 130;
   }
   const broken = records.find((r) => !r.result.invariants.ok);
@@ -152,37 +172,70 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   return 0;
 }
 
-async function runSequential(spec: SweepSpec, points: SweepPoint[], progress: (done: number) => void): Promise<Map<number, RunResult>> {
-  const out = new Map<number, RunResult>();
+async function runSequential(spec: SweepSpec, points: SweepPoint[], progress: (done: number) => void): Promise<SweepOutcome> {
+  const results = new Map<number, RunResult>();
+  const stopped: StoppedPoint[] = [];
   for (const p of points) {
     if (stopRequested) break;
-    out.set(p.index, runPoint(spec, p));
-    progress(out.size);
-    await new Promise<void>((r) => setImmediate(r));
+    const sim = pointSimulation(spec, p);
+    let done = false;
+    for (;;) {
+      done = sim.advance(POINT_SLICE_EVENTS);
+      await new Promise<void>((r) => setImmediate(r));
+      if (done || stopRequested) break;
+    }
+    if (!done) {
+      stopped.push({ index: p.index, simulated_ns: sim.now, duration_ns: sim.scenario.duration });
+      break;
+    }
+    results.set(p.index, sim.finish());
+    progress(results.size);
   }
-  return out;
+  return { results, stopped };
 }
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweep_worker.js", import.meta.url));
+function startWorker(abort: Int32Array): Worker {
+  const workerData = { abort };
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweep_worker.js", import.meta.url), { workerData });
   // Running from source (tests, tsx): the worker is TypeScript too, so it registers tsx's
   // loader before importing itself.
   const src = new URL("./sweep_worker.ts", import.meta.url).href;
-  return new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(src)}); });`, { eval: true });
+  return new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(src)}); });`, { eval: true, workerData });
 }
 
-function runOnWorkers(spec: SweepSpec, points: SweepPoint[], jobs: number, progress: (done: number) => void): Promise<Map<number, RunResult>> {
+/**
+ * How long after Ctrl-C to wait for busy workers to say where they stopped. A running
+ * worker answers within one slice; one still starting up (loading modules) would not
+ * look at the flag for longer, so past this its run is dropped unreported.
+ */
+const STOP_GRACE_MS = 30;
+
+function runOnWorkers(
+  spec: SweepSpec,
+  points: SweepPoint[],
+  jobs: number,
+  abort: Int32Array,
+  interrupted: AbortSignal,
+  progress: (done: number) => void,
+): Promise<SweepOutcome> {
   const out = new Map<number, RunResult>();
+  const stopped: StoppedPoint[] = [];
   const queue = [...points];
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
     let busy = 0;
     let failed = false;
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
     const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(grace);
       for (const w of workers) void w.terminate();
       if (err) reject(err);
-      else resolve(out);
+      else resolve({ results: out, stopped });
     };
+    interrupted.addEventListener("abort", () => (grace = setTimeout(() => finish(), STOP_GRACE_MS)), { once: true });
     const feed = (w: Worker): void => {
       const p = stopRequested ? undefined : queue.shift();
       if (p === undefined) {
@@ -193,17 +246,21 @@ function runOnWorkers(spec: SweepSpec, points: SweepPoint[], jobs: number, progr
       w.postMessage({ spec, point: p });
     };
     for (let i = 0; i < jobs; i++) {
-      const w = startWorker();
+      const w = startWorker(abort);
       workers.push(w);
-      w.on("message", (msg: { index: number; result?: RunResult; error?: string }) => {
+      w.on("message", (msg: { index: number; result?: RunResult; stopped?: StoppedPoint; error?: string }) => {
+        if (settled) return;
         busy--;
         if (msg.error !== undefined) {
           failed = true;
           finish(new Error(`sweep run ${msg.index} failed: ${msg.error}`));
           return;
         }
-        out.set(msg.index, msg.result!);
-        progress(out.size);
+        if (msg.stopped !== undefined) stopped.push(msg.stopped);
+        else {
+          out.set(msg.index, msg.result!);
+          progress(out.size);
+        }
         if (!failed) feed(w);
       });
       w.on("error", (e) => {

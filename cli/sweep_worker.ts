@@ -1,13 +1,18 @@
 /**
  * A sweep worker thread: runs the points it is sent, one at a time, and posts back each
  * result. Runs are deterministic, so which worker ran a point never changes its result.
+ * `workerData.abort` is an Int32Array over shared memory that the main thread sets on
+ * Ctrl-C: a run in progress checks it between slices and reports where it stopped.
  */
-import { parentPort } from "node:worker_threads";
-import { runPoint, type SweepPoint, type SweepSpec } from "../sim/sweep.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { runPointUnless, type SweepPoint, type SweepSpec } from "../sim/sweep.js";
+
+const abort = (workerData as { abort: Int32Array }).abort;
+const stop = (): boolean => Atomics.load(abort, 0) !== 0;
 
 parentPort!.on("message", (msg: { spec: SweepSpec; point: SweepPoint }) => {
   try {
-    parentPort!.postMessage({ index: msg.point.index, result: runPoint(msg.spec, msg.point) });
+    parentPort!.postMessage({ index: msg.point.index, ...runPointUnless(msg.spec, msg.point, stop) });
   } catch (e) {
     parentPort!.postMessage({ index: msg.point.index, error: (e as Error).message });
   }

@@ -82,6 +82,8 @@ cases.push(["sweep: bad --vary path", ["sweep", "nic-basic", "--vary", "devices.
 cases.push(["sweep: bad --shard", ["sweep", "nic-basic", "--vary", "seed=1,2", "--shard", "3/2"]]);
 cases.push(["sweep: --seeds 0", ["sweep", "nic-basic", "--vary", "seed=1,2", "--seeds", "0"]]);
 cases.push(["list: unknown flag", ["list", "--turbo"]]);
+cases.push(["bench: unknown flag", ["bench", "--turbo"]]);
+cases.push(["bench: stray argument", ["bench", "nic-basic"]]);
 cases.push(["unknown command", ["frobnicate"]]);
 cases.push(["lesson: unknown lesson", ["lesson", "no-such-lesson"]]);
 // merge of an EMPTY file exits 0 with no output today (an empty shard?); left out, reported.

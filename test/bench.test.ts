@@ -4,16 +4,23 @@
  */
 import { describe, expect, test } from "vitest";
 import { runEngineTimers } from "../bench/engine_bench.js";
-import { runCeilingTimers, TimerHeap } from "../bench/ceiling.js";
+import { runCeilingTimers, runRecordCeilingTimers, TimerHeap } from "../bench/ceiling.js";
 import { lcgNext, type TimerWorkload } from "../bench/workload.js";
 import { DEFAULT_OPTIONS, formatJson, formatTable, runBench, type BenchOptions } from "../bench/report.js";
+import { loadPeers, PEER_NAMES, type PeerEngine } from "../bench/peers.js";
+import { runBenchCommand } from "../bench/command.js";
+import { cli } from "./helpers/cli.js";
+
+// The peer engines are devDependencies, so a checkout with `npm install` has them all.
+const peers = await loadPeers();
 
 describe("timer workload", () => {
-  test("engine and ceiling fire exactly the requested number of events", () => {
+  test("engine and ceilings fire exactly the requested number of events", () => {
     for (const events of [0, 1, 999, 5_000]) {
       const w: TimerWorkload = { timers: 100, events, warmupEvents: 50 };
       expect(runEngineTimers(w).events).toBe(events);
       expect(runCeilingTimers(w).events).toBe(events);
+      expect(runRecordCeilingTimers(w).events).toBe(events);
     }
   });
 
@@ -27,9 +34,12 @@ describe("timer workload", () => {
     for (const w of cases) {
       const e = runEngineTimers(w);
       const c = runCeilingTimers(w);
+      const r = runRecordCeilingTimers(w);
       expect(e.checksumEvents).toBe(10_000);
       expect(c.checksum).toBe(e.checksum);
       expect(c.finalTime).toBe(e.finalTime);
+      expect(r.checksum).toBe(e.checksum);
+      expect(r.finalTime).toBe(e.finalTime);
       expect(e.finalTime).toBeGreaterThan(0);
     }
   });
@@ -65,6 +75,69 @@ describe("timer workload", () => {
   });
 });
 
+describe("peer engines", () => {
+  test("every peer is installed (devDependencies) and loads", () => {
+    expect(peers.skipped).toEqual([]);
+    expect(peers.engines.map((p) => p.name)).toEqual([...PEER_NAMES]);
+    for (const p of peers.engines) expect(p.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test("loading simjs leaves no global `window` behind", () => {
+    expect("window" in globalThis).toBe(false);
+  });
+
+  test.each(PEER_NAMES)("%s fires exactly the requested number of events", (name) => {
+    const peer = peers.engines.find((p) => p.name === name)!;
+    for (const events of [0, 1, 999, 5_000]) {
+      for (const warmupEvents of [0, 50]) {
+        // The adapter throws if its own count of fired events differs.
+        expect(peer.run({ timers: 100, events, warmupEvents }).events).toBe(events);
+      }
+    }
+  });
+
+  test.each(PEER_NAMES)("%s runs the engine's history: same delays, ties in insertion order", (name) => {
+    const peer = peers.engines.find((p) => p.name === name)!;
+    const cases: TimerWorkload[] = [
+      { timers: 1_000, events: 12_000 },
+      { timers: 1_000, events: 12_000, delayBits: 2 }, // ties everywhere
+      { timers: 1, events: 10_000 },
+      { timers: 300, events: 7_000, warmupEvents: 3_000, delayBits: 8, seed: 12345 },
+    ];
+    for (const w of cases) {
+      const e = runEngineTimers(w);
+      const p = peer.run(w);
+      expect(p.checksum).toBe(e.checksum);
+      expect(p.finalTime).toBe(e.finalTime);
+    }
+  });
+
+  test("a peer that is not installed is skipped with the reason, not fatal", async () => {
+    const missing = await loadPeers(async (name) => {
+      if (name === "js-simulator") throw Object.assign(new Error(`Cannot find package '${name}'`), { code: "ERR_MODULE_NOT_FOUND" });
+      return peers.engines.find((p) => p.name === name)!;
+    });
+    expect(missing.engines.map((p) => p.name)).toEqual(["simjs"]);
+    expect(missing.skipped).toEqual([{ name: "js-simulator", reason: expect.stringMatching(/^not installed \(a devDependency/) }]);
+    const report = runBench(TINY, missing);
+    expect(report.engine.peers.map((p) => p.name)).toEqual(["simjs"]);
+    expect(report.engine.peers_skipped).toEqual(missing.skipped);
+    expect(report.engine.peer_target.meets).toBeNull();
+    const text = formatTable(report);
+    expect(text).toMatch(/js-simulator \(npm\)\s+skipped/);
+    expect(text).toContain("engine / js-simulator = n/a   (target >= 1.5x: not measured)");
+    expect(text).toContain("skipped js-simulator: not installed");
+  });
+
+  test("a peer that fails to load for another reason says so", async () => {
+    const broken = await loadPeers(async (name): Promise<PeerEngine> => {
+      throw new Error(`${name} exploded\nsecond line`);
+    });
+    expect(broken.engines).toEqual([]);
+    expect(broken.skipped.map((s) => s.reason)).toEqual(["failed to load: js-simulator exploded", "failed to load: simjs exploded"]);
+  });
+});
+
 const TINY: BenchOptions = {
   engine: { timers: 50, events: 2_000, warmupEvents: 100, repeats: 2 },
   model: {
@@ -77,12 +150,15 @@ const TINY: BenchOptions = {
 };
 
 describe("bench report", () => {
-  const report = runBench(TINY);
+  const report = runBench(TINY, peers);
 
   test("counts are the requested ones and both queues agree", () => {
     expect(report.engine.events).toBe(2_000);
     expect(report.engine.same_history).toBe(true);
     expect(report.engine.ceiling_checksum).toBe(report.engine.engine_checksum);
+    expect(report.engine.peers.map((p) => [p.name, p.same_history, p.checksum])).toEqual(PEER_NAMES.map((n) => [n, true, report.engine.engine_checksum]));
+    expect(report.engine.peers_skipped).toEqual([]);
+    expect(typeof report.engine.peer_target.meets).toBe("boolean");
     expect(report.scale.map((s) => [s.timers, s.events, s.same_history])).toEqual([
       [10, 1_000, true],
       [100, 1_000, true],
@@ -112,13 +188,20 @@ describe("bench report", () => {
       "engine_events_per_s",
       "ceiling_events_per_s",
       "ratio",
+      "record_ceiling_events_per_s",
+      "ratio_to_record_ceiling",
       "checksum_events",
       "engine_checksum",
       "ceiling_checksum",
       "same_history",
       "target",
+      "peers",
+      "peers_skipped",
+      "peer_target",
     ]);
     expect(keys(engine.target)).toEqual(target);
+    expect(keys(engine.peer_target)).toEqual(target);
+    for (const p of engine.peers as unknown[]) expect(keys(p)).toEqual(["name", "version", "events_per_s", "engine_over_peer", "checksum", "same_history"]);
     const model = parsed.model as { runs: Record<string, unknown>[] };
     expect(keys(model)).toEqual(["engine_events_per_s", "runs"]);
     for (const run of model.runs) {
@@ -126,7 +209,17 @@ describe("bench report", () => {
       expect(keys(run.target)).toEqual(target);
     }
     for (const row of parsed.scale as unknown[]) {
-      expect(keys(row)).toEqual(["timers", "events", "warmup_events", "engine_events_per_s", "ceiling_events_per_s", "ratio", "same_history"]);
+      expect(keys(row)).toEqual([
+        "timers",
+        "events",
+        "warmup_events",
+        "engine_events_per_s",
+        "ceiling_events_per_s",
+        "ratio",
+        "record_ceiling_events_per_s",
+        "ratio_to_record_ceiling",
+        "same_history",
+      ]);
     }
     const memory = parsed.memory as Record<string, unknown>;
     expect(keys(memory)).toEqual(["scenario", "gc", "baseline", "short", "long", "rss_ratio", "heap_used_ratio", "heap_growth_ratio", "target"]);
@@ -139,7 +232,29 @@ describe("bench report", () => {
 
   test("the table names every section and every target verdict", () => {
     const text = formatTable(report);
-    for (const s of ["1. engine", "2. model", "3. scale", "4. memory", "engine / ceiling", "same history: yes"]) expect(text).toContain(s);
-    expect(text.match(/\b(meets|misses)\b/g)?.length).toBe(4); // engine, two model runs, memory
+    for (const s of ["1. engine", "2. model", "3. scale", "4. memory", "engine / ceiling", "engine / js-simulator", "same history: yes"]) expect(text).toContain(s);
+    for (const name of PEER_NAMES) expect(text).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ \\(npm\\)\\s+\\d+\\.\\d+ M/s`, "m"));
+    expect(text.match(/\b(meets|misses)\b/g)?.length).toBe(5); // engine/ceiling, engine/js-simulator, two model runs, memory
+  });
+});
+
+describe("npm run bench and irqsim bench share one runner", () => {
+  test("runBenchCommand renders the table or one JSON object, logging progress", async () => {
+    const log: string[] = [];
+    const json = await runBenchCommand(true, (m) => log.push(m), TINY);
+    const parsed = JSON.parse(json.text) as { engine: { peers: { name: string }[] } };
+    expect(parsed.engine.peers.map((p) => p.name)).toEqual([...PEER_NAMES]);
+    expect(json.text).not.toContain("\n");
+    expect(log[0]).toMatch(/^engine: 50 timers, 2000 events x 2 \(engine, ceilings, js-simulator, simjs\)$/);
+    expect(log.at(-1)).toMatch(/^done in [\d.]+ s$/);
+    const table = await runBenchCommand(false, () => {}, TINY);
+    expect(table.text).toMatch(/^irqsim \S+ bench/);
+  });
+
+  test("irqsim bench is a command with --json", async () => {
+    const r = await cli(["bench", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--json");
+    expect((await cli(["--help"])).stdout).toMatch(/^\s+bench \[options\]/m);
   });
 });
