@@ -43,6 +43,7 @@ interface RunFlags {
   traceLimit?: number;
   hist?: boolean;
   force?: boolean;
+  memory?: "lkmm" | "sc";
 }
 
 /** Set by the SIGINT handler; the run loop looks at it between slices. */
@@ -57,6 +58,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("-s, --seed <n>", "random seed (overrides the scenario's)", parseSeed)
     .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s")
     .option("--set <path=value>", "override a scenario field, e.g. devices.nic0.traffic.rate=200000 (repeatable)", collect, [])
+    .addOption(new Option("--memory <model>", "memory model: lkmm (weak, as the kernel's model allows; the default) or sc (sequentially consistent, for comparison)").choices(["lkmm", "sc"]))
     .option("--json", "print the result as JSON")
     .addOption(new Option("--proc <view>", "print a /proc view after the run (repeatable)").choices(PROC_VIEWS).argParser((v: string, prev: string[] = []) => {
       if (!(PROC_VIEWS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of: ${PROC_VIEWS.join(", ")}.`);
@@ -79,7 +81,9 @@ export function registerRun(program: Command, ctx: CommandContext): void {
 
 async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number> {
   const c = makeChalk(io);
-  const { scenario, source } = loadScenario(ref, { sets: flags.set });
+  // --memory is shorthand for --set kernel.memory=..., applied last so it wins.
+  const sets = flags.memory === undefined ? flags.set : [...flags.set, `kernel.memory=${flags.memory}`];
+  const { scenario, source } = loadScenario(ref, { sets });
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
   // --max-events within the budget bounds the work by itself.

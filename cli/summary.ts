@@ -28,7 +28,8 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     .map(([k, v]) => `${k} ${int(v)}`)
     .join(", ");
   const dropped = p.dropped.total > 0 ? c.red(int(p.dropped.total)) + (dropDetail ? ` (${dropDetail})` : "") : "0";
-  out.push(`  arrived ${int(p.arrived)}  delivered ${int(p.delivered)}  dropped ${dropped}  in flight ${int(p.in_flight)}`);
+  const corrupt = p.corrupt > 0 ? `  corrupt ${c.red(int(p.corrupt))}` : "";
+  out.push(`  arrived ${int(p.arrived)}  delivered ${int(p.delivered)}${corrupt}  dropped ${dropped}  in flight ${int(p.in_flight)}`);
   out.push(`  offered ${pps(p.offered_pps)}  delivered ${pps(p.delivered_pps)}`);
 
   h("CPU time");
@@ -317,6 +318,9 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     ),
   );
 
+  h("Memory");
+  out.push(...memorySection(r, c));
+
   if (r.dmesg.length > 0) {
     h("dmesg");
     const shown = r.dmesg.slice(0, 20);
@@ -355,4 +359,30 @@ export function traceLine(t: TraceReport): string {
   const cut = t.dropped > 0 ? `, ${int(t.dropped)} more cut by --trace-limit ${int(t.limit)}` : "";
   const outside = t.outside_window > 0 ? `, ${int(t.outside_window)} outside the window` : "";
   return `wrote ${int(t.written)} ${what} to ${t.file} (${window}${cut}${outside})`;
+}
+
+/** The memory model line, then each corrupt delivery with the accesses behind it. */
+function memorySection(r: RunResult, c: ChalkInstance): string[] {
+  const m = r.memory;
+  const model =
+    m.model === "sc"
+      ? "sc (sequentially consistent: every load sees the newest store)"
+      : `lkmm (weakness ${m.weakness}, window ${formatNs(m.window_ns)}): ${int(m.loads_with_choice)} loads could see a stale value, ${int(m.stale_loads)} did`;
+  const out = [`  model ${model}`, `  ${int(m.loads)} loads, ${int(m.stores)} stores, ${int(m.fences)} barriers`];
+  if (r.packets.corrupt === 0) {
+    out.push(`  ${c.green("ok")}  no corrupt deliveries`);
+    return out;
+  }
+  const shown = m.corrupt.slice(0, 5);
+  for (const x of shown) {
+    out.push(
+      `  ${c.red("CORRUPT")} packet ${x.packet} (${x.device}) seed ${x.seed}, ${x.cpu} at ${formatNs(x.at_ns)}, delivered at ${formatNs(x.delivered_ns)}`,
+      `      ${x.first}`,
+      `      ${x.second}`,
+      `      missing: ${c.bold(x.missing)}`,
+    );
+  }
+  const more = r.packets.corrupt - shown.length;
+  if (more > 0) out.push(c.dim(`  ... ${int(more)} more corrupt deliveries (${m.corrupt.length} reported in --json)`));
+  return out;
 }

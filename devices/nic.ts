@@ -70,6 +70,8 @@ export interface NicSpec {
   /** Modes threaded/workqueue: hold the device mutex around the I/O wait and delivery. */
   lock: boolean;
   bug: NicBug;
+  /** dma_rmb() after reading DD and wmb() before the tail write (false: the planted bug). */
+  barriers: boolean;
   /** Packets per second the host transmits (evenly spaced); each completion interrupts queue 0. */
   txRate: number;
   traffic: TrafficSpec;
@@ -179,7 +181,7 @@ export class Nic {
     // A replayed trace names each packet's size and flow; otherwise flows are drawn.
     const flow = (burst ? null : this.traffic.flow()) ?? (this.spec.flows > 1 ? this.flowRng.int(this.spec.flows) : 0);
     const len = (burst ? null : this.traffic.size()) ?? this.spec.packetSize;
-    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len, arrivedAt: k.now };
+    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len, arrivedAt: k.now, data: 0, dataLoc: null, corrupt: null };
     this.net.stats.arrived++;
     k.trace.emit(TP.pkt_arrive, -1, skb.dev, skb.id);
     this.queues[rssQueue(flow, this.queues.length)]!.dma(skb);

@@ -14,10 +14,11 @@ import { mutexLock, mutexUnlock } from "../sim/mutex.js";
 import { TP } from "../sim/trace.js";
 import { DROP_RX_RING_FULL } from "../net/dev.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
-import type { Skb } from "../net/skb.js";
+import { payloadWord, type Skb } from "../net/skb.js";
 import { queueWorkOp } from "../workqueue/queue.js";
 import { Coalescer } from "./coalesce.js";
 import type { Nic } from "./nic.js";
+import { takePayload } from "../net/socket.js";
 
 /** Descriptor status bit "descriptor done" (E1000_RXD_STAT_DD). */
 export const RXD_STAT_DD = 0x01;
@@ -27,10 +28,30 @@ export const ICR_RXT0 = 0x80;
 export const ICR_TXDW = 0x01;
 
 interface RxDesc {
+  /** The descriptor as the device writes it back: status (DD) and length. */
   readonly status: Location;
   readonly length: Location;
-  /** The DMA buffer's contents: the packet the device wrote. */
+  /** The buffer address the driver gave the device (here: the buffer's generation). */
+  readonly addr: Location;
+  /** The first payload word of the DMA buffer (what the driver's header copy reads). */
+  readonly buf: Location;
+  /** The packet the device put here, as the simulator knows it (ground truth). */
   skb: Skb | null;
+  /** Generation of the buffer the driver last attached, and who attached it when. */
+  gen: number;
+  refillCpu: number;
+  refillAt: number;
+}
+
+/** The report for a stale payload word: which packet's data was read instead. */
+function staleWord(name: string, read: number, newest: number, newestAt: number): string {
+  const was = read === 0 ? "an empty buffer" : `packet ${read - 1}'s data`;
+  return `${name} = ${was} (stale: packet ${newest - 1}'s was written at ${ms(newestAt)})`;
+}
+
+/** ns as milliseconds with ns precision, for corruption reports. */
+function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(6)} ms`;
 }
 
 export interface QueueCounters {
@@ -66,7 +87,12 @@ export class RxQueue {
   private readonly coalescer: Coalescer;
   /** Interrupt moderation timer (the ITR / rx-usecs countdown). */
   private readonly itrTimer: SimEvent;
+  /** The queue's DMA engine as a memory agent. */
   private readonly agent: number;
+  /** RDT, the tail register: the driver's doorbell, read by the device. */
+  private readonly tail: Location;
+  /** ICR as the device posts it after its DMA writes (reading it flushes them). */
+  private readonly icrReg: Location;
   private readonly k: Kernel;
   private readonly mem: Memory;
 
@@ -80,14 +106,22 @@ export class RxQueue {
     const spec = nic.spec;
     this.k = k;
     this.mem = nic.mem;
-    this.agent = -1 - spec.index;
-    this.ring = Array.from({ length: spec.ringSize }, (_, i) => ({
-      status: this.mem.alloc(`${spec.name}.rx${index}[${i}].status`),
-      length: this.mem.alloc(`${spec.name}.rx${index}[${i}].length`),
-      skb: null,
-    }));
-    this.hwOwned = spec.ringSize;
     const name = spec.queues > 1 ? `${spec.name}-rx-${index}` : spec.name;
+    this.agent = this.mem.addAgent(name, true);
+    const ring = `${spec.name}.rx${index}`;
+    this.ring = Array.from({ length: spec.ringSize }, (_, i) => ({
+      status: this.mem.alloc(`${ring}[${i}].status`),
+      length: this.mem.alloc(`${ring}[${i}].length`),
+      addr: this.mem.alloc(`${ring}[${i}].addr`),
+      buf: this.mem.alloc(`${ring}[${i}].buf`),
+      skb: null,
+      gen: 0,
+      refillCpu: -1,
+      refillAt: 0,
+    }));
+    this.tail = this.mem.alloc(`${ring}.tail`);
+    this.icrReg = this.mem.alloc(`${spec.name}.icr${index}`);
+    this.hwOwned = spec.ringSize;
     this.desc = spec.shared
       ? k.irq.setupLine(irq, { chip: "IO-APIC", hwirq: irq, affinity, level: true, flowName: "fasteoi" })
       : k.irq.setupLine(irq, { chip: "IR-PCI-MSI", hwirq: 524288 + spec.index * 2048 + index, affinity });
@@ -128,11 +162,9 @@ export class RxQueue {
       this.nic.net.drop(skb, DROP_RX_RING_FULL, -1);
       return;
     }
-    // Device-side order: buffer and length first, DD last.
     const d = this.ring[this.head]!;
     d.skb = skb;
-    this.mem.write(d.length, skb.len, this.agent);
-    this.mem.write(d.status, RXD_STAT_DD, this.agent);
+    this.dmaWrite(d, skb);
     this.head = (this.head + 1) % this.nic.spec.ringSize;
     this.hwOwned--;
     c.rxPackets++;
@@ -146,6 +178,37 @@ export class RxQueue {
     const when = this.coalescer.onPacket(k.now, skb.len);
     if (when === "now") this.raiseMsi();
     else if (this.itrTimer.slot < 0) k.engine.schedule(this.itrTimer, when);
+  }
+
+  /**
+   * The device's side of the ring, in its order: fetch the descriptor the tail (doorbell)
+   * handed over, DMA the packet into its buffer, write back length and DD, post the cause.
+   * Device writes are not reordered among themselves (PCIe posted-write ordering).
+   */
+  private dmaWrite(d: RxDesc, skb: Skb): void {
+    const mem = this.mem;
+    const dev = this.agent;
+    mem.readRegister(this.tail, dev);
+    const tail = mem.last.store;
+    const tailWriter = tail.writer;
+    const tailAt = tail.at;
+    const gen = mem.read(d.addr, dev);
+    if (gen === d.gen) {
+      mem.write(d.buf, payloadWord(skb), dev);
+    } else {
+      // The device fetched the old buffer address: the packet lands in a buffer the stack
+      // already owns, and the new buffer keeps whatever it held.
+      skb.corrupt = {
+        cpu: mem.agentName(dev),
+        at: this.k.now,
+        first: `W ${d.addr.name} = buffer ${d.gen} (${mem.agentName(d.refillCpu)} at ${ms(d.refillAt)})`,
+        second: `W ${this.tail.name} (${mem.agentName(tailWriter)} at ${ms(tailAt)}), seen by the device first: it read buffer ${gen}`,
+        missing: "wmb() before writel(tail)",
+      };
+    }
+    mem.write(d.length, skb.len, dev);
+    mem.write(d.status, RXD_STAT_DD, dev);
+    mem.write(this.icrReg, ICR_RXT0, dev);
   }
 
   /** Transmitted descriptors written back, not yet cleaned by the driver. */
@@ -213,6 +276,7 @@ export class RxQueue {
   private *intr(k: Kernel): Handler<IrqReturn> {
     const nic = this.nic;
     yield k.cpu(k.costs.mmio_read); // er32(ICR): reading acks every cause
+    this.mem.readRegister(this.icrReg, k.smpProcessorId());
     const icr = this.icr;
     this.icr = 0;
     if (nic.spec.shared && icr === 0) return IRQ_NONE;
@@ -248,6 +312,7 @@ export class RxQueue {
   /** Mode threaded, hardirq part: ack the device and wake irq/N-name (ONESHOT masks the line). */
   private *primary(k: Kernel): Handler<IrqReturn> {
     yield k.cpu(k.costs.mmio_read);
+    this.mem.readRegister(this.icrReg, k.smpProcessorId());
     const icr = this.icr;
     this.icr = 0;
     if (this.nic.spec.shared && icr === 0) return IRQ_NONE;
@@ -280,6 +345,12 @@ export class RxQueue {
     const wqs = nic.wqs!;
     const work = wqs.initWork(`${nic.spec.name}_rx_work`, (kk, w) => this.rxWork(kk, w.data as Skb), skb);
     nic.net.stats.inProcess++; // held by the work item until delivered
+    // The work item carries the packet's data; queue_work()'s ordering guarantee is what
+    // makes it visible to the worker (include/linux/workqueue.h, queue_work()).
+    const mem = this.mem;
+    const loc = mem.allocTemp(`${nic.spec.name}.rx_work`);
+    mem.write(loc, skb.data, this.k.smpProcessorId());
+    skb.dataLoc = loc;
     yield* queueWorkOp(wqs, nic.wq!, work);
   }
 
@@ -290,6 +361,7 @@ export class RxQueue {
    */
   private *rxWork(k: Kernel, skb: Skb): Handler {
     const nic = this.nic;
+    takePayload(this.mem, k.smpProcessorId(), skb);
     nic.net.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
     nic.net.latency?.onBottomHalf(k.now - skb.arrivedAt);
@@ -305,27 +377,71 @@ export class RxQueue {
    * e1000_clean_rx_irq(): take up to `budget` completed descriptors off the ring, build an
    * skb for each and pass it to `sink`, then give the cleaned descriptors back to the
    * device (descriptors written, wmb(), one tail-register write). Returns the count.
+   *
+   * The order is the kernel's (Documentation/memory-barriers.txt, dma_rmb()): read DD,
+   * dma_rmb(), only then the length and the data; refill the descriptors, wmb(), then the
+   * tail. With `barriers: false` both barriers are left out (and the tail written with
+   * writel_relaxed()), and under the LKMM the CPU may read the length or the data before
+   * DD, or the device may fetch a descriptor before the refill reaches it.
    */
   private *cleanRx(k: Kernel, budget: number, sink: (skb: Skb) => Handler): Handler<number> {
-    const cpu = k.smpProcessorId();
+    const mem = this.mem;
+    const barriers = this.nic.spec.barriers;
     let cleaned = 0;
     while (cleaned < budget) {
+      const cpu = k.smpProcessorId();
       const d = this.ring[this.nextToClean]!;
-      if ((this.mem.read(d.status, cpu) & RXD_STAT_DD) === 0) break;
+      if ((mem.read(d.status, cpu) & RXD_STAT_DD) === 0) break;
+      const ddAt = mem.last.store.at;
+      if (barriers) mem.rmb(cpu); // dma_rmb()
       const skb = d.skb!;
-      this.mem.read(d.length, cpu);
+      const len = mem.read(d.length, cpu);
+      const lenStale = len !== skb.len;
+      const data = mem.read(d.buf, cpu);
+      skb.data = data;
+      if (skb.corrupt === null && (lenStale || data !== payloadWord(skb))) {
+        // Only the value just read names its store; for the length, say what was read.
+        const what = lenStale ? `${d.length.name} = ${len} (the packet is ${skb.len} bytes)` : staleWord(d.buf.name, data, mem.last.newest.value, mem.last.newest.at);
+        skb.corrupt = {
+          cpu: mem.agentName(cpu),
+          at: k.now,
+          first: `R ${d.status.name} = DD (written by ${mem.agentName(this.agent)} at ${ms(ddAt)})`,
+          second: `R ${what}, satisfied before the DD read`,
+          missing: "dma_rmb() after reading DD",
+        };
+      }
       yield k.cpu(k.costs.nic_desc_copy);
       d.skb = null;
-      this.mem.write(d.status, 0, cpu);
+      mem.write(d.status, 0, cpu);
       this.nextToClean = (this.nextToClean + 1) % this.nic.spec.ringSize;
       cleaned++;
       yield* sink(skb);
     }
     if (cleaned > 0) {
       yield k.cpu(k.costs.mmio_write);
+      this.refill(k.smpProcessorId(), cleaned);
       this.hwOwned += cleaned;
     }
     return cleaned;
+  }
+
+  /**
+   * e1000_alloc_rx_buffers(): a fresh buffer address in each cleaned descriptor, then
+   * wmb() and the tail write that hands them to the device. (The CPU may have changed
+   * across the sink's yields: a threaded handler can migrate.)
+   */
+  private refill(cpu: number, n: number): void {
+    const mem = this.mem;
+    const size = this.nic.spec.ringSize;
+    for (let i = n; i > 0; i--) {
+      const d = this.ring[(this.nextToClean - i + size) % size]!;
+      d.gen++;
+      d.refillCpu = cpu;
+      d.refillAt = this.k.now;
+      mem.write(d.addr, d.gen, cpu);
+    }
+    if (this.nic.spec.barriers) mem.wmb(cpu); // wmb(): descriptors before the doorbell
+    mem.write(this.tail, this.nextToClean, cpu); // writel(i, rx_ring->tail)
   }
 
   /**

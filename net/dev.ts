@@ -8,7 +8,7 @@ import type { Handler } from "../sim/ops.js";
 import { TP } from "../sim/trace.js";
 import { NSEC_PER_SEC, NSEC_PER_USEC } from "../sim/time.js";
 import { NET_RX_SOFTIRQ, NET_TX_SOFTIRQ, type Softirq } from "../softirq/softirq.js";
-import type { Skb } from "./skb.js";
+import { payloadWord, type CorruptRead, type Skb } from "./skb.js";
 import type { Socket } from "./socket.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "./napi.js";
 import { sockQueueRcvSkb } from "./socket.js";
@@ -62,9 +62,21 @@ export interface SoftnetData {
 export interface NetStats {
   arrived: number;
   delivered: number;
+  /** Delivered with a payload other than the one the device wrote (a memory-ordering bug). */
+  corrupt: number;
   readonly dropped: number[];
   /** Packets held by a handler between queues (dequeued, not yet queued elsewhere). */
   inProcess: number;
+}
+
+/** Corrupt deliveries kept for the result; the count covers all of them. */
+export const MAX_CORRUPT_REPORTS = 20;
+
+export interface CorruptReport extends CorruptRead {
+  packet: number;
+  dev: number;
+  /** When the reader got it. */
+  deliveredAt: number;
 }
 
 export interface NetLatencyHooks {
@@ -74,7 +86,9 @@ export interface NetLatencyHooks {
 
 export class NetStack {
   readonly softnet: SoftnetData[];
-  readonly stats: NetStats = { arrived: 0, delivered: 0, dropped: DROP_REASONS.map(() => 0), inProcess: 0 };
+  readonly stats: NetStats = { arrived: 0, delivered: 0, corrupt: 0, dropped: DROP_REASONS.map(() => 0), inProcess: 0 };
+  /** The first MAX_CORRUPT_REPORTS corrupt deliveries, each with the accesses that caused it. */
+  readonly corruptReports: CorruptReport[] = [];
   /** The socket each device's traffic is addressed to (protocol demux), by device index. */
   readonly sockets: (Socket | null)[] = [];
   latency: NetLatencyHooks | null = null;
@@ -131,7 +145,11 @@ export class NetStack {
   napiSchedule(napi: NapiStruct): boolean {
     if (napi.scheduled) return false;
     napi.scheduled = true;
-    this.softnet[this.k.smpProcessorId()]!.pollList.push(napi);
+    const cpu = this.k.smpProcessorId();
+    // napi_schedule_prep(): try_cmpxchg() on n->state, a fully ordered RMW, so the poll
+    // sees everything the top half saw and stored.
+    this.k.mem.mb(cpu);
+    this.softnet[cpu]!.pollList.push(napi);
     this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
     return true;
   }
@@ -255,6 +273,25 @@ export class NetStack {
       return;
     }
     yield k.cpu(k.costs.socket_enqueue);
+  }
+
+  /**
+   * recv() handed `skb` to the task: check its payload end to end, as an application
+   * checksum would. The simulator knows which store each read returned, so a mismatch
+   * is reported with the reordered pair behind it.
+   */
+  checkDelivered(skb: Skb, readerCpu: number): void {
+    if (skb.data === payloadWord(skb)) return;
+    this.stats.corrupt++;
+    if (this.corruptReports.length >= MAX_CORRUPT_REPORTS) return;
+    const why: CorruptRead = skb.corrupt ?? {
+      cpu: `CPU${readerCpu}`,
+      at: this.k.now,
+      first: "spin_lock(sk_receive_queue.lock)",
+      second: "R skb data: a stale payload after the hand-off",
+      missing: "publication through the hand-off",
+    };
+    this.corruptReports.push({ packet: skb.id, dev: skb.dev, deliveredAt: this.k.now, ...why });
   }
 
   /** Packets inside the stack: backlogs, in processing, socket queues. */

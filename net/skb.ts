@@ -1,6 +1,8 @@
 /**
  * A received packet (struct sk_buff), with its arrival time for the latency breakdown.
  */
+import type { Location } from "../sim/memory.js";
+
 export interface Skb {
   readonly id: number;
   /** Index of the receiving device. */
@@ -8,6 +10,33 @@ export interface Skb {
   readonly len: number;
   /** Device time of arrival (the DMA write), ns. */
   readonly arrivedAt: number;
+  /**
+   * The payload word as the current holder read it from memory: the device DMAs
+   * payloadWord(skb) into the buffer; every hand-off copies what it read. A value other
+   * than payloadWord(skb) at recv() is a corrupt delivery.
+   */
+  data: number;
+  /** The memory word carrying `data` across a hand-off (socket queue, work item). */
+  dataLoc: Location | null;
+  /** Why the payload is wrong: the first reordered pair of accesses that made it so. */
+  corrupt: CorruptRead | null;
+}
+
+/** A pair of accesses that the missing ordering let happen in the wrong order. */
+export interface CorruptRead {
+  /** Where the stale value was read (or written to the wrong buffer). */
+  cpu: string;
+  at: number;
+  /** The access that should have come first, and the one that overtook it. */
+  first: string;
+  second: string;
+  /** The barrier that would have forbidden it. */
+  missing: string;
+}
+
+/** What the device writes into the buffer for this packet: a word no other packet has. */
+export function payloadWord(skb: Skb): number {
+  return skb.id + 1;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { wakeUp } from "../sim/sched.js";
 import { createWaitQueue, type WaitQueue } from "../sim/waitqueue.js";
+import type { Location, Memory } from "../sim/memory.js";
 import { truesize, type Skb } from "./skb.js";
 
 /** net.core.rmem_default: 212992 bytes of receive buffer per socket. */
@@ -20,10 +21,12 @@ export interface Socket {
   readonly wq: WaitQueue;
   /** Skbs taken by a recv() that has not returned yet. */
   inRecv: number;
+  /** sk_receive_queue.lock: the queueing CPU and the reader meet here. */
+  readonly lock: Location;
 }
 
-export function createSocket(name: string, rcvbuf = RMEM_DEFAULT): Socket {
-  return { name, queue: [], rmemAlloc: 0, rcvbuf, wq: createWaitQueue(`${name}.sk_wq`), inRecv: 0 };
+export function createSocket(mem: Memory, name: string, rcvbuf = RMEM_DEFAULT): Socket {
+  return { name, queue: [], rmemAlloc: 0, rcvbuf, wq: createWaitQueue(`${name}.sk_wq`), inRecv: 0, lock: mem.alloc(`${name}.sk_receive_queue.lock`) };
 }
 
 /**
@@ -34,7 +37,16 @@ export function sockQueueRcvSkb(k: Kernel, sk: Socket, skb: Skb): boolean {
   const size = truesize(skb);
   if (sk.rmemAlloc + size > sk.rcvbuf) return false;
   sk.rmemAlloc += size;
+  // The payload travels in memory: the skb's data written by this CPU, then published by
+  // skb_queue_tail()'s spin_unlock (a release) to the reader's spin_lock (an acquire).
+  const mem = k.mem;
+  const cpu = k.smpProcessorId();
+  const loc = mem.allocTemp(`${sk.name}.skb`);
+  mem.write(loc, skb.data, cpu);
+  skb.dataLoc = loc;
+  mem.spinLock(sk.lock, cpu);
   sk.queue.push(skb);
+  mem.spinUnlock(sk.lock, cpu);
   wakeUp(k, sk.wq);
   return true;
 }
@@ -50,7 +62,12 @@ export function* recv(k: Kernel, sk: Socket, max: number): Handler<Skb[]> {
     if (slept === false) return [];
   }
   const n = Math.min(max, sk.queue.length);
+  const mem = k.mem;
+  const cpu = k.smpProcessorId();
+  mem.spinLock(sk.lock, cpu);
   const got = sk.queue.splice(0, n);
+  mem.spinUnlock(sk.lock, cpu);
+  for (const skb of got) takePayload(mem, cpu, skb);
   sk.inRecv += n;
   for (const skb of got) {
     sk.rmemAlloc -= truesize(skb);
@@ -58,4 +75,13 @@ export function* recv(k: Kernel, sk: Socket, max: number): Handler<Skb[]> {
   }
   sk.inRecv -= n;
   return got;
+}
+
+/** The consumer's side of a payload hand-off: read the word, free its location. */
+export function takePayload(mem: Memory, cpu: number, skb: Skb): void {
+  const loc = skb.dataLoc;
+  if (loc === null) return;
+  skb.data = mem.read(loc, cpu);
+  skb.dataLoc = null;
+  mem.freeTemp(loc);
 }

@@ -23,6 +23,7 @@ export function* socketReader(k: Kernel, net: NetStack, self: Thread, spec: Sock
     if (got.length === 0) continue;
     net.stats.delivered += got.length;
     for (const skb of got) {
+      net.checkDelivered(skb, self.cpu);
       k.trace.emit(TP.pkt_deliver, self.cpu, self.pid, skb.id);
       spec.onDeliver?.(k.now - skb.arrivedAt);
     }

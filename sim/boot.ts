@@ -5,7 +5,7 @@
 import type { Scenario } from "./scenario.js";
 import { Kernel } from "./kernel.js";
 import { resolveCosts } from "./costs.js";
-import { Memory } from "./memory.js";
+import type { Memory } from "./memory.js";
 import { Latency } from "./metrics.js";
 import { Softirq } from "../softirq/softirq.js";
 import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
@@ -55,8 +55,11 @@ export function boot(scenario: Scenario): System {
     cpus: scenario.cpus,
     hz: scenario.kernel.hz,
     costs: resolveCosts(scenario.costs),
+    memory: { model: scenario.kernel.memory, weakness: scenario.kernel.memory_weakness, window: scenario.kernel.memory_window },
+    // One DMA agent per NIC queue (each queue's engine writes its own ring).
+    dmaAgents: Object.values(scenario.devices).reduce((n, d) => n + (d.type === "nic" ? d.queues : 0), 0),
   });
-  const mem = new Memory(k.engine);
+  const mem = k.mem;
   const latency = {
     irq_entry: new Latency("irq_entry", "IRQ assert -> top-half entry"),
     bottom_half: new Latency("bottom_half", "packet arrival -> protocol processing starts (softirq, irq thread or kworker)"),
@@ -106,7 +109,7 @@ export function boot(scenario: Scenario): System {
       noisy.push(new NoisyDevice(k, { name, index, irq: dev.irq, affinity: dev.affinity, shared: dev.shared, rate: dev.rate, handled: dev.handled }));
       return;
     }
-    const sk = createSocket(`${name}.sock`);
+    const sk = createSocket(mem, `${name}.sock`);
     sockets.push(sk);
     net.sockets[index] = sk;
     const t = dev.traffic;
@@ -128,6 +131,7 @@ export function boot(scenario: Scenario): System {
         ioWait: dev.io_wait,
         lock: dev.lock,
         bug: dev.bug,
+        barriers: dev.barriers,
         traffic:
           t.kind === "replay"
             ? { kind: "replay", records: readReplay(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }

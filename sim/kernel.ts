@@ -30,6 +30,7 @@ import {
   type Op,
 } from "./ops.js";
 import type { WaitQueue } from "./waitqueue.js";
+import { DEFAULT_MEMORY, Memory, type MemoryConfig } from "./memory.js";
 import { printkTimestamp, type SleepingFunction } from "./printk.js";
 import { NSEC_PER_SEC } from "./time.js";
 
@@ -57,6 +58,10 @@ export interface KernelConfig {
   cpus: number;
   hz: number;
   costs: Costs;
+  /** The memory model (default: LKMM, DEFAULT_MEMORY). */
+  memory?: MemoryConfig;
+  /** DMA-capable devices that will register as memory agents (default 8). */
+  dmaAgents?: number;
 }
 
 export interface LogLine {
@@ -74,6 +79,8 @@ export class Kernel {
   readonly cpus: Cpu[] = [];
   readonly threads: Thread[] = [];
   readonly irq: IrqController;
+  /** Shared memory under the weak model; agents 0..cpus-1 are the CPUs. */
+  readonly mem: Memory;
   readonly hooks: KernelHooks = { doSoftirq: null, invokeSoftirqNow: null, threadSleeping: null, threadRunning: null };
   /** The kernel log (dmesg), one entry per line, oldest first. */
   readonly dmesg: LogLine[] = [];
@@ -98,6 +105,8 @@ export class Kernel {
     this.hz = cfg.hz;
     this.irq = new IrqController(this);
     for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
+    this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, this.rng.stream("memory"), cfg.cpus + (cfg.dmaAgents ?? 8));
+    for (let i = 0; i < cfg.cpus; i++) this.mem.addAgent(`CPU${i}`, false);
   }
 
   get now(): number {

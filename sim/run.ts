@@ -105,6 +105,8 @@ export interface RunResult {
   packets: {
     arrived: number;
     delivered: number;
+    /** Delivered with the wrong payload: a memory-ordering bug (see `memory.corrupt`). */
+    corrupt: number;
     dropped: Record<string, number> & { total: number };
     in_flight: number;
     offered_pps: number;
@@ -187,6 +189,20 @@ export interface RunResult {
     involuntary_switches: number;
   }[];
   latency_ns: Record<string, LatencySummary & { description: string }>;
+  /** The memory model and what it did (sim/memory.ts). */
+  memory: {
+    model: "lkmm" | "sc";
+    weakness: number;
+    window_ns: number;
+    loads: number;
+    /** Loads that had a legal choice of value, and those that returned a stale one. */
+    loads_with_choice: number;
+    stale_loads: number;
+    stores: number;
+    fences: number;
+    /** The first corrupt deliveries, each with the pair of accesses that were reordered. */
+    corrupt: { seed: number; packet: number; device: string; cpu: string; at_ns: number; delivered_ns: number; first: string; second: string; missing: string }[];
+  };
   dmesg: string[];
   /** Log lines overwritten because the 128 KiB log buffer wrapped. */
   dmesg_dropped: number;
@@ -353,6 +369,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
       line_disabled: d.desc.spurious.disabled,
     };
   }
+  const deviceNames = Object.keys(scenario.devices);
   const latency: RunResult["latency_ns"] = {};
   for (const l of Object.values(sys.latency)) latency[l.name] = { description: l.description, ...l.summary() };
   const result: RunResult = {
@@ -367,6 +384,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     packets: {
       arrived: net.stats.arrived,
       delivered: net.stats.delivered,
+      corrupt: net.stats.corrupt,
       dropped,
       in_flight: packetsInFlight(sys),
       offered_pps: rate(net.stats.arrived, now),
@@ -469,6 +487,27 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
       };
     }),
     latency_ns: latency,
+    memory: {
+      model: k.mem.config.model,
+      weakness: k.mem.config.weakness,
+      window_ns: k.mem.config.window,
+      loads: k.mem.counters.loads,
+      loads_with_choice: k.mem.counters.choices,
+      stale_loads: k.mem.counters.stale,
+      stores: k.mem.counters.stores,
+      fences: k.mem.counters.fences,
+      corrupt: net.corruptReports.map((r) => ({
+        seed: scenario.seed,
+        packet: r.packet,
+        device: deviceNames[r.dev] ?? `dev${r.dev}`,
+        cpu: r.cpu,
+        at_ns: r.at,
+        delivered_ns: r.deliveredAt,
+        first: r.first,
+        second: r.second,
+        missing: r.missing,
+      })),
+    },
     dmesg: k.dmesgLines(),
     dmesg_dropped: k.dmesgDropped,
     expect: { ok: true, results: [] },

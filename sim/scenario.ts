@@ -12,6 +12,7 @@ import { z } from "zod";
 import { COST_KEYS, NONZERO_COSTS, type Costs } from "./costs.js";
 import { InputError } from "./input_error.js";
 import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "./time.js";
+import { DEFAULT_MEMORY } from "./memory.js";
 
 /** A scenario is a small hand-written file; anything bigger is a mistake (or an attack). */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -130,6 +131,11 @@ const NicDeviceSchema = z.strictObject({
   io_wait: duration("zero").default(0),
   /** Modes workqueue/threaded: hold the device's mutex around the I/O wait and delivery. */
   lock: z.boolean().default(false),
+  /**
+   * The driver's ordering on the descriptor ring: dma_rmb() between reading DD and the
+   * descriptor/buffer, wmb() before the tail write. false plants the missing-barrier bug.
+   */
+  barriers: z.boolean().default(true),
   /** A driver bug to plant in the top half: msleep or mutex_lock in hardirq context. */
   bug: z.enum(["none", "msleep_in_irq", "mutex_in_irq"]).default("none"),
   traffic: TrafficSchema,
@@ -323,8 +329,27 @@ export const ScenarioSchema = z
         softirq_defer_to_ksoftirqd: z.boolean().default(false),
         /** periodic: the scheduler tick every jiffy on every CPU; nohz: only when a timer is due. */
         tick: z.enum(["nohz", "periodic"]).default("nohz"),
+        /**
+         * lkmm: loads may return stale values wherever the Linux-kernel memory model allows
+         * (sim/memory.ts); sc: sequential consistency, for comparison only.
+         */
+        memory: z.enum(["lkmm", "sc"]).default("lkmm"),
+        /** lkmm: probability that a load which may return a stale value does. */
+        memory_weakness: z.number().min(0).max(1).default(DEFAULT_MEMORY.weakness),
+        /** lkmm: how long a store may stay invisible to a CPU not obliged to see it. */
+        memory_window: duration("zero").default(DEFAULT_MEMORY.window),
       })
-      .default(() => ({ hz: 1000 as const, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" as const })),
+      .default(() => ({
+        hz: 1000 as const,
+        netdev_budget: 300,
+        netdev_max_backlog: 1000,
+        dev_weight: 64,
+        softirq_defer_to_ksoftirqd: false,
+        tick: "nohz" as const,
+        memory: "lkmm" as const,
+        memory_weakness: DEFAULT_MEMORY.weakness,
+        memory_window: DEFAULT_MEMORY.window,
+      })),
     costs: CostsSchema.default(() => ({})),
     devices: z
       .record(

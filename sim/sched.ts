@@ -96,6 +96,9 @@ export function schedule(cpu: Cpu): void {
       else prev.nvcsw++;
     }
     const prevState = prev.state === TASK_RUNNING ? PREV_RUNNABLE : prev.state === TASK_DEAD ? PREV_DEAD : PREV_SLEEPING;
+    // __schedule(): rq_lock + smp_mb__after_spinlock() is a full barrier, so a task that
+    // migrates sees on its new CPU everything it saw (and wrote) on the old one.
+    k.mem.mb(cpu.id);
     k.trace.emit(TP.sched_switch, cpu.id, prev.pid, to.pid, prevState);
     cpu.nrSwitches++;
     cpu.curr = to;
@@ -133,6 +136,9 @@ export function threadExit(cpu: Cpu): void {
  */
 export function wakeUpProcess(k: Kernel, t: Thread): boolean {
   if (t.state !== TASK_INTERRUPTIBLE) return false;
+  // try_to_wake_up() implies a full barrier when it wakes a task (memory-barriers.txt,
+  // "Sleep and wake-up functions"): what the waker stored is visible to the woken.
+  if (k.current !== null) k.mem.mb(k.current.id);
   k.engine.cancel(t.timer);
   if (t.waitingOn !== null) {
     const w = t.waitingOn.waiters;

@@ -67,7 +67,7 @@ describe("built-in scenarios", () => {
       seed: 1,
       duration: 100_000_000,
       cpus: 2,
-      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" },
+      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 },
       costs: {},
       devices: {
         nic0: {
@@ -84,6 +84,7 @@ describe("built-in scenarios", () => {
           weight: 64,
           io_wait: 0,
           lock: false,
+          barriers: true,
           bug: "none",
           traffic: { kind: "poisson", rate: 50_000, size: 1500, start: 0 },
         },
@@ -120,7 +121,7 @@ describe("defaults and durations", () => {
     expect(s.seed).toBe(1);
     expect(s.duration).toBe(100_000_000);
     expect(s.cpus).toBe(1);
-    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz" });
+    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 });
     expect(s.costs).toEqual({});
     expect(s.tasks).toEqual({});
     expect(s.expect).toEqual([]);
@@ -138,6 +139,7 @@ describe("defaults and durations", () => {
       weight: 64,
       io_wait: 0,
       lock: false,
+      barriers: true,
       bug: "none",
       traffic: { kind: "poisson", rate: 1000, size: 1500, start: 0 },
     });
@@ -317,12 +319,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "unknown cost",
@@ -568,7 +570,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, bug, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields",

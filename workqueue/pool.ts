@@ -362,6 +362,9 @@ function* processOneWork(wqs: Workqueues, w: Worker, work: WorkStruct): Handler 
   // NOT_RUNNING workers (unbound, CPU-intensive).
   kickPool(wqs, pool);
   work.pending = false;
+  // set_work_pool_and_clear_pending(): smp_mb() after clearing PENDING, pairing with the
+  // queueing side's test_and_set_bit(), so the function sees what the queuer stored.
+  k.mem.mb(k.smpProcessorId());
   work.pool = pool;
   work.pwq = null;
   work.runningSeq = work.queueSeq;

@@ -22,6 +22,10 @@ export function queueWorkOn(wqs: Workqueues, cpu: number, wq: Workqueue, work: W
   if (!fromTimer) {
     if (work.pending) return false;
     work.pending = true;
+    // test_and_set_bit(WORK_STRUCT_PENDING_BIT) is a fully ordered RMW: every store before
+    // a successful queue_work() is visible to the CPU that runs the item.
+    const cpu = wqs.k.current;
+    if (cpu !== null) wqs.k.mem.mb(cpu.id);
   }
   insertQueued(wqs, cpu, wq, work);
   return true;
