@@ -22,6 +22,20 @@ function file(name: string, text: string): string {
 }
 
 describe("irqsim litmus", () => {
+  test("--simulate counts the states the simulated hardware shows: MP shows the stale read, MP+release/acquire never", async () => {
+    const r = await cli(["litmus", join(KERNEL, "MP+poonceonces.litmus"), join(KERNEL, "MP+pooncerelease+poacquireonce.litmus"), "--simulate", "500", "--json"]);
+    expect(r.code).toBe(0);
+    const [mp, relacq] = JSON.parse(r.stdout) as { simulation: { runs: number; positive: number; states: { count: number }[] } }[];
+    expect(mp!.simulation.positive).toBeGreaterThan(0);
+    expect(relacq!.simulation.positive).toBe(0);
+    for (const x of [mp!, relacq!]) expect(x.simulation.states.reduce((a, s) => a + s.count, 0)).toBe(500);
+    const again = await cli(["litmus", join(KERNEL, "MP+poonceonces.litmus"), "--simulate", "500", "--json"]);
+    expect((JSON.parse(again.stdout) as unknown[])[0]).toEqual(mp);
+    const text = await cli(["litmus", join(KERNEL, "MP+poonceonces.litmus"), "--simulate", "100", "--seed", "3"]);
+    expect(text.stdout).toMatch(/^Simulated 100 runs on irqsim's memory model \(seed 3, weakness 0\.5\): \d of 4 allowed states seen$/m);
+    expect(text.stdout).toMatch(/^Condition seen in \d+ of 100 runs$/m);
+  });
+
   test("MP+pooncerelease+poacquireonce: herd7's report, Observation Never", async () => {
     const r = await cli(["litmus", join(KERNEL, "MP+pooncerelease+poacquireonce.litmus")]);
     expect(r.code).toBe(0);
