@@ -70,7 +70,7 @@ export interface Store {
   /** Simulated time of the store, ns. */
   at: number;
   /** What a reader that acquires this store must then see (immutable, shared). */
-  view: Float64Array | null;
+  view: View | null;
   /** The store also carries every earlier store of its writer (release, device DMA). */
   prefix: boolean;
 }
@@ -109,14 +109,16 @@ export const RELEASE = 2;
 
 interface AgentState {
   readonly name: string;
-  readonly cur: Float64Array;
-  readonly acq: Float64Array;
-  readonly obs: Float64Array;
-  rel: Float64Array | null;
+  readonly cur: View;
+  readonly acq: View;
+  readonly obs: View;
+  rel: View | null;
+  /** A store carries `rel`: change a copy, never it (copy-on-write; most fences are not followed by a store before the next). */
+  relShared: boolean;
   /** Sequence number of this agent's latest store. */
   own: number;
   /** The release view of its latest spin_unlock (po-unlock-lock-po). */
-  unlockView: Float64Array | null;
+  unlockView: View | null;
   /** A device: its stores are ordered (each carries the earlier ones). */
   readonly ordered: boolean;
 }
@@ -134,7 +136,7 @@ export class Memory {
   readonly counters = { loads: 0, choices: 0, stale: 0, stores: 0, fences: 0 };
   readonly last: LastLoad;
   private seq = 0;
-  private readonly sc: Float64Array;
+  private readonly sc: View;
   private readonly weak: boolean;
   private readonly free: Location[] = [];
   private tempSerial = 0;
@@ -147,7 +149,7 @@ export class Memory {
     readonly maxAgents: number,
   ) {
     this.weak = config.model === "lkmm";
-    this.sc = new Float64Array(maxAgents);
+    this.sc = zeros(maxAgents);
     const init: Store = { value: 0, seq: 0, writer: -1, at: 0, view: null, prefix: false };
     this.last = { store: init, newest: init, stale: false };
   }
@@ -156,7 +158,7 @@ export class Memory {
   addAgent(name: string, ordered: boolean): number {
     if (this.agents.length >= this.maxAgents) throw new Error(`memory: more than ${this.maxAgents} agents`);
     const n = this.maxAgents;
-    this.agents.push({ name, cur: new Float64Array(n), acq: new Float64Array(n), obs: new Float64Array(n), rel: null, own: 0, unlockView: null, ordered });
+    this.agents.push({ name, cur: zeros(n), acq: zeros(n), obs: zeros(n), rel: null, relShared: false, own: 0, unlockView: null, ordered });
     return this.agents.length - 1;
   }
 
@@ -201,7 +203,7 @@ export class Memory {
   write(loc: Location, value: number, agent: number, mode = PLAIN): void {
     this.counters.stores++;
     const seq = ++this.seq;
-    let view: Float64Array | null = null;
+    let view: View | null = null;
     let prefix = false;
     if (this.weak) {
       const a = this.agents[agent]!;
@@ -210,6 +212,7 @@ export class Memory {
         prefix = true;
       } else {
         view = a.rel;
+        a.relShared = true;
         prefix = a.ordered;
       }
       a.own = seq;
@@ -241,10 +244,9 @@ export class Memory {
       const a = this.agents[agent]!;
       joinInto(a.cur, a.acq);
       const s = lock.newest;
-      const rel = a.rel === null ? new Float64Array(this.maxAgents) : a.rel.slice();
+      const rel = this.writableRel(a);
       if (s.writer >= 0) absorb(rel, s);
       if (a.unlockView !== null) joinInto(rel, a.unlockView);
-      a.rel = rel;
     }
     this.write(lock, 1, agent);
   }
@@ -274,9 +276,7 @@ export class Memory {
     if (!this.weak) return;
     const a = this.agents[agent]!;
     if (a.rel !== null && a.rel[agent]! >= a.own) return;
-    const rel = a.rel === null ? new Float64Array(this.maxAgents) : a.rel.slice();
-    rel[agent] = a.own;
-    a.rel = rel;
+    this.writableRel(a)[agent] = a.own;
   }
 
   /** smp_mb / mb: both of the above, A-cumulative, and ordered with every other smp_mb. */
@@ -288,7 +288,18 @@ export class Memory {
     joinInto(a.cur, this.sc);
     joinInto(this.sc, a.cur);
     joinInto(this.sc, a.obs);
-    a.rel = join3(a.cur, a.obs, a.acq);
+    const rel = this.writableRel(a);
+    joinInto(rel, a.cur);
+    joinInto(rel, a.obs);
+    joinInto(rel, a.acq);
+  }
+
+  /** The agent's `rel`, safe to change in place. */
+  private writableRel(a: AgentState): View {
+    if (a.rel === null) a.rel = zeros(this.maxAgents);
+    else if (a.relShared) a.rel = a.rel.slice();
+    a.relShared = false;
+    return a.rel;
   }
 
   /**
@@ -338,7 +349,7 @@ export class Memory {
     return loc.stores[(loc.top - back + n) % n]!;
   }
 
-  private push(loc: Location, value: number, seq: number, writer: number, view: Float64Array | null, prefix: boolean): void {
+  private push(loc: Location, value: number, seq: number, writer: number, view: View | null, prefix: boolean): void {
     const at = this.clock.now;
     if (loc.stores.length < HISTORY) {
       loc.stores.push({ value, seq, writer, at, view, prefix });
@@ -357,6 +368,17 @@ export class Memory {
   }
 }
 
+/**
+ * A vector clock over agents: agent -> store sequence number. Plain arrays, not typed
+ * ones: views are small and allocated at every release, where a typed array's
+ * allocation costs several times a plain array's in V8.
+ */
+type View = number[];
+
+function zeros(n: number): View {
+  return new Array<number>(n).fill(0);
+}
+
 /** Whether a reader that acquired `from` must see store `s`. */
 function covers(from: Store, s: Store): boolean {
   if (from.writer < 0) return false;
@@ -365,16 +387,16 @@ function covers(from: Store, s: Store): boolean {
 }
 
 /** v joined with everything a reader of `s` must see. */
-function absorb(v: Float64Array, s: Store): void {
+function absorb(v: View, s: Store): void {
   if (s.view !== null) joinInto(v, s.view);
   if (s.prefix && s.seq > v[s.writer]!) v[s.writer] = s.seq;
 }
 
-function joinInto(into: Float64Array, from: Float64Array): void {
+function joinInto(into: View, from: View): void {
   for (let i = 0; i < into.length; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
 }
 
-function join3(a: Float64Array, b: Float64Array, c: Float64Array): Float64Array {
+function join3(a: View, b: View, c: View): View {
   const out = a.slice();
   joinInto(out, b);
   joinInto(out, c);
