@@ -5,6 +5,7 @@
  * from its devices, modes and tasks.
  */
 import type { Command } from "commander";
+import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
 import { loadScenario, type Scenario } from "../sim/scenario.js";
 import { makeChalk } from "./output.js";
 import type { CommandContext } from "./options.js";
@@ -90,6 +91,11 @@ const RULES: Record<string, Rule[]> = {
   hrtimer: [
     { rule: "hrtimers expire from the local timer interrupt (hard) or HRTIMER_SOFTIRQ (soft)", where: "kernel/time/hrtimer.c hrtimer_interrupt, hrtimer_run_softirq" },
   ],
+  barriers: [
+    { rule: "Device memory is read in the order the device wrote it only with a barrier: read the descriptor's DD bit, dma_rmb(), and only then its length and buffer; without it a weakly ordered CPU may satisfy the buffer read first and see the previous packet", where: "Documentation/memory-barriers.txt (CPU MEMORY BARRIERS: dma_rmb(), dma_wmb()), drivers/net/ethernet/intel/e1000e/netdev.c e1000_clean_rx_irq" },
+    { rule: "Descriptors are handed back with the new buffer addresses written, wmb(), then writel() of the tail register (the doorbell); writel_relaxed() with no wmb() lets the device fetch a descriptor before its new address", where: "drivers/net/ethernet/intel/e1000e/netdev.c e1000_alloc_rx_buffers, Documentation/memory-barriers.txt (KERNEL I/O BARRIER EFFECTS)" },
+    { rule: "The Linux-kernel memory model (LKMM) allows both reorderings for unordered accesses; sequential consistency never shows them, and neither does x86 for these accesses (TSO: its dma_rmb() and dma_wmb() are only compiler barriers), so a missing barrier passes every test there", where: "tools/memory-model/linux-kernel.cat, arch/x86/include/asm/barrier.h" },
+  ],
   scheduler: [
     { rule: "Ordinary tasks share a CPU fairly (CFS-like); SCHED_FIFO threads preempt them at once; softirqs and hardirqs preempt both", where: "kernel/sched/fair.c, kernel/sched/rt.c" },
   ],
@@ -109,7 +115,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     look_at: [
       "CPU time: CPU0's hardirq vs softirq columns, CPU1's system + user (the reader)",
       "Interrupts: per-CPU counts of IRQ 24 and 'merged' (asserts that landed on one already pending)",
-      "Latency: irq_entry (assert -> top half), bottom_half, deliver (arrival -> recv())",
+      "Latency: irq_entry (assert -> top half), top_half_to_bh (raise -> NET_RX poll starts), bottom_half, deliver (arrival -> recv())",
       "--proc softnet_stat and --proc softirqs for the kernel's own views",
     ],
     try_next: [
@@ -168,7 +174,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     look_at: [
       "Threads: irq/24-nic0 runtime, hog's involuntary switches (each one a preemption by the FIFO thread)",
       "Interrupts: 'merged' asserts, held while ONESHOT kept the line masked",
-      "Latency: bottom_half (arrival -> the thread starts), despite the busy CPU",
+      "Latency: top_half_to_bh (IRQ_WAKE_THREAD -> the thread starts) and bottom_half (arrival -> it processes the packet), despite the busy CPU",
     ],
     try_next: [
       { what: "nice -20 does not help the hog against SCHED_FIFO", sets: ["tasks.hog.nice=-20"] },
@@ -246,6 +252,22 @@ const BUILTIN: Record<string, BuiltinText> = {
       { what: "overruns against the irqs-off window", vary: ["tasks.slowdrv.hold=200us,500us,1ms,2ms,5ms"] },
     ],
   },
+  "missing-barrier": {
+    shows: "A NAPI driver that forgot its memory barriers on the rx descriptor ring: no dma_rmb() between reading the DD bit and reading the buffer, no wmb() before the tail write. Under the Linux-kernel memory model a few packets are delivered with stale data -- when the driver catches up with the device (dma_rmb) or, with the ring full, the device with the driver (wmb) -- each reported with the seed, the CPU and the two reordered accesses. With the barriers there are none; under SC there are none either: the bug hides.",
+    concepts: ["hardirq", "softirq", "napi", "barriers"],
+    look_at: [
+      "Packets: corrupt (delivered with the wrong payload; the reader checks every one)",
+      "Memory: loads that could legally be stale and those that were, and each CORRUPT report: packet, CPU, the first and second access, the missing barrier",
+      `--json: packets.corrupt and memory.corrupt[] (seed, cpu, first, second, missing) for the first ${MAX_CORRUPT_REPORTS}`,
+    ],
+    try_next: [
+      { what: "the fix: dma_rmb() after DD and wmb() before the tail write; no corrupt packet on any seed", sets: ["devices.nic0.barriers=true"] },
+      { what: "sequential consistency: the same buggy driver corrupts nothing (the bug hides)", flags: ["--memory", "sc"] },
+      { what: "flood a small ring: the device catches up with the driver and the missing wmb() shows too", sets: ["devices.nic0.traffic.rate=400000", "devices.nic0.ring_size=32"] },
+      { what: "a wider reorder window: more corrupt packets", sets: ["kernel.memory_window=2us"] },
+      { what: "corrupt packets against the load, with and without the barriers (they peak where the driver keeps catching up, not at the highest load)", vary: ["devices.nic0.barriers=false,true", "devices.nic0.traffic.rate=50000,100000,200000,400000"], flags: ["--plot", "--y", "packets.corrupt"] },
+    ],
+  },
   "block-io": {
     shows: "Synchronous block I/O: four threads each keep one read outstanding; completions raise the device's IRQ, the top half reaps the completion queue and BLOCK_SOFTIRQ ends the requests and wakes the threads.",
     concepts: ["hardirq", "block", "scheduler"],
@@ -271,6 +293,7 @@ function conceptsOf(s: Scenario): string[] {
       if (dev.bug !== "none") out.add("sleep_in_atomic");
       if (dev.coalesce.rx_usecs > 0 || dev.coalesce.rx_frames > 0 || dev.coalesce.adaptive_rx) out.add("coalescing");
       if (dev.queues > 1) out.add("rss");
+      if (!dev.barriers) out.add("barriers");
     } else if (dev.type === "noisy") out.add("spurious");
     else if (dev.type === "uart") out.add("uart");
     else if (dev.type === "block") out.add("block").add("softirq");
@@ -310,7 +333,7 @@ function genericText(s: Scenario): BuiltinText {
     look.push("Workqueues: cm wakeups, workers per pool, queue->start latency");
     tryNext.push({ what: `no concurrency on ${wq}`, sets: [`workqueues.${wq}.max_active=1`] });
   }
-  look.push("Latency: irq_entry, bottom_half, deliver (p50/p99)", "dmesg for kernel reports");
+  look.push("Latency: irq_entry, top_half_to_bh, bottom_half, deliver (p50/p99)", "dmesg for kernel reports");
   if (tryNext.length === 0) tryNext.push({ what: "another seed: the same scenario, different random draws", flags: ["--seed", String(s.seed + 1)] });
   return { shows: `${s.description}. Devices: ${devs.join(", ")}; ${s.cpus} CPU(s), ${Object.keys(s.tasks).length} task(s).`, concepts: conceptsOf(s), look_at: look, try_next: tryNext };
 }

@@ -6,6 +6,7 @@ import { receiveLivelockNapi } from "./receive-livelock-napi.js";
 import { taskletSerialization } from "./tasklet-serialization.js";
 import { workqueueConcurrency } from "./workqueue-concurrency.js";
 import { sleepingInAtomic } from "./sleeping-in-atomic.js";
+import { missingBarrier } from "./missing-barrier.js";
 import { interruptCoalescing } from "./interrupt-coalescing.js";
 import { threadedIrqOneshot } from "./threaded-irq-oneshot.js";
 import { spuriousIrq } from "./spurious-irq.js";
@@ -18,6 +19,7 @@ export const LESSONS: readonly Lesson[] = [
   taskletSerialization,
   workqueueConcurrency,
   sleepingInAtomic,
+  missingBarrier,
   interruptCoalescing,
   threadedIrqOneshot,
   spuriousIrq,

@@ -82,6 +82,8 @@ export interface CorruptReport extends CorruptRead {
 export interface NetLatencyHooks {
   /** Packet arrival -> protocol processing starts in NET_RX. */
   onBottomHalf(ns: number): void;
+  /** napi_schedule() (NET_RX raised) -> net_rx_action calls that instance's poll: once per schedule. */
+  onPollStart?(ns: number): void;
 }
 
 export class NetStack {
@@ -145,6 +147,7 @@ export class NetStack {
   napiSchedule(napi: NapiStruct): boolean {
     if (napi.scheduled) return false;
     napi.scheduled = true;
+    napi.scheduledAt = this.k.now;
     const cpu = this.k.smpProcessorId();
     // napi_schedule_prep(): try_cmpxchg() on n->state, a fully ordered RMW, so the poll
     // sees everything the top half saw and stored.
@@ -218,6 +221,12 @@ export class NetStack {
   private *napiPoll(k: Kernel, n: NapiStruct, repoll: NapiStruct[]): Handler<number> {
     const weight = n.weight;
     yield k.cpu(k.costs.napi_poll);
+    if (n.scheduledAt >= 0) {
+      // The first poll since napi_schedule(): the hand-off from the top half is done.
+      // Repolls of an instance that used its whole weight are not new hand-offs.
+      this.latency?.onPollStart?.(k.now - n.scheduledAt);
+      n.scheduledAt = -1;
+    }
     const work = yield* n.poll(k, n, weight);
     n.polls++;
     n.work += work;

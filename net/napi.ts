@@ -18,6 +18,11 @@ export interface NapiStruct {
   weight: number;
   /** NAPI_STATE_SCHED: on a poll list, or being polled. */
   scheduled: boolean;
+  /**
+   * When napi_schedule() last set NAPI_STATE_SCHED, until net_rx_action first calls the
+   * poll after that (then -1): one top half -> poll hand-off, for the latency breakdown.
+   */
+  scheduledAt: number;
   /** The driver's poll: process up to `budget` packets, return how many. */
   poll: (k: Kernel, napi: NapiStruct, budget: number) => Handler<number>;
   /** Counters: polls, packets, polls that used the whole weight, completions. */
@@ -28,7 +33,7 @@ export interface NapiStruct {
 }
 
 export function createNapi(name: string, dev: number, weight: number, poll: NapiStruct["poll"]): NapiStruct {
-  return { name, dev, weight, scheduled: false, poll, polls: 0, work: 0, fullPolls: 0, completes: 0 };
+  return { name, dev, weight, scheduled: false, scheduledAt: -1, poll, polls: 0, work: 0, fullPolls: 0, completes: 0 };
 }
 
 /**

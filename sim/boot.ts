@@ -44,6 +44,7 @@ export interface System {
   /** Latency breakdown, in the order a packet meets each stage. */
   readonly latency: {
     irq_entry: Latency;
+    top_half_to_bh: Latency;
     bottom_half: Latency;
     deliver: Latency;
   };
@@ -62,12 +63,18 @@ export function boot(scenario: Scenario): System {
   const mem = k.mem;
   const latency = {
     irq_entry: new Latency("irq_entry", "IRQ assert -> top-half entry"),
+    top_half_to_bh: new Latency("top_half_to_bh", "top half schedules NAPI (NET_RX), a tasklet, the irq thread or work -> it starts"),
     bottom_half: new Latency("bottom_half", "packet arrival -> protocol processing starts (softirq, irq thread or kworker)"),
     deliver: new Latency("deliver", "packet arrival -> recv() returns it to the task"),
   };
   k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
   const softirq = new Softirq(k, scenario.kernel.softirq_defer_to_ksoftirqd);
   const tasklets = new Tasklets(k, softirq);
+  // top_half_to_bh, once per hand-off: tasklet_schedule -> the tasklet runs (only NIC
+  // tasklets exist), IRQ_WAKE_THREAD -> the thread function starts, napi_schedule -> the
+  // first poll (below), queue_work of a NIC's rx work item -> it starts (after the NICs).
+  tasklets.onRunLatency = (_t, ns) => latency.top_half_to_bh.record(ns);
+  k.irq.onThreadLatency = (_desc, ns) => latency.top_half_to_bh.record(ns);
   const timers = new Timers(k, softirq, scenario.kernel.tick === "periodic");
   const wqs = new Workqueues(k, timers);
   const kc = scenario.kernel;
@@ -77,7 +84,10 @@ export function boot(scenario: Scenario): System {
     netdevMaxBacklog: kc.netdev_max_backlog,
     devWeight: kc.dev_weight,
   });
-  net.latency = { onBottomHalf: (ns) => latency.bottom_half.record(ns) };
+  net.latency = {
+    onBottomHalf: (ns) => latency.bottom_half.record(ns),
+    onPollStart: (ns) => latency.top_half_to_bh.record(ns),
+  };
 
   const nics: Nic[] = [];
   const sockets: Socket[] = [];
@@ -149,10 +159,19 @@ export function boot(scenario: Scenario): System {
     const flags = { unbound: f.has("unbound"), highpri: f.has("highpri"), memReclaim: f.has("mem_reclaim"), cpuIntensive: f.has("cpu_intensive") };
     workqueues.set(name, f.has("ordered") ? wqs.allocOrderedWorkqueue(name, flags) : wqs.allocWorkqueue(name, flags, spec.max_active));
   }
+  const rxWorkqueues = new Set<Workqueue>();
   for (const nic of nics) {
     const d = scenario.devices[nic.spec.name]!;
     const wqName = d.type === "nic" ? d.workqueue : undefined;
-    if (wqName !== undefined) nic.useWorkqueue(wqs, workqueues.get(wqName)!);
+    if (wqName === undefined) continue;
+    nic.useWorkqueue(wqs, workqueues.get(wqName)!);
+    // Only mode workqueue queues work from the top half (one item per packet).
+    if (nic.spec.mode === "workqueue") rxWorkqueues.add(workqueues.get(wqName)!);
+  }
+  if (rxWorkqueues.size > 0) {
+    wqs.onStartLatency = (wq, ns) => {
+      if (rxWorkqueues.has(wq)) latency.top_half_to_bh.record(ns);
+    };
   }
   for (const fault of scenario.faults) {
     if (fault.kind === "worker_creation_stall") wqs.stalls.push({ at: fault.at, duration: fault.duration });

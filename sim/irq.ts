@@ -80,6 +80,8 @@ export class IrqController {
   private readonly descs = new Map<number, IrqDesc>();
   /** IRQ assert -> top-half entry latency samples go here when set. */
   onEntryLatency: ((desc: IrqDesc, ns: number) => void) | null = null;
+  /** IRQ_WAKE_THREAD -> the irq thread runs its thread function (sim/irq_thread.ts), when set. */
+  onThreadLatency: ((desc: IrqDesc, ns: number) => void) | null = null;
 
   constructor(private readonly k: Kernel) {}
 

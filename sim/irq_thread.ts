@@ -21,6 +21,8 @@ export interface IrqThread {
   thread: Thread;
   /** IRQTF_RUNTHREAD: woken and not yet run. */
   runThread: boolean;
+  /** When the hardirq set RUNTHREAD (IRQ_WAKE_THREAD), for the wake -> run latency. */
+  wokenAt: number;
   /** Thread function runs, and wake-ups merged into a pending one. */
   runs: number;
   merged: number;
@@ -49,7 +51,7 @@ export function requestThreadedIrq(
   }
   const desc = k.irq.desc(irq);
   const action = k.irq.requestIrq(irq, handler ?? defaultPrimary, flags, name, dev);
-  const it: IrqThread = { action, thread: null as unknown as Thread, runThread: false, runs: 0, merged: 0 };
+  const it: IrqThread = { action, thread: null as unknown as Thread, runThread: false, wokenAt: 0, runs: 0, merged: 0 };
   it.thread = k.spawn(
     { comm: `irq/${irq}-${name}`.slice(0, 15), cpu: desc.affinity[0]!, kernelThread: true, policy: SCHED_FIFO, rtPriority: IRQ_THREAD_PRIO },
     () => irqThread(k, desc, it, threadFn),
@@ -61,6 +63,7 @@ export function requestThreadedIrq(
       return;
     }
     it.runThread = true;
+    it.wokenAt = kk.now;
     if ((flags & IRQF_ONESHOT) !== 0) kk.irq.disableIrq(d);
     kk.trace.emit(TP.irq_thread_wake, kk.current?.id ?? -1, d.irq, it.thread.pid);
     wakeUpProcess(kk, it.thread);
@@ -74,6 +77,7 @@ function* irqThread(k: Kernel, desc: IrqDesc, it: IrqThread, threadFn: (k: Kerne
     while (!it.runThread) yield k.schedule();
     it.runThread = false;
     it.runs++;
+    if (k.irq.onThreadLatency !== null) k.irq.onThreadLatency(desc, k.now - it.wokenAt);
     yield* threadFn(k, it.action.dev);
     if ((it.action.flags & IRQF_ONESHOT) !== 0) k.irq.enableIrq(desc); // irq_finalize_oneshot
   }

@@ -21,6 +21,8 @@ export interface TaskletStruct {
   readonly name: string;
   /** TASKLET_STATE_SCHED. */
   sched: boolean;
+  /** When tasklet_schedule() last set SCHED (for the schedule -> run latency). */
+  scheduledAt: number;
   /** TASKLET_STATE_RUN: the CPU running it, or -1. */
   runningOn: number;
   /** tasklet_disable() depth. */
@@ -48,6 +50,8 @@ export class Tasklets {
   private readonly vec: TaskletStruct[][];
   private readonly hiVec: TaskletStruct[][];
   readonly all: TaskletStruct[] = [];
+  /** tasklet_schedule() -> the tasklet's function starts: one sample per run, when set. */
+  onRunLatency: ((t: TaskletStruct, ns: number) => void) | null = null;
 
   constructor(
     private readonly k: Kernel,
@@ -65,6 +69,7 @@ export class Tasklets {
       id: this.all.length,
       name,
       sched: false,
+      scheduledAt: 0,
       runningOn: -1,
       count: 0,
       func,
@@ -92,6 +97,7 @@ export class Tasklets {
       return false;
     }
     t.sched = true;
+    t.scheduledAt = this.k.now;
     t.stats.scheduled++;
     if (t.runningOn >= 0) t.stats.scheduledWhileRunning++;
     vec[this.k.smpProcessorId()]!.push(t);
@@ -113,6 +119,7 @@ export class Tasklets {
           t.runningOn = cpu;
           t.stats.runs[cpu]!++;
           k.trace.emit(TP.tasklet_entry, cpu, t.id);
+          if (this.onRunLatency !== null) this.onRunLatency(t, k.now - t.scheduledAt);
           yield* t.func(k, t);
           k.trace.emit(TP.tasklet_exit, cpu, t.id);
           this.unlock(t);

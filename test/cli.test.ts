@@ -32,6 +32,8 @@ describe("irqsim run", () => {
     expect(r.seed).toBe(7);
     expect(r.simulated_ns).toBe(20_000_000);
     expect(Object.keys(r.packets)).toEqual(["arrived", "delivered", "corrupt", "dropped", "in_flight", "offered_pps", "delivered_pps"]);
+    // The stages in the order a packet meets them.
+    expect(Object.keys(r.latency_ns)).toEqual(["irq_entry", "top_half_to_bh", "bottom_half", "deliver"]);
     expect(Object.keys(r.latency_ns.deliver)).toEqual(["description", "count", "p50", "p90", "p99", "p999", "max", "mean"]);
   });
 

@@ -45,6 +45,9 @@ describe("irqsim explain", () => {
     expect(all).toContain("kernel/irq/spurious.c");
     expect(all).toContain("kernel/workqueue.c");
     expect(all).toContain("IRQF_ONESHOT");
+    expect(all).toContain("dma_rmb()");
+    expect(all).toContain("Documentation/memory-barriers.txt");
+    expect(all).toContain("drivers/net/ethernet/intel/e1000e/netdev.c");
   });
 
   test("every suggested --set of the built-ins loads and runs", () => {
@@ -70,6 +73,7 @@ describe("irqsim explain", () => {
     ["workqueue-rx", "mode workqueue", "kernel/workqueue.c"],
     ["nic-basic", "mode irq", "net/core/dev.c"],
     ["spurious-irq", "noisy", "kernel/irq/spurious.c"],
+    ["missing-barrier", "mode napi", "Documentation/memory-barriers.txt"],
   ])("a user's YAML (a copy of %s) gets a generic explanation from its devices and modes", async (base, shows, where) => {
     const dir = mkdtempSync(join(tmpdir(), "irqsim-explain-"));
     const file = join(dir, "mine.yaml");

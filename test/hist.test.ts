@@ -71,13 +71,13 @@ describe("run --hist", () => {
     const at = r.stdout.indexOf("Latency histograms");
     expect(at).toBeGreaterThan(r.stdout.indexOf("Invariants"));
     const tail = r.stdout.slice(at);
-    for (const stage of ["irq_entry", "bottom_half", "deliver"]) expect(tail).toContain(`\nstage = '${stage}'\n`);
+    for (const stage of ["irq_entry", "top_half_to_bh", "bottom_half", "deliver"]) expect(tail).toContain(`\nstage = '${stage}'\n`);
     expect(tail).toMatch(/\n {5}usecs {15}: count {5}distribution\n/);
     expect(tail).toMatch(/\n +\d+ -> \d+ +: \d+ +\|\**\s*\|\n/);
 
     const j = await cli(["run", "nic-basic", "--duration", "5ms", "--hist", "--json"]);
     const res = JSON.parse(j.stdout);
-    expect(Object.keys(res.hist)).toEqual(["irq_entry", "bottom_half", "deliver"]);
+    expect(Object.keys(res.hist)).toEqual(["irq_entry", "top_half_to_bh", "bottom_half", "deliver"]);
     const h = res.hist.deliver;
     expect(h.unit).toBe("usecs");
     expect(h.count).toBe(res.latency_ns.deliver.count);

@@ -15,7 +15,7 @@ describe("irqsim lesson", () => {
     expect(LESSONS.length).toBeGreaterThanOrEqual(8);
     const j = JSON.parse((await cli(["lesson", "--json"])).stdout) as { name: string }[];
     expect(j.length).toBe(LESSONS.length);
-    for (const concept of ["top-half-bottom-half", "softirq-restart-ksoftirqd", "receive-livelock-napi", "tasklet-serialization", "workqueue-concurrency", "sleeping-in-atomic", "interrupt-coalescing", "threaded-irq-oneshot"]) {
+    for (const concept of ["top-half-bottom-half", "softirq-restart-ksoftirqd", "receive-livelock-napi", "tasklet-serialization", "workqueue-concurrency", "sleeping-in-atomic", "missing-barrier", "interrupt-coalescing", "threaded-irq-oneshot"]) {
       expect(j.map((l) => l.name)).toContain(concept);
     }
   });
@@ -87,12 +87,30 @@ describe("irqsim lesson", () => {
     expect(result.tasklets[0]!.busy_elsewhere).toBe(r.questions[2]!.answer!.value);
   });
 
+  test("missing-barrier: the printed commands reproduce the corrupt count and the first report", async () => {
+    const r = reports.get("missing-barrier")![1]!;
+    const buggy = await cli([...r.commands.buggy!.split(" ").slice(1), "--json"]);
+    expect(buggy.code).toBe(0);
+    const result = JSON.parse(buggy.stdout) as { packets: { corrupt: number }; memory: { corrupt: { seed: number; missing: string }[] } };
+    expect(result.packets.corrupt).toBe(r.questions[0]!.answer!.value);
+    expect(result.packets.corrupt).toBeGreaterThan(0);
+    expect(result.memory.corrupt[0]!.seed).toBe(2);
+    expect(result.memory.corrupt[0]!.missing).toBe("dma_rmb() after reading DD");
+    expect(r.questions[1]!.answer!.value).toBe("a");
+    // With the barriers, and under SC, the same seed delivers nothing corrupt.
+    for (const name of ["fixed", "sc"]) {
+      const run = JSON.parse((await cli([...r.commands[name]!.split(" ").slice(1), "--json"])).stdout) as { packets: { corrupt: number } };
+      expect(run.packets.corrupt).toBe(0);
+    }
+    expect(r.commands.sc).toContain("kernel.memory=sc");
+  });
+
   test("a bad lesson name is one line and exit 2", async () => {
-    const r = await cli(["lesson", "missing-barrier"]);
+    const r = await cli(["lesson", "missing-barriers"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toContain("unknown lesson 'missing-barrier'");
+    expect(r.stderr).toContain("unknown lesson 'missing-barriers'");
   });
 
   test("a bad seed is exit 2", async () => {

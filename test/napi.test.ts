@@ -114,6 +114,46 @@ describe("NAPI", () => {
   });
 });
 
+describe("latency top_half_to_bh: napi_schedule -> the first poll, once per hand-off", () => {
+  test("nic-basic: one sample per backlog schedule that reached its poll, fewer than packets, before bottom_half", () => {
+    const sim = new Simulation(loadScenario("nic-basic", { sets: ["duration=20ms"] }).scenario);
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    const t = r.latency_ns.top_half_to_bh!;
+    const backlogs = sim.sys.net.softnet.map((sd) => sd.backlog);
+    // Each schedule whose poll started ends in napi_complete_done, except one still being
+    // polled when the run stops (SCHED set, its hand-off already counted).
+    const inPoll = backlogs.filter((n) => n.scheduled && n.scheduledAt < 0).length;
+    const notYetPolled = backlogs.filter((n) => n.scheduledAt >= 0).length;
+    expect(t.count).toBe(backlogs.reduce((a, n) => a + n.completes, 0) + inPoll);
+    // nic-basic never squeezes, so every NET_RX raise is a netif_rx that scheduled the
+    // backlog: the samples are exactly the raises that led to a poll.
+    expect(r.softnet.every((sd) => sd.time_squeeze === 0)).toBe(true);
+    expect(t.count).toBe(r.softirqs.NET_RX!.raised.reduce((a, b) => a + b, 0) - notYetPolled);
+    // Per hand-off, not per packet: a top half that cleans several packets schedules once.
+    expect(t.count).toBeGreaterThan(500);
+    expect(t.count).toBeLessThan(r.packets.arrived);
+    // Typical hand-off, one packet: after netif_rx the top half writes the rx tail register
+    // (mmio_write 100), irq_exit 300, then __do_softirq's pass 100 and napi_poll 100.
+    expect(t.p50).toBe(600);
+    expect(t.p50).toBeLessThanOrEqual(r.latency_ns.bottom_half!.p50);
+  });
+
+  test("mode napi: repolls of a full-weight instance are not new hand-offs", () => {
+    const sim = new Simulation(livelock(["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000", "devices.nic0.weight=16", "duration=20ms"]));
+    while (!sim.advance(1 << 20));
+    const r = sim.finish();
+    const n = r.napi[0]!;
+    const napi = sim.sys.nics[0]!.napi!;
+    const t = r.latency_ns.top_half_to_bh!;
+    expect(n.full_polls).toBeGreaterThan(0);
+    // Only the device's NAPI is scheduled (mode napi never uses the backlog).
+    expect(sim.sys.net.softnet[0]!.backlog.completes).toBe(0);
+    expect(t.count).toBe(n.completions + (napi.scheduled && napi.scheduledAt < 0 ? 1 : 0));
+    expect(t.count).toBeLessThan(n.polls);
+  });
+});
+
 describe("receive livelock (Mogul & Ramakrishnan) and the NAPI cure", () => {
   // Saturation is ~120-150 kpps with the default costs; 15k..600k spans 10%..400%.
   const rates = [15_000, 30_000, 60_000, 100_000, 150_000, 225_000, 300_000, 450_000, 600_000];

@@ -77,7 +77,7 @@ describe("takeSnapshot on a real run", () => {
   });
 
   test("latency: percentiles in order and log2 buckets that account for every sample", () => {
-    expect(snap.latency.map((l) => l.name)).toEqual(["irq_entry", "bottom_half", "deliver"]);
+    expect(snap.latency.map((l) => l.name)).toEqual(["irq_entry", "top_half_to_bh", "bottom_half", "deliver"]);
     for (const l of snap.latency) {
       expect(l.count).toBeGreaterThan(0);
       expect(l.p50).toBeLessThanOrEqual(l.p99);

@@ -8,6 +8,7 @@ import { App, type QuitReason } from "../tui/App.js";
 import { CpuLanes } from "../tui/CpuLanes.js";
 import { Dashboard } from "../tui/Dashboard.js";
 import { planLayout, type PanelId } from "../tui/layout.js";
+import { latencyPanelLines } from "../tui/LatencyPanel.js";
 import { LiveRun } from "../tui/live_run.js";
 import { WorkqueuePanel } from "../tui/WorkqueuePanel.js";
 import { cli } from "./helpers/cli.js";
@@ -90,6 +91,7 @@ function fixture(): Snapshot {
     ],
     latency: [
       { name: "irq_entry", description: "", count: 61, p50: 400, p99: 2_300, p999: 2_400, max: 2_400, buckets: [{ lo_ns: 256, hi_ns: 512, count: 50 }, { lo_ns: 512, hi_ns: 1024, count: 0 }, { lo_ns: 1024, hi_ns: 2048, count: 8 }, { lo_ns: 2048, hi_ns: 4096, count: 3 }] },
+      zeroLatency("top_half_to_bh"),
       zeroLatency("bottom_half"),
       zeroLatency("deliver"),
     ],
@@ -123,7 +125,8 @@ describe("frames for a known snapshot", () => {
     expect(frame).toContain("nic0       w64 SCHED last 64 polls 9 full 7 done 2");
     expect(frame).toMatch(/nic0 +napi +\[█+\] 256\/256 +rx 60\.0k\/s masked/);
     expect(frame).toContain("drops rx_ring_full 4 cpu_backlog 0 socket_rcvbuff 0");
-    expect(frame).toMatch(/irq_entry +400ns +2\.3us +2\.4us +█ ▂▁ 256ns\.\.4\.1us/);
+    // A 59-column panel leaves room for the last two log2 buckets after the stage names.
+    expect(frame).toMatch(/irq_entry +400ns +2\.3us +2\.4us +█▄ 1\.0us\.\.4\.1us/);
     expect(frame).toMatch(/bottom_half +no samples yet/);
     expect(frame).toContain("no workqueues in this system");
     expect(frame).toContain("irq_handler_entry: irq=24 name=nic0");
@@ -177,6 +180,14 @@ describe("frames for a known snapshot", () => {
     const wq = render(<WorkqueuePanel snap={snap} width={80} height={6} color={false} />).lastFrame()!;
     expect(wq).toMatch(/rx_wq +3 +2 +20\.0k +4 +WQ_MEM_RECLAIM/);
     expect(wq).toContain("pool 0      workers 5 idle 2 nr_running 1 pend 3 run 2");
+  });
+
+  test("the latency panel names every stage in full, in stage order, columns aligned", () => {
+    const lines = latencyPanelLines(fixture(), 80).map((l) => l.map((seg) => seg.text).join(""));
+    expect(lines[0]).toMatch(/^stage {10}     p50     p99   p99\.9  histogram/);
+    expect(lines.slice(1).map((l) => l.split(" ")[0])).toEqual(["irq_entry", "top_half_to_bh", "bottom_half", "deliver"]);
+    expect(lines[1]).toMatch(/^irq_entry {6}   400ns/);
+    expect(lines[2]).toBe("top_half_to_bh no samples yet");
   });
 
   test("the layout never uses more rows than it has", () => {

@@ -18,19 +18,22 @@ export function sparkline(stage: LatencyStage, maxChars: number): string {
   return b.map((x) => (x.count === 0 ? " " : BARS[Math.min(BARS.length - 1, Math.floor(((BARS.length - 1) * x.count) / top + 0.5))]!)).join("");
 }
 
+/** The stage column: the longest stage name (top_half_to_bh) and a space. */
+const STAGE_WIDTH = 15;
+
 export function latencyPanelLines(snap: Snapshot, width: number): Line[] {
-  const lines: Line[] = [[{ text: `${padEnd("stage", 12)}${padStart("p50", 8)}${padStart("p99", 8)}${padStart("p99.9", 8)}  histogram (log2)`, bold: true }]];
-  const room = Math.max(0, width - 12 - 24 - 2 - 16);
+  const lines: Line[] = [[{ text: `${padEnd("stage", STAGE_WIDTH)}${padStart("p50", 8)}${padStart("p99", 8)}${padStart("p99.9", 8)}  histogram (log2)`, bold: true }]];
+  const room = Math.max(0, width - STAGE_WIDTH - 24 - 2 - 16);
   for (const s of snap.latency) {
     if (s.count === 0) {
-      lines.push([{ text: padEnd(s.name, 12) }, { text: "no samples yet", color: "gray" }]);
+      lines.push([{ text: padEnd(s.name, STAGE_WIDTH) }, { text: "no samples yet", color: "gray" }]);
       continue;
     }
     const spark = sparkline(s, Math.min(16, room));
     const b = s.buckets.slice(Math.max(0, s.buckets.length - Math.min(16, room)));
     const range = b.length > 0 ? ` ${fmtNs(b[0]!.lo_ns)}..${fmtNs(b[b.length - 1]!.hi_ns)}` : "";
     lines.push([
-      { text: padEnd(s.name, 12) },
+      { text: padEnd(s.name, STAGE_WIDTH) },
       { text: padStart(fmtNs(s.p50), 8) },
       { text: padStart(fmtNs(s.p99), 8), color: "yellow" },
       { text: padStart(fmtNs(s.p999), 8), color: "red" },

@@ -77,6 +77,8 @@ export class Workqueues {
   readonly workers = new Map<number, Worker>();
   readonly stats = { queued: 0, started: 0, cancelled: 0 };
   readonly stalls: CreationStall[] = [];
+  /** queue_work -> the work function starts, for every workqueue, when set (besides queueToStart). */
+  onStartLatency: ((wq: Workqueue, ns: number) => void) | null = null;
   private nextPoolId = 0;
   private nextWorkId = 0;
 
@@ -227,6 +229,7 @@ export class Workqueues {
 
   onStart(wq: Workqueue, ns: number): void {
     wq.queueToStart.record(ns);
+    if (this.onStartLatency !== null) this.onStartLatency(wq, ns);
   }
 
   onEnd(wq: Workqueue, ns: number): void {
