@@ -50,6 +50,7 @@ const nicArb = fc.record(
     weight: fc.integer({ min: 1, max: 128 }),
     io_wait: usec(0, 50),
     lock: fc.boolean(),
+    barriers: fc.boolean(),
     bug: fc.constantFrom("none", "none", "none", "msleep_in_irq", "mutex_in_irq"),
     traffic: trafficArb,
   },
@@ -125,6 +126,9 @@ export const scenarioArb: fc.Arbitrary<RawScenario> = fc
     netdev_budget: fc.integer({ min: 1, max: 600 }),
     netdev_max_backlog: fc.integer({ min: 1, max: 2000 }),
     defer: fc.boolean(),
+    memory: fc.constantFrom("lkmm", "lkmm", "sc"),
+    memory_weakness: fc.double({ min: 0, max: 1, noNaN: true }),
+    memory_window: fc.integer({ min: 0, max: 5000 }),
     devices: fc.array(deviceArb, { minLength: 1, maxLength: 3 }),
     tasks: fc.array(taskArb, { maxLength: 3 }),
     workqueue: fc.record({ flags: fc.uniqueArray(fc.constantFrom(...WQ_FLAGS), { maxLength: 2 }), max_active: fc.integer({ min: 0, max: 16 }) }),
@@ -142,6 +146,9 @@ type Gen = {
   netdev_budget: number;
   netdev_max_backlog: number;
   defer: boolean;
+  memory: "lkmm" | "sc";
+  memory_weakness: number;
+  memory_window: number;
   devices: Record<string, unknown>[];
   tasks: Record<string, unknown>[];
   workqueue: { flags: string[]; max_active: number };
@@ -215,7 +222,7 @@ function buildScenario(g: Gen): RawScenario {
     seed: g.seed,
     duration: `${g.durationUs}us`,
     cpus: g.cpus,
-    kernel: { hz: g.hz, tick: g.tick, netdev_budget: g.netdev_budget, netdev_max_backlog: g.netdev_max_backlog, softirq_defer_to_ksoftirqd: g.defer },
+    kernel: { hz: g.hz, tick: g.tick, netdev_budget: g.netdev_budget, netdev_max_backlog: g.netdev_max_backlog, softirq_defer_to_ksoftirqd: g.defer, memory: g.memory, memory_weakness: g.memory_weakness, memory_window: g.memory_window },
     devices,
   };
   if (Object.keys(g.costs).length > 0) raw.costs = g.costs;
