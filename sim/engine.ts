@@ -40,17 +40,35 @@ export class Engine {
   private heap: SimEvent[] = [];
   private nextSeq = 0;
   private stopRequested = false;
+  /**
+   * The event being fired still sits at heap[0] (its slot already -1): removing it is
+   * deferred to the next heap operation, so a callback that re-arms its own event costs
+   * one sift instead of a pop and a push (heapq's heapreplace): the common case for
+   * timers, CPU segments and traffic generators.
+   */
+  private firing: SimEvent | null = null;
   /** Called after every fired event (tests, per-event invariant checks). */
   afterEvent: (() => void) | null = null;
 
   get pending(): number {
-    return this.heap.length;
+    return this.heap.length - (this.firing === null ? 0 : 1);
   }
 
   /** Arms (or re-arms) `ev` to fire at absolute time `at` (ns, integer, >= now). */
   schedule(ev: SimEvent, at: number): void {
     if (at < this.now || !Number.isSafeInteger(at)) {
       throw new RangeError(`event time ${at} is not an integer >= now (${this.now})`);
+    }
+    const firing = this.firing;
+    if (firing !== null) {
+      this.firing = null;
+      if (firing === ev) {
+        ev.time = at;
+        ev.seq = this.nextSeq++;
+        this.siftDown(0);
+        return;
+      }
+      this.popMin();
     }
     ev.time = at;
     ev.seq = this.nextSeq++;
@@ -72,8 +90,12 @@ export class Engine {
 
   /** Disarms `ev`; returns false if it was not armed. */
   cancel(ev: SimEvent): boolean {
+    if (ev.slot < 0) return false;
+    if (this.firing !== null) {
+      this.firing = null;
+      this.popMin();
+    }
     const i = ev.slot;
-    if (i < 0) return false;
     const heap = this.heap;
     const last = heap.pop()!;
     ev.slot = -1;
@@ -99,29 +121,44 @@ export class Engine {
   run(limits: RunLimits): StopReason {
     const heap = this.heap;
     const max = limits.maxEvents ?? Infinity;
+    const until = limits.until;
     let n = 0;
     this.stopRequested = false;
+    this.settle();
     for (;;) {
       if (this.stopRequested) return "stopped";
       if (n >= max) return "events";
       if (heap.length === 0) {
-        if (limits.until > this.now && Number.isFinite(limits.until)) this.now = limits.until;
+        if (until > this.now && Number.isFinite(until)) this.now = until;
         return "idle";
       }
       const ev = heap[0]!;
-      if (ev.time > limits.until) {
-        if (limits.until > this.now) this.now = limits.until;
+      if (ev.time > until) {
+        if (until > this.now) this.now = until;
         return "time";
       }
-      this.popMin();
+      ev.slot = -1;
+      this.firing = ev;
       this.now = ev.time;
       n++;
       this.fired++;
       ev.fire();
+      if (this.firing !== null) {
+        this.firing = null;
+        this.popMin();
+      }
       if (this.afterEvent !== null) this.afterEvent();
     }
   }
 
+  /** A callback that threw left its event at heap[0]: remove it before anything else. */
+  private settle(): void {
+    if (this.firing === null) return;
+    this.firing = null;
+    this.popMin();
+  }
+
+  /** Removes heap[0]. */
   private popMin(): void {
     const heap = this.heap;
     const top = heap[0]!;
@@ -134,17 +171,13 @@ export class Engine {
     }
   }
 
-  private static less(a: SimEvent, b: SimEvent): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
-  }
-
   private siftUp(i: number): void {
     const heap = this.heap;
     const ev = heap[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = heap[p]!;
-      if (!Engine.less(ev, parent)) break;
+      if (ev.time > parent.time || (ev.time === parent.time && ev.seq > parent.seq)) break;
       heap[i] = parent;
       parent.slot = i;
       i = p;
@@ -161,9 +194,15 @@ export class Engine {
       let c = 2 * i + 1;
       if (c >= n) break;
       const r = c + 1;
-      if (r < n && Engine.less(heap[r]!, heap[c]!)) c = r;
-      const child = heap[c]!;
-      if (!Engine.less(child, ev)) break;
+      let child = heap[c]!;
+      if (r < n) {
+        const right = heap[r]!;
+        if (right.time < child.time || (right.time === child.time && right.seq < child.seq)) {
+          c = r;
+          child = right;
+        }
+      }
+      if (child.time > ev.time || (child.time === ev.time && child.seq > ev.seq)) break;
       heap[i] = child;
       child.slot = i;
       i = c;
