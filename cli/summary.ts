@@ -152,8 +152,26 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
   if (uarts.length > 0) {
     out.push(
       ...renderTable(
-        [{ header: "uart" }, { header: "rx bytes", align: "right" }, { header: "overruns", align: "right" }, { header: "interrupts", align: "right" }, { header: "max irq wait", align: "right" }],
-        uarts.map(([name, d]) => [name, int(d.rx_bytes), d.overruns > 0 ? c.red(int(d.overruns)) : "0", int(d.interrupts), ns(d.max_irq_latency_ns)]),
+        [
+          { header: "uart" },
+          { header: "rx bytes", align: "right" },
+          { header: "overruns", align: "right" },
+          { header: "interrupts", align: "right" },
+          { header: "max irq wait", align: "right" },
+          { header: "to ldisc", align: "right" },
+          { header: "flip lost", align: "right" },
+          { header: "stale", align: "right" },
+        ],
+        uarts.map(([name, d]) => [
+          name,
+          int(d.rx_bytes),
+          d.overruns > 0 ? c.red(int(d.overruns)) : "0",
+          int(d.interrupts),
+          ns(d.max_irq_latency_ns),
+          int(d.flip.flushed),
+          int(d.flip.overruns),
+          d.flip.corrupt > 0 ? c.red(int(d.flip.corrupt)) : "0",
+        ]),
       ),
     );
   }

@@ -112,7 +112,7 @@ export function boot(scenario: Scenario): System {
       return;
     }
     if (dev.type === "uart") {
-      uarts.push(new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger }));
+      uarts.push(new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger, barriers: dev.barriers }));
       return;
     }
     if (dev.type === "noisy") {
@@ -167,6 +167,10 @@ export function boot(scenario: Scenario): System {
     nic.useWorkqueue(wqs, workqueues.get(wqName)!);
     // Only mode workqueue queues work from the top half (one item per packet).
     if (nic.spec.mode === "workqueue") rxWorkqueues.add(workqueues.get(wqName)!);
+  }
+  for (const u of uarts) {
+    const d = scenario.devices[u.spec.name]!;
+    if (d.type === "uart" && d.workqueue !== undefined) u.useFlipBuffer(wqs, workqueues.get(d.workqueue)!);
   }
   if (rxWorkqueues.size > 0) {
     wqs.onStartLatency = (wq, ns) => {

@@ -91,6 +91,11 @@ export interface UartResult {
   interrupts: number;
   /** Longest wait from raising the interrupt to the top half reading IIR. */
   max_irq_latency_ns: number;
+  /**
+   * The tty flip buffer (with a `workqueue:`): bytes the top half pushed, lost to a full
+   * buffer, flushed to the line discipline by flush_to_ldisc, and read stale there.
+   */
+  flip: { pushed: number; overruns: number; flushed: number; corrupt: number };
 }
 
 export interface RunResult {
@@ -357,7 +362,15 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     }
     const u = sys.uarts.find((n) => n.spec.name === name);
     if (u !== undefined) {
-      devices[name] = { type: "uart", rx_bytes: u.counters.rx, overruns: u.counters.overruns, interrupts: u.counters.interrupts, max_irq_latency_ns: u.counters.maxLatencyNs };
+      const c = u.counters;
+      devices[name] = {
+        type: "uart",
+        rx_bytes: c.rx,
+        overruns: c.overruns,
+        interrupts: c.interrupts,
+        max_irq_latency_ns: c.maxLatencyNs,
+        flip: { pushed: c.pushed, overruns: c.flipOverruns, flushed: c.flushed, corrupt: c.corrupt },
+      };
       continue;
     }
     const d = sys.noisy.find((n) => n.spec.name === name)!;

@@ -197,6 +197,13 @@ const UartDeviceSchema = z.strictObject({
   baud: z.int().min(300).max(4_000_000).default(115_200),
   /** Receive FIFO trigger level (FCR). */
   trigger: z.literal([1, 4, 8, 14]).default(8),
+  /**
+   * A workqueue (under `workqueues:`) for flush_to_ldisc: the top half pushes the bytes into
+   * the tty flip buffer and queues the flush there. Left out: bytes end at the top half.
+   */
+  workqueue: z.string().optional(),
+  /** smp_store_release/smp_load_acquire on the flip buffer's indices (false: plain accesses). */
+  barriers: z.boolean().default(true),
 });
 
 /** An NVMe-like block device: requests complete after a random service time, with an IRQ. */
@@ -387,6 +394,10 @@ export const ScenarioSchema = z
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
         }
       });
+      if (dev.type === "uart" && dev.workqueue !== undefined && !Object.hasOwn(s.workqueues, dev.workqueue)) {
+        const known = Object.keys(s.workqueues).join(", ") || "none defined";
+        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
+      }
       if (dev.type === "nic") {
         if (dev.mode === "workqueue" && (dev.workqueue === undefined || !Object.hasOwn(s.workqueues, dev.workqueue))) {
           const known = Object.keys(s.workqueues).join(", ") || "none defined";
