@@ -154,7 +154,9 @@ export class Uart {
     const mem = k.mem;
     const cpu = k.smpProcessorId();
     const head = flip.headIdx;
-    const tail = mem.read(flip.tail, cpu); // READ_ONCE: the unlock/lock pair orders it
+    // READ_ONCE(tail): a stale tail only understates the free space, and the consumer's
+    // smp_store_release(tail) orders its slot reads before it.
+    const tail = mem.read(flip.tail, cpu);
     if (((tail - head - 1) & (FLIP_SIZE - 1)) === 0) return false; // CIRC_SPACE() == 0
     mem.write(flip.slots[head]!, byte, cpu);
     flip.headIdx = (head + 1) & (FLIP_SIZE - 1);

@@ -61,8 +61,6 @@ interface ThreadRun {
   rcuDepth: number;
   rcuExits: number;
   done: boolean;
-  /** The generator is waiting for a condition (a lock, a grace period). */
-  gen: Generator<void, void, void>;
 }
 
 export function simulateLitmus(test: LitmusTest, opts: SimulateOptions): SimulationSummary {
@@ -123,10 +121,11 @@ function runOnce(test: LitmusTest, opts: SimulateOptions, rng: Rng, run: number)
     for (const p of t.params) regs.set(p.name, { v: p.name, deps: [] });
     const init = initRegs.get(t.proc);
     for (const r of t.registers) if (!regs.has(r)) regs.set(r, { v: init?.get(r) ?? 0, deps: [] });
-    const tr: ThreadRun = { proc: t.proc, regs, rcuDepth: 0, rcuExits: 0, done: false, gen: undefined as unknown as Generator<void, void, void> };
-    tr.gen = execThread(t.body, tr);
-    return tr;
+    return { proc: t.proc, regs, rcuDepth: 0, rcuExits: 0, done: false };
   });
+  // One generator per thread, stepped one access at a time; a thread waiting for a lock or
+  // a grace period yields without progress.
+  const gens = threads.map((tr, i) => execThread(test.threads[i]!.body, tr));
 
   function* execThread(body: Stmt[], tr: ThreadRun): Generator<void, void, void> {
     const agent = tr.proc;
@@ -302,7 +301,7 @@ function runOnce(test: LitmusTest, opts: SimulateOptions, rng: Rng, run: number)
     if (step >= MAX_STEPS) return null;
     const t = live[sched.int(live.length)]!;
     clock.now++;
-    if (t.gen.next().done === true) t.done = true;
+    if (gens[t.proc]!.next().done === true) t.done = true;
   }
   return {
     reg: (proc, reg) => threads[proc]?.regs.get(reg)?.v ?? 0,

@@ -3,9 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
-import { TraceExport } from "../sim/trace_export.js";
-import { parseTraceWindow, WHOLE_RUN } from "../sim/trace_window.js";
+import { runWithTrace } from "./helpers/trace.js";
 import { chromeTs, CPU_PID_BASE, DEVICES_PID, THREADS_PID } from "../sim/chrome_trace.js";
 
 const dir = mkdtempSync(join(tmpdir(), "irqsim-chrome-"));
@@ -31,21 +29,8 @@ interface ChromeFile {
 
 function chrome(name: string, opts: { scenario?: string; sets?: string[]; window?: string; limit?: number } = {}) {
   const scenario = loadScenario(opts.scenario ?? "nic-basic", { sets: ["duration=3ms", ...(opts.sets ?? [])] }).scenario;
-  const sim = new Simulation(scenario);
   const file = join(dir, name);
-  const exp = new TraceExport(sim.sys, {
-    file,
-    format: "chrome",
-    window: opts.window === undefined ? WHOLE_RUN : parseTraceWindow(opts.window),
-    limit: opts.limit ?? 1_000_000,
-  });
-  try {
-    while (!sim.advance(1 << 20));
-  } catch (e) {
-    exp.abort();
-    throw e;
-  }
-  const report = exp.finish(sim.now);
+  const { report } = runWithTrace(scenario, file, "chrome", opts);
   const text = readFileSync(file, "utf8");
   return { report, text, json: JSON.parse(text) as ChromeFile };
 }

@@ -17,6 +17,7 @@ import {
 import { TraceFile } from "../sim/trace_file.js";
 import { TraceExport } from "../sim/trace_export.js";
 import { parseTraceWindow, WHOLE_RUN } from "../sim/trace_window.js";
+import { runWithTrace } from "./helpers/trace.js";
 import { InputError } from "../sim/input_error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "irqsim-ftrace-"));
@@ -27,20 +28,7 @@ const tiny = (extra: string[] = []) =>
   loadScenario("nic-basic", { sets: ["duration=2ms", "devices.nic0.traffic.kind=constant", "devices.nic0.traffic.rate=10000", ...extra] }).scenario;
 
 function runTrace(file: string, opts: { window?: string; limit?: number; sets?: string[] } = {}) {
-  const sim = new Simulation(tiny(opts.sets));
-  const exp = new TraceExport(sim.sys, {
-    file,
-    format: "ftrace",
-    window: opts.window === undefined ? WHOLE_RUN : parseTraceWindow(opts.window),
-    limit: opts.limit ?? 1_000_000,
-  });
-  try {
-    while (!sim.advance(1 << 20));
-  } catch (e) {
-    exp.abort();
-    throw e;
-  }
-  const report = exp.finish(sim.now);
+  const { report, sim } = runWithTrace(tiny(opts.sets), file, "ftrace", opts);
   return { report, text: readFileSync(file, "utf8"), sim };
 }
 

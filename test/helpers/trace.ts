@@ -1,0 +1,25 @@
+/**
+ * Runs a scenario to the end with a trace export attached, as `irqsim run --trace` does,
+ * dropping the file if the run throws. Shared by the ftrace and Chrome trace tests.
+ */
+import { Simulation } from "../../sim/run.js";
+import type { Scenario } from "../../sim/scenario.js";
+import { TraceExport } from "../../sim/trace_export.js";
+import { parseTraceWindow, WHOLE_RUN } from "../../sim/trace_window.js";
+
+export function runWithTrace(scenario: Scenario, file: string, format: "ftrace" | "chrome", opts: { window?: string; limit?: number } = {}) {
+  const sim = new Simulation(scenario);
+  const exp = new TraceExport(sim.sys, {
+    file,
+    format,
+    window: opts.window === undefined ? WHOLE_RUN : parseTraceWindow(opts.window),
+    limit: opts.limit ?? 1_000_000,
+  });
+  try {
+    while (!sim.advance(1 << 20));
+  } catch (e) {
+    exp.abort();
+    throw e;
+  }
+  return { report: exp.finish(sim.now), sim };
+}
