@@ -24,11 +24,12 @@ export const TARGETS = {
 export interface BenchOptions {
   engine: { timers: number; events: number; warmupEvents: number; repeats: number };
   model: {
-    scenario: string;
     duration: string;
-    /** Untimed run before each measured one ("" for none). */
+    /** Untimed run before each row's measured ones ("" for none). */
     warmupDuration: string;
-    runs: { name: string; sets: string[] }[];
+    /** Measured runs per row; the row reports the median. */
+    repeats: number;
+    runs: { name: string; scenario: string; sets: string[] }[];
   };
   scale: { sizes: number[]; events: number; warmupEvents: number };
   memory: { scenario: string; short: string; long: string };
@@ -39,12 +40,13 @@ export interface BenchOptions {
 export const DEFAULT_OPTIONS: BenchOptions = {
   engine: { timers: 1_000, events: 2_000_000, warmupEvents: 200_000, repeats: 3 },
   model: {
-    scenario: "nic-basic",
     duration: "1s",
-    warmupDuration: "100ms",
+    warmupDuration: "1s",
+    repeats: 3,
     runs: [
-      { name: "nic-basic", sets: [] },
-      { name: "nic-basic 4x", sets: ["devices.nic0.traffic.rate=400000"] },
+      { name: "nic-basic", scenario: "nic-basic", sets: [] },
+      // livelock's default offered load is 100 kpps: 4x overload.
+      { name: "livelock 4x", scenario: "livelock", sets: ["devices.nic0.traffic.rate=400000"] },
     ],
   },
   scale: { sizes: [1_000, 10_000, 100_000], events: 1_000_000, warmupEvents: 200_000 },
@@ -85,6 +87,7 @@ export interface BenchReport {
   };
   model: {
     engine_events_per_s: number;
+    repeats: number;
     runs: {
       name: string;
       scenario: string;
@@ -240,7 +243,7 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
   const mo = opts.model;
   const runs = mo.runs.map((spec) => {
     log(`model: ${spec.name}, ${mo.duration}`);
-    const r: ModelRun = measureModel(mo.scenario, spec.sets, mo.duration, mo.warmupDuration);
+    const r: ModelRun = measureModel(spec.scenario, spec.sets, mo.duration, mo.warmupDuration, mo.repeats);
     const ratio = engineEps > 0 ? r.eventsPerSec / engineEps : 0;
     return {
       name: spec.name,
@@ -296,7 +299,7 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
         meets: peerRatio === null ? null : peerRatio >= TARGETS.engineOverPeerMin,
       },
     },
-    model: { engine_events_per_s: Math.round(engineEps), runs },
+    model: { engine_events_per_s: Math.round(engineEps), repeats: Math.max(1, mo.repeats), runs },
     scale,
     memory: {
       scenario: me.scenario,
@@ -368,7 +371,7 @@ export function formatTable(r: BenchReport): string {
   );
   out.push("");
 
-  out.push(`2. model: full kernel, ${r.model.runs[0]?.simulated_s ?? 0} simulated s each (boot + run, after a warm-up run)`);
+  out.push(`2. model: full kernel, ${r.model.runs[0]?.simulated_s ?? 0} simulated s each (boot + run, after a warm-up run), median of ${r.model.repeats}`);
   out.push(
     ...table(
       ["run", "events", "wall", "events/s", "sim s / wall s", "/ engine", "target >= " + TARGETS.modelOverEngineMin + "x"],

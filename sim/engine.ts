@@ -1,12 +1,22 @@
 /**
- * The discrete-event engine: one virtual clock in integer nanoseconds and one binary heap
- * of pending events keyed by (time, seq). Ties break by insertion order (seq), never by
+ * The discrete-event engine: one virtual clock in integer nanoseconds and one queue of
+ * pending events, fired in (time, seq) order. Ties break by insertion order (seq), never by
  * randomness or object identity (DESIGN section 2).
  *
  * Events are caller-owned records, like the kernel's `struct hrtimer`: a CPU or a device
  * keeps one `SimEvent` and re-arms it, so the hot loop allocates nothing per event.
- * Re-arming or cancelling an armed event is O(log n) because each record knows its heap
- * slot.
+ *
+ * The queue is a calendar queue (R. Brown, "Calendar queues: a fast O(1) priority queue
+ * implementation for the simulation event set problem", CACM 31(10), 1988; ns-3 ships the
+ * same idea as CalendarScheduler), a cousin of the kernel's timer wheel
+ * (kernel/time/timer.c): `nb` buckets of `width` ns each, one "year" = nb * width. An event
+ * at time t lives in bucket floor(t / width) mod nb, in a list kept sorted by (time, seq).
+ * Dequeue walks the buckets from the current one and takes a bucket's head when it falls in
+ * the bucket's window of the current year. Arming, cancelling and firing are O(1) on average
+ * when about one event falls in each bucket window, which `calibrate` maintains by
+ * re-sizing the calendar as the queue grows and shrinks and re-choosing the width when the
+ * walks get long. The order it fires in is exactly (time, seq) whatever the width, so the
+ * calibration changes speed, never results.
  */
 
 export interface SimEvent {
@@ -14,14 +24,18 @@ export interface SimEvent {
   time: number;
   /** Insertion sequence number: the tie-breaker. */
   seq: number;
-  /** Slot in the heap, -1 when not armed. */
+  /** Calendar bucket holding the event, -1 when not armed. */
   slot: number;
+  /** Next event in the bucket (null at the tail). */
+  next: SimEvent | null;
+  /** Previous event in the bucket; the head's `prev` is the bucket's tail. */
+  prev: SimEvent | null;
   fire(): void;
 }
 
 /** A reusable event record whose callback is fixed at creation. */
 export function createEvent(fire: () => void): SimEvent {
-  return { time: 0, seq: 0, slot: -1, fire };
+  return { time: 0, seq: 0, slot: -1, next: null, prev: null, fire };
 }
 
 export interface RunLimits {
@@ -33,25 +47,52 @@ export interface RunLimits {
 
 export type StopReason = "time" | "events" | "idle" | "stopped";
 
+/**
+ * At most this many pending events, the calendar is one bucket: a list sorted by (time,
+ * seq) whose head is the least event. A simulation's queue is mostly one to three events
+ * (each CPU's segment end, the next packet), where walking buckets would cost more than a
+ * short sorted insert.
+ */
+const LIST_MAX = 8;
+/** The least number of buckets of a real calendar. */
+const MIN_BUCKETS = 16;
+/** Arms between checks of the calendar's size and width (plus the bucket count). */
+const CHECK_EVERY = 16;
+/** Events sampled from the front of the queue to choose the bucket width. */
+const WIDTH_SAMPLE = 64;
+/**
+ * Average extra steps per arm (empty buckets walked past plus entries walked during sorted
+ * inserts) above which the width is re-chosen: about one step each is the calendar
+ * working as intended.
+ */
+const MAX_STEPS_PER_OP = 4;
+
 export class Engine {
   now = 0;
   /** Events fired since creation. */
   fired = 0;
-  private heap: SimEvent[] = [];
-  private nextSeq = 0;
-  private stopRequested = false;
-  /**
-   * The event being fired still sits at heap[0] (its slot already -1): removing it is
-   * deferred to the next heap operation, so a callback that re-arms its own event costs
-   * one sift instead of a pop and a push (heapq's heapreplace): the common case for
-   * timers, CPU segments and traffic generators.
-   */
-  private firing: SimEvent | null = null;
   /** Called after every fired event (tests, per-event invariant checks). */
   afterEvent: (() => void) | null = null;
 
+  private live = 0;
+  private nextSeq = 0;
+  private stopRequested = false;
+  private buckets: (SimEvent | null)[] = [null];
+  /** Bucket count - 1 (a power of two minus one); 0 is the sorted-list mode. */
+  private mask = 0;
+  /** Bucket width, ns: a power of two, so bucket numbers are exact in doubles. */
+  private width = 1024;
+  /** 1 / width: exact (a power of two), and a multiply is cheaper than a divide. */
+  private perWidth = 1 / 1024;
+  /** The dequeue position: bucket `cur`, whose window in the current year ends at `top`. */
+  private cur = 0;
+  private top = 1024;
+  /** Operations and extra steps since the width was last chosen. */
+  private ops = 0;
+  private steps = 0;
+
   get pending(): number {
-    return this.heap.length - (this.firing === null ? 0 : 1);
+    return this.live;
   }
 
   /** Arms (or re-arms) `ev` to fire at absolute time `at` (ns, integer, >= now). */
@@ -59,28 +100,15 @@ export class Engine {
     if (at < this.now || !Number.isSafeInteger(at)) {
       throw new RangeError(`event time ${at} is not an integer >= now (${this.now})`);
     }
-    const firing = this.firing;
-    if (firing !== null) {
-      this.firing = null;
-      if (firing === ev) {
-        ev.time = at;
-        ev.seq = this.nextSeq++;
-        this.siftDown(0);
-        return;
-      }
-      this.popMin();
-    }
+    if (ev.slot >= 0) this.unlink(ev);
+    else this.live++;
     ev.time = at;
     ev.seq = this.nextSeq++;
-    if (ev.slot >= 0) {
-      // A later (time, seq) key can only move the record down; an earlier one only up.
-      this.siftUp(ev.slot);
-      this.siftDown(ev.slot);
-    } else {
-      ev.slot = this.heap.length;
-      this.heap.push(ev);
-      this.siftUp(ev.slot);
-    }
+    // Every armed event lies at or after the dequeue window's start; one armed earlier
+    // (possible after a run stopped at its time limit) moves the window back to it.
+    if (this.mask !== 0 && at < this.top - this.width) this.seek(at);
+    this.insert(ev);
+    if (++this.ops >= CHECK_EVERY + this.mask) this.check();
   }
 
   /** Arms `ev` to fire `delay` ns from now. */
@@ -91,20 +119,8 @@ export class Engine {
   /** Disarms `ev`; returns false if it was not armed. */
   cancel(ev: SimEvent): boolean {
     if (ev.slot < 0) return false;
-    if (this.firing !== null) {
-      this.firing = null;
-      this.popMin();
-    }
-    const i = ev.slot;
-    const heap = this.heap;
-    const last = heap.pop()!;
-    ev.slot = -1;
-    if (last !== ev) {
-      heap[i] = last;
-      last.slot = i;
-      this.siftUp(i);
-      this.siftDown(last.slot);
-    }
+    this.unlink(ev);
+    this.live--;
     return true;
   }
 
@@ -119,95 +135,194 @@ export class Engine {
    * when the time limit is what stopped it, so the run covers exactly [start, until].
    */
   run(limits: RunLimits): StopReason {
-    const heap = this.heap;
     const max = limits.maxEvents ?? Infinity;
     const until = limits.until;
     let n = 0;
     this.stopRequested = false;
-    this.settle();
     for (;;) {
       if (this.stopRequested) return "stopped";
       if (n >= max) return "events";
-      if (heap.length === 0) {
+      const ev = this.live === 0 ? null : this.first();
+      if (ev === null) {
         if (until > this.now && Number.isFinite(until)) this.now = until;
         return "idle";
       }
-      const ev = heap[0]!;
       if (ev.time > until) {
         if (until > this.now) this.now = until;
         return "time";
       }
+      // Pop the head of its bucket before firing: the callback may re-arm it.
+      const next = ev.next;
+      this.buckets[ev.slot] = next;
+      if (next !== null) next.prev = ev.prev;
+      ev.next = null;
+      ev.prev = null;
       ev.slot = -1;
-      this.firing = ev;
+      this.live--;
       this.now = ev.time;
       n++;
       this.fired++;
       ev.fire();
-      if (this.firing !== null) {
-        this.firing = null;
-        this.popMin();
-      }
       if (this.afterEvent !== null) this.afterEvent();
     }
   }
 
-  /** A callback that threw left its event at heap[0]: remove it before anything else. */
-  private settle(): void {
-    if (this.firing === null) return;
-    this.firing = null;
-    this.popMin();
-  }
-
-  /** Removes heap[0]. */
-  private popMin(): void {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    top.slot = -1;
-    if (last !== top) {
-      heap[0] = last;
-      last.slot = 0;
-      this.siftDown(0);
-    }
-  }
-
-  private siftUp(i: number): void {
-    const heap = this.heap;
-    const ev = heap[i]!;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = heap[p]!;
-      if (ev.time > parent.time || (ev.time === parent.time && ev.seq > parent.seq)) break;
-      heap[i] = parent;
-      parent.slot = i;
-      i = p;
-    }
-    heap[i] = ev;
-    ev.slot = i;
-  }
-
-  private siftDown(i: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const ev = heap[i]!;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      let child = heap[c]!;
-      if (r < n) {
-        const right = heap[r]!;
-        if (right.time < child.time || (right.time === child.time && right.seq < child.seq)) {
-          c = r;
-          child = right;
-        }
+  /**
+   * The (time, seq)-least armed event (the queue is not empty). Walks at most one year of
+   * buckets; if none holds an event of its current-year window, the events are sparse
+   * for this width and the least bucket head is found directly.
+   */
+  private first(): SimEvent {
+    const buckets = this.buckets;
+    const mask = this.mask;
+    if (mask === 0) return buckets[0]!;
+    const width = this.width;
+    let cur = this.cur;
+    let top = this.top;
+    for (let k = 0; k <= mask; k++) {
+      const head = buckets[cur]!;
+      if (head !== null && head.time < top) {
+        this.cur = cur;
+        this.top = top;
+        this.steps += k;
+        return head;
       }
-      if (child.time > ev.time || (child.time === ev.time && child.seq > ev.seq)) break;
-      heap[i] = child;
-      child.slot = i;
-      i = c;
+      cur = (cur + 1) & mask;
+      top += width;
     }
-    heap[i] = ev;
-    ev.slot = i;
+    let min: SimEvent | null = null;
+    for (let b = 0; b <= mask; b++) {
+      const head = buckets[b]!;
+      if (head !== null && (min === null || head.time < min.time || (head.time === min.time && head.seq < min.seq))) min = head;
+    }
+    this.steps += 2 * (mask + 1);
+    this.seek(min!.time);
+    return min!;
+  }
+
+  /** Puts the dequeue window on the bucket holding time `t`. */
+  private seek(t: number): void {
+    const n = Math.floor(t * this.perWidth);
+    this.cur = n & this.mask;
+    this.top = (n + 1) * this.width;
+  }
+
+  /**
+   * Links `ev` into its bucket after every event with time <= ev.time (its seq is the
+   * newest, so that is its (time, seq) place). The tail is checked first: events armed in
+   * time order and bursts at one instant append in O(1).
+   */
+  private insert(ev: SimEvent): void {
+    const mask = this.mask;
+    const b = mask === 0 ? 0 : Math.floor(ev.time * this.perWidth) & mask;
+    const buckets = this.buckets;
+    const head = buckets[b]!;
+    const t = ev.time;
+    ev.slot = b;
+    if (head === null) {
+      ev.next = null;
+      ev.prev = ev;
+      buckets[b] = ev;
+      return;
+    }
+    const tail = head.prev!;
+    if (tail.time <= t) {
+      tail.next = ev;
+      ev.prev = tail;
+      ev.next = null;
+      head.prev = ev;
+      return;
+    }
+    if (head.time > t) {
+      ev.next = head;
+      ev.prev = tail;
+      head.prev = ev;
+      buckets[b] = ev;
+      return;
+    }
+    // head.time <= t < tail.time: the place is strictly inside the list.
+    let p = head;
+    let steps = 1;
+    while (p.next!.time <= t) {
+      p = p.next!;
+      steps++;
+    }
+    this.steps += steps;
+    const q = p.next!;
+    ev.prev = p;
+    ev.next = q;
+    q.prev = ev;
+    p.next = ev;
+  }
+
+  private unlink(ev: SimEvent): void {
+    const buckets = this.buckets;
+    const head = buckets[ev.slot]!;
+    const next = ev.next;
+    if (ev === head) {
+      buckets[ev.slot] = next;
+      if (next !== null) next.prev = ev.prev;
+    } else {
+      ev.prev!.next = next;
+      if (next !== null) next.prev = ev.prev;
+      else head.prev = ev.prev; // ev was the tail
+    }
+    ev.next = null;
+    ev.prev = null;
+    ev.slot = -1;
+  }
+
+  /** Every CHECK_EVERY + nb arms: re-size the calendar if the queue outgrew or shrank away from it, re-choose the width if walks got long. */
+  private check(): void {
+    const nb = this.mask + 1;
+    const live = this.live;
+    const resize = nb === 1 ? live > LIST_MAX : live > 2 * nb || 4 * live < nb;
+    if (resize || (nb > 1 && this.steps > MAX_STEPS_PER_OP * this.ops)) this.calibrate();
+    else {
+      this.ops = 0;
+      this.steps = 0;
+    }
+  }
+
+  /**
+   * Re-sizes the calendar to one bucket per pending event (one sorted list up to LIST_MAX)
+   * and re-chooses the width from the events at the front of the queue (Brown's rule:
+   * about three times their typical separation; the median of the non-zero gaps, so that
+   * one far timer or a burst at one instant does not skew it). Costs O(n log n) and runs
+   * at most once every n arms, so O(log n) amortised at worst.
+   */
+  private calibrate(): void {
+    const all: SimEvent[] = [];
+    for (const head of this.buckets) {
+      for (let e = head; e !== null; e = e.next) all.push(e);
+    }
+    all.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    let nb = 1;
+    if (all.length > LIST_MAX) {
+      nb = MIN_BUCKETS;
+      while (nb < all.length) nb *= 2;
+    }
+    const gaps: number[] = [];
+    const sample = Math.min(all.length, WIDTH_SAMPLE);
+    for (let i = 1; i < sample; i++) {
+      const gap = all[i]!.time - all[i - 1]!.time;
+      if (gap > 0) gaps.push(gap);
+    }
+    gaps.sort((a, b) => a - b);
+    let width = this.width;
+    if (gaps.length > 0) {
+      const want = 3 * gaps[gaps.length >> 1]!;
+      width = 1;
+      while (width < want) width *= 2;
+    }
+    this.buckets = new Array<SimEvent | null>(nb).fill(null);
+    this.mask = nb - 1;
+    this.width = width;
+    this.perWidth = 1 / width;
+    this.ops = 0;
+    this.steps = 0;
+    // Inserting in (time, seq) order appends every event at its bucket's tail.
+    for (const e of all) this.insert(e);
+    this.seek(all.length > 0 ? all[0]!.time : this.now);
   }
 }

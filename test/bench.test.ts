@@ -144,6 +144,7 @@ const TINY: BenchOptions = {
     ...DEFAULT_OPTIONS.model,
     duration: "5ms",
     warmupDuration: "1ms",
+    repeats: 1,
   },
   scale: { sizes: [10, 100], events: 1_000, warmupEvents: 100 },
   memory: { scenario: "nic-basic", short: "1ms", long: "3ms" },
@@ -163,7 +164,10 @@ describe("bench report", () => {
       [10, 1_000, true],
       [100, 1_000, true],
     ]);
-    expect(report.model.runs.map((r) => r.name)).toEqual(["nic-basic", "nic-basic 4x"]);
+    expect(report.model.runs.map((r) => [r.name, r.scenario])).toEqual([
+      ["nic-basic", "nic-basic"],
+      ["livelock 4x", "livelock"],
+    ]);
     for (const r of report.model.runs) {
       expect(r.simulated_s).toBe(0.005);
       expect(r.events).toBeGreaterThan(0);
@@ -203,7 +207,7 @@ describe("bench report", () => {
     expect(keys(engine.peer_target)).toEqual(target);
     for (const p of engine.peers as unknown[]) expect(keys(p)).toEqual(["name", "version", "events_per_s", "engine_over_peer", "checksum", "same_history"]);
     const model = parsed.model as { runs: Record<string, unknown>[] };
-    expect(keys(model)).toEqual(["engine_events_per_s", "runs"]);
+    expect(keys(model)).toEqual(["engine_events_per_s", "repeats", "runs"]);
     for (const run of model.runs) {
       expect(keys(run)).toEqual(["name", "scenario", "sets", "simulated_s", "events", "wall_ms", "events_per_s", "sim_s_per_wall_s", "ratio_to_engine", "target"]);
       expect(keys(run.target)).toEqual(target);

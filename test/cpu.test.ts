@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { bareKernel, runUntil, testLine } from "./helpers/kernel.js";
+import { createEvent } from "../sim/engine.js";
 import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SYSTEM, ACCT_USER } from "../sim/cpu.js";
 import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED } from "../sim/irq.js";
 import { HARDIRQ_OFFSET, inAtomic, inInterrupt, inServingSoftirq, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from "../sim/preempt.js";
@@ -139,8 +140,8 @@ describe("shared lines and masking", () => {
       return mine ? IRQ_HANDLED : IRQ_NONE;
     }, IRQF_SHARED, "y", null);
     expect(() => k.irq.requestIrq(50, function* () { return IRQ_NONE; }, 0, "z", null)).toThrow(/EBUSY/);
-    k.engine.schedule({ time: 0, seq: 0, slot: -1, fire: () => k.irq.assert(desc) }, 100);
-    k.engine.schedule({ time: 0, seq: 0, slot: -1, fire: () => { mine = false; k.irq.assert(desc); } }, 10_000);
+    k.engine.schedule(createEvent(() => k.irq.assert(desc)), 100);
+    k.engine.schedule(createEvent(() => { mine = false; k.irq.assert(desc); }), 10_000);
     runUntil(k, 20_000);
     expect(calls).toEqual(["x", "y", "x", "y"]);
     expect(desc.unhandled).toBe(1);
@@ -156,7 +157,7 @@ describe("shared lines and masking", () => {
     k.irq.disableIrq(line.desc);
     line.assertAt(1_000);
     line.assertAt(2_000);
-    k.engine.schedule({ time: 0, seq: 0, slot: -1, fire: () => k.irq.enableIrq(line.desc) }, 5_000);
+    k.engine.schedule(createEvent(() => k.irq.enableIrq(line.desc)), 5_000);
     runUntil(k, 10_000);
     expect(entries).toEqual([5_000]);
     expect(line.desc.asserts).toBe(2);

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { createEvent, Engine, type SimEvent } from "../sim/engine.js";
 import { Rng } from "../sim/rng.js";
 
-describe("event heap", () => {
+describe("event queue", () => {
   test("fires in time order and breaks ties by insertion order", () => {
     const e = new Engine();
     const log: string[] = [];
@@ -101,8 +101,8 @@ describe("event heap", () => {
 });
 
 describe("callbacks that re-arm, arm and cancel while they fire", () => {
-  // The engine defers removing the firing event until the next heap operation (so a
-  // self-re-arming event costs one sift); checked here against a plain sorted-list model.
+  // A callback runs with its own event already unlinked, and may re-arm it, arm or cancel
+  // others, or read `pending`; checked here against a plain sorted-list model.
   test("property: the firing order equals a reference queue's, whatever the callbacks do", () => {
     type Op = { kind: 0 | 1 | 2 | 3; target: number; delay: number };
     fc.assert(
@@ -182,6 +182,175 @@ describe("callbacks that re-arm, arm and cancel while they fire", () => {
     e.run({ until: 10 });
     expect(fired).toEqual(["b"]);
     expect(e.pending).toBe(0);
+  });
+});
+
+/**
+ * A plain reference queue: (time, seq, id) kept sorted in an array. Obviously correct,
+ * O(n) per operation, fast enough for a few thousand events.
+ */
+class RefQueue {
+  private readonly keys: [number, number, number][] = [];
+  private readonly where = new Map<number, [number, number, number]>();
+  private seq = 0;
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  arm(id: number, time: number): void {
+    this.disarm(id);
+    const key: [number, number, number] = [time, this.seq++, id];
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.keys[mid]!;
+      if (m[0] < time || (m[0] === time && m[1] < key[1])) lo = mid + 1;
+      else hi = mid;
+    }
+    this.keys.splice(lo, 0, key);
+    this.where.set(id, key);
+  }
+
+  disarm(id: number): boolean {
+    const key = this.where.get(id);
+    if (key === undefined) return false;
+    this.keys.splice(this.keys.indexOf(key), 1);
+    this.where.delete(id);
+    return true;
+  }
+
+  peek(): [number, number, number] | undefined {
+    return this.keys[0];
+  }
+
+  pop(): [number, number, number] {
+    const key = this.keys.shift()!;
+    this.where.delete(key[2]);
+    return key;
+  }
+}
+
+describe("the calendar at scale: growth, shrinking, re-calibration, far and equal times", () => {
+  // Small queues are one sorted list; these cases grow past it into a real calendar with
+  // thousands of events whose spacing changes under it, and check every fired event, in
+  // lockstep, against the reference queue.
+  const shapes = {
+    /** Delays spread over a few microseconds. */
+    dense: (r: number) => 1 + (r % 5_000),
+    /** Delays spread over a second. */
+    wide: (r: number) => 1 + (r % 1_000_000_000),
+    /** Mostly near, one in sixteen far (a watchdog next to packet events). */
+    bimodal: (r: number) => (r % 16 === 0 ? 1_000_000_000 + (r % 7) : 1 + (r % 2_000)),
+    /** Bursts at one instant: many events share each time. */
+    ties: (r: number) => 1_000 * (r % 4),
+    /** Times beyond 2^32 ns, where the bucket arithmetic leaves 32-bit integers. */
+    huge: (r: number) => 2 ** 33 + (r % 3) * 2 ** 31 + (r % 1_000),
+  } as const;
+  type Shape = keyof typeof shapes;
+
+  test("property: lockstep with a reference queue through growth to thousands and back", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Shape>("dense", "wide", "bimodal", "ties", "huge"),
+        fc.constantFrom<Shape>("dense", "wide", "bimodal", "ties", "huge"),
+        fc.integer({ min: 1, max: 3_000 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 1, max: 50 }),
+        (first, then, n, seed, slices) => {
+          const e = new Engine();
+          const ref = new RefQueue();
+          let x = seed >>> 0;
+          const rand = (): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+          const evs: SimEvent[] = [];
+          let fired = 0;
+          let mismatch = "";
+          // After half the events have fired, the delay distribution changes under the
+          // calendar (its width was chosen for the first one).
+          const delay = (): number => (fired < n / 2 ? shapes[first] : shapes[then])(rand());
+          const check = (id: number): void => {
+            const want = ref.pop();
+            if (mismatch === "" && (want[2] !== id || want[0] !== e.now)) {
+              mismatch = `event ${fired}: fired ${id} at ${e.now}, reference ${want[2]} at ${want[0]}`;
+            }
+          };
+          for (let id = 0; id < n; id++) {
+            evs.push(
+              createEvent(() => {
+                check(id);
+                fired++;
+                const r = rand() % 10;
+                // Re-arm self most of the time while under 2n events, so the queue grows,
+                // holds, then drains; sometimes arm or cancel another event.
+                if (fired < 2 * n && r < 7) {
+                  const t = e.now + delay();
+                  e.schedule(evs[id]!, t);
+                  ref.arm(id, t);
+                }
+                if (r === 8 || r === 9) {
+                  const other = rand() % n;
+                  if (r === 8) {
+                    const t = e.now + delay();
+                    e.schedule(evs[other]!, t);
+                    ref.arm(other, t);
+                  } else if (e.cancel(evs[other]!) !== ref.disarm(other)) {
+                    mismatch ||= `cancel(${other}) disagrees at event ${fired}`;
+                  }
+                }
+              }),
+            );
+          }
+          for (let id = 0; id < n; id++) {
+            const t = delay();
+            e.schedule(evs[id]!, t);
+            ref.arm(id, t);
+          }
+          // Run in slices whose limits fall between events; between slices arm events
+          // earlier than the next pending one (behind where the calendar looked last).
+          for (let s = 0; s < slices && ref.size > 0 && mismatch === ""; s++) {
+            const next = ref.peek()![0];
+            const until = e.now + Math.floor((next - e.now) * ((rand() % 100) / 100)) + (rand() % 3);
+            e.run({ until });
+            expect(e.now).toBe(Math.max(until, e.now));
+            if (rand() % 2 === 0 && ref.size > 0) {
+              const id = rand() % n;
+              e.schedule(evs[id]!, e.now);
+              ref.arm(id, e.now);
+            }
+          }
+          e.run({ until: Infinity });
+          expect(mismatch).toBe("");
+          expect(ref.size).toBe(0);
+          expect(e.pending).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test("re-arming and cancelling heads, tails and middles of one bucket keeps (time, seq) order", () => {
+    // Twenty events at five times and a few far ones, then every third cancelled and every
+    // fifth re-armed to an existing time (it joins the end of that time's ties).
+    const e = new Engine();
+    const ref = new RefQueue();
+    const order: number[] = [];
+    const evs = Array.from({ length: 40 }, (_, id) => createEvent(() => order.push(id)));
+    evs.forEach((ev, id) => {
+      const t = id < 30 ? 100 * (id % 5) : 1e9 + id;
+      e.schedule(ev, t);
+      ref.arm(id, t);
+    });
+    for (let id = 0; id < 40; id += 3) expect(e.cancel(evs[id]!)).toBe(ref.disarm(id));
+    for (let id = 0; id < 40; id += 5) {
+      e.schedule(evs[id]!, 200);
+      ref.arm(id, 200);
+    }
+    e.run({ until: Infinity });
+    const want: number[] = [];
+    while (ref.size > 0) want.push(ref.pop()[2]);
+    expect(order).toEqual(want);
+    expect(order.length).toBe(40 - 14 + 3); // 14 cancelled, 3 of them (0, 15, 30) re-armed
   });
 });
 
