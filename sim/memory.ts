@@ -284,14 +284,24 @@ export class Memory {
     this.counters.fences++;
     if (!this.weak) return;
     const a = this.agents[agent]!;
-    joinInto(a.cur, a.acq);
-    joinInto(a.cur, this.sc);
-    joinInto(this.sc, a.cur);
-    joinInto(this.sc, a.obs);
-    const rel = this.writableRel(a);
-    joinInto(rel, a.cur);
-    joinInto(rel, a.obs);
-    joinInto(rel, a.acq);
+    // In one pass: cur |= acq | sc; sc |= cur | obs; and rel |= cur | obs | acq, which is
+    // the new sc (acq is now inside cur). rel is copied (copy-on-write) only if it grows.
+    const cur = a.cur;
+    const acq = a.acq;
+    const obs = a.obs;
+    const sc = this.sc;
+    const rel = a.rel;
+    let relGrows = rel === null;
+    for (let i = 0; i < cur.length; i++) {
+      let c = cur[i]!;
+      if (acq[i]! > c) c = acq[i]!;
+      if (sc[i]! > c) c = sc[i]!;
+      cur[i] = c;
+      if (obs[i]! > c) c = obs[i]!;
+      sc[i] = c;
+      if (!relGrows && c > rel![i]!) relGrows = true;
+    }
+    if (relGrows) joinInto(this.writableRel(a), sc);
   }
 
   /** The agent's `rel`, safe to change in place. */
@@ -333,12 +343,12 @@ export class Memory {
     const a = this.agents[agent]!;
     const cutoff = this.clock.now - this.config.window;
     let allowed = 1;
-    for (let back = 0; back < n - 1; back++) {
-      const s = loc.stores[(loc.top - back + n) % n]!;
-      // s may be skipped (an older store read instead) only if nothing obliges the reader
-      // to see it and it is recent enough to still be on its way.
+    // From the newest store back: s may be skipped (an older store read instead) only if
+    // nothing obliges the reader to see it and it is recent enough to still be on its way.
+    for (let back = 0, i = loc.top; back < n - 1; back++, i = i === 0 ? n - 1 : i - 1) {
+      const s = loc.stores[i]!;
       if (s.seq <= loc.seen[agent]! || s.at <= cutoff || s.seq <= a.cur[s.writer]!) break;
-      if (deps !== null && deps.some((d) => covers(d, s))) break;
+      if (deps !== null && coversAny(deps, s)) break;
       allowed++;
     }
     if (allowed === 1) return loc.newest;
@@ -384,6 +394,11 @@ function covers(from: Store, s: Store): boolean {
   if (from.writer < 0) return false;
   if (from.prefix && s.writer === from.writer && s.seq <= from.seq) return true;
   return from.view !== null && s.seq <= from.view[s.writer]!;
+}
+
+function coversAny(deps: readonly Store[], s: Store): boolean {
+  for (let i = 0; i < deps.length; i++) if (covers(deps[i]!, s)) return true;
+  return false;
 }
 
 /** v joined with everything a reader of `s` must see. */

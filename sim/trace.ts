@@ -52,7 +52,7 @@ export const TP_NAMES: readonly string[] = Object.keys(TP);
 
 export type TraceListener = (tp: TracePoint, time: number, cpu: number, a: number, b: number, c: number) => void;
 
-const TWO_32 = 4294967296;
+const INV_TWO_32 = 1 / 4294967296;
 
 export class Trace {
   /** Trace points emitted so far. */
@@ -87,8 +87,10 @@ export class Trace {
     // of every run; the field loads and stores of a per-field method showed in profiles).
     let h1 = this.h1;
     let h2 = this.h2;
-    const lo = t % TWO_32;
-    const hi = Math.floor(t / TWO_32);
+    // t is a non-negative integer below 2^53: `>>> 0` is t mod 2^32, and scaling by the
+    // power of two 2^-32 is exact (both cheaper than % and / on doubles).
+    const lo = t >>> 0;
+    const hi = Math.floor(t * INV_TWO_32);
     h1 = lane1(lane1(lane1(lane1(lane1(lane1(lane1(h1, tp), lo), hi), cpu), a), b), c);
     h2 = lane2(lane2(lane2(lane2(lane2(lane2(lane2(h2, tp), lo), hi), cpu), a), b), c);
     this.h1 = h1;
