@@ -308,6 +308,10 @@ export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number
     });
   }
   const records = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  // One empty shard is normal (more shards than points); no record at all is bad input.
+  if (records.length === 0) {
+    throw new InputError(`${files.join(", ")}: no sweep records (expected JSON Lines written by irqsim sweep --json)`);
+  }
   if (records.length < total) io.stderr(`irqsim: merge: ${records.length} of ${total} runs present (missing shards?)\n`);
   printRecords(records, flags, io);
   return 0;

@@ -62,6 +62,11 @@ describe("irqsim sweep", () => {
     expect(merged.code).toBe(0);
     expect(merged.stdout).toBe(full.stdout);
     expect(merged.stderr).toBe("");
+    // A shard with no points (more shards than runs) is an empty file: merged as nothing.
+    const emptyShard = join(dir, "empty.jsonl");
+    writeFileSync(emptyShard, "");
+    const withEmpty = await cli(["merge", emptyShard, ...files, "--json"]);
+    expect([withEmpty.code, withEmpty.stdout]).toEqual([0, full.stdout]);
     const partial = await cli(["merge", files[0]!]);
     expect(partial.stderr).toMatch(/of 8 runs present/);
     const other = await cli(["sweep", "livelock", "--vary", "devices.nic0.mode=irq", "--duration", "10ms", "--jobs", "1", "--json"]);
