@@ -272,7 +272,10 @@ export class Engine {
     ev.slot = -1;
   }
 
-  /** Every CHECK_EVERY + nb arms: re-size the calendar if the queue outgrew or shrank away from it, re-choose the width if walks got long. */
+  /**
+   * Every CHECK_EVERY + nb arms: re-size the calendar if the queue outgrew it or shrank
+   * away from it, re-choose the width if the walks got long.
+   */
   private check(): void {
     const nb = this.mask + 1;
     const live = this.live;
@@ -315,7 +318,11 @@ export class Engine {
       width = 1;
       while (width < want) width *= 2;
     }
-    this.buckets = new Array<SimEvent | null>(nb).fill(null);
+    // Pushed, not `new Array(nb).fill(null)`, which V8 keeps "holey" (a hole check on
+    // every bucket load).
+    const buckets: (SimEvent | null)[] = [];
+    for (let b = 0; b < nb; b++) buckets.push(null);
+    this.buckets = buckets;
     this.mask = nb - 1;
     this.width = width;
     this.perWidth = 1 / width;
