@@ -138,7 +138,7 @@ export function runCeilingTimers(workload: TimerWorkload): TimerResult {
   return timerResult(w, wallMs, h, now);
 }
 
-/** A caller-owned event record, laid out as the engine's `SimEvent` is. */
+/** A caller-owned event record, as a heap-based engine with the engine's API keeps one. */
 interface TimerRecord {
   time: number;
   seq: number;
@@ -151,8 +151,9 @@ interface TimerRecord {
  * as with the engine's API: per event, load the record, mark it disarmed, call its
  * closure. The heap still holds only typed arrays. With many pending timers the records
  * and closures no longer fit in cache, and these per-event loads, which every engine with
- * caller-owned callbacks makes, cost more than the heap: this is the ceiling for such an
- * engine, and the gap between it and the typed-array ceiling is the price of the API.
+ * caller-owned callbacks makes, cost more than the heap: this is the ceiling for a
+ * heap-based engine with this API, and the gap between it and the typed-array ceiling is
+ * the price of the API. (irqsim's engine is a calendar queue, so it can run faster.)
  */
 export function runRecordCeilingTimers(workload: TimerWorkload): TimerResult {
   const w = resolveWorkload(workload);

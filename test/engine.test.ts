@@ -312,7 +312,7 @@ describe("the calendar at scale: growth, shrinking, re-calibration, far and equa
             const next = ref.peek()![0];
             const until = e.now + Math.floor((next - e.now) * ((rand() % 100) / 100)) + (rand() % 3);
             e.run({ until });
-            expect(e.now).toBe(Math.max(until, e.now));
+            expect(e.now).toBe(until); // stopped at the limit, or idle: the clock lands on it
             if (rand() % 2 === 0 && ref.size > 0) {
               const id = rand() % n;
               e.schedule(evs[id]!, e.now);
