@@ -2,8 +2,8 @@
  * Full-model measurements: a real scenario booted and run through `Simulation`, for
  * speed (events/s, simulated seconds per wall second) and for memory growth.
  */
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
 import { NSEC_PER_SEC } from "../sim/time.js";
 
 /** Events per `Simulation.advance` slice, as `runToEnd` uses. */

@@ -6,16 +6,16 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { InputError } from "../sim/input_error.js";
-import { Simulation } from "../sim/run.js";
-import { loadScenario, type Scenario } from "../sim/scenario.js";
-import { SnapshotHistory, takeSnapshot } from "../sim/snapshot.js";
+import { Simulation } from "../system/run.js";
+import { loadScenario, type Scenario } from "../system/scenario.js";
+import { SnapshotHistory, takeSnapshot } from "../observe/snapshot.js";
 import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
 import { advanceTo } from "../tui/advance.js";
 import { fmtTime } from "../tui/format.js";
 import { DEFAULT_SPEED } from "../tui/live_run.js";
 import { useColor, type Io } from "./output.js";
 import { collect, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, parseSeed, type CommandContext } from "./options.js";
-import { checkInvariants } from "../sim/invariants.js";
+import { checkInvariants } from "../system/invariants.js";
 
 interface DashboardFlags {
   seed?: number;

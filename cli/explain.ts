@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
-import { loadScenario, type Scenario } from "../sim/scenario.js";
+import { loadScenario, type Scenario } from "../system/scenario.js";
 import { makeChalk } from "./output.js";
 import type { CommandContext } from "./options.js";
 

@@ -1,6 +1,6 @@
 /** `irqsim list`: the built-in scenarios, one line each. */
 import type { Command } from "commander";
-import { listScenarios } from "../sim/scenario.js";
+import { listScenarios } from "../system/scenario.js";
 import { renderTable } from "./table.js";
 import type { CommandContext } from "./options.js";
 

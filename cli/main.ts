@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { InputError } from "../sim/input_error.js";
-import { IRQSIM_VERSION } from "../sim/run.js";
+import { IRQSIM_VERSION } from "../system/run.js";
 import type { Io } from "./output.js";
 import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, type CommandContext } from "./options.js";
 import { registerList } from "./list.js";

@@ -3,15 +3,15 @@
  * summary, `--json`, or kernel-format /proc views.
  */
 import { Option, InvalidArgumentError, type Command } from "commander";
-import { loadScenario } from "../sim/scenario.js";
-import { checkBudget, EVENT_BUDGET } from "../sim/limits.js";
-import { locateFirstViolation, Simulation, type RunResult } from "../sim/run.js";
-import { PROC_VIEWS, procView, type ProcView } from "../sim/views.js";
+import { loadScenario } from "../system/scenario.js";
+import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
+import { locateFirstViolation, Simulation, type RunResult } from "../system/run.js";
+import { PROC_VIEWS, procView, type ProcView } from "../observe/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";
 import { InputError } from "../sim/input_error.js";
-import { TRACE_FORMATS, TraceExport, traceFormatFor, type TraceFormat, type TraceOptions, type TraceReport } from "../sim/trace_export.js";
-import { DEFAULT_TRACE_LIMIT, parseTraceWindow, WHOLE_RUN } from "../sim/trace_window.js";
-import { latencyLog2Hist, renderLatencyHists, type Log2Hist } from "../sim/hist.js";
+import { TRACE_FORMATS, TraceExport, traceFormatFor, type TraceFormat, type TraceOptions, type TraceReport } from "../observe/trace_export.js";
+import { DEFAULT_TRACE_LIMIT, parseTraceWindow, WHOLE_RUN } from "../observe/trace_window.js";
+import { latencyLog2Hist, renderLatencyHists, type Log2Hist } from "../observe/hist.js";
 import { makeChalk, writeFileAtomic, type Io } from "./output.js";
 import { renderSummary, traceLine } from "./summary.js";
 import {

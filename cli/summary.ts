@@ -4,9 +4,9 @@
  * It reads only the result object, exactly what `--json` prints.
  */
 import type { ChalkInstance } from "chalk";
-import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from "../sim/run.js";
+import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from "../system/run.js";
 import { formatNs } from "../sim/time.js";
-import type { TraceReport } from "../sim/trace_export.js";
+import type { TraceReport } from "../observe/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 
 export function renderSummary(r: RunResult & { trace?: TraceReport }, description: string, c: ChalkInstance): string {

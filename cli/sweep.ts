@@ -7,10 +7,10 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import { InputError } from "../sim/input_error.js";
-import { checkBudget, EVENT_BUDGET } from "../sim/limits.js";
-import { loadScenario } from "../sim/scenario.js";
+import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
+import { loadScenario } from "../system/scenario.js";
 import { durationOrThrow } from "../sim/time.js";
-import { lookup, type RunResult } from "../sim/run.js";
+import { lookup, type RunResult } from "../system/run.js";
 import {
   parseShard,
   parseVary,
@@ -24,7 +24,7 @@ import {
   type SweepRecord,
   type SweepSpec,
   type Vary,
-} from "../sim/sweep.js";
+} from "../system/sweep.js";
 import { useColor, writeFileAtomic, type Io } from "./output.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 import { lineChart } from "./plot.js";

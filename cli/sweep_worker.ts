@@ -5,7 +5,7 @@
  * Ctrl-C: a run in progress checks it between slices and reports where it stopped.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runPointUnless, type SweepPoint, type SweepSpec } from "../sim/sweep.js";
+import { runPointUnless, type SweepPoint, type SweepSpec } from "../system/sweep.js";
 
 const abort = (workerData as { abort: Int32Array }).abort;
 const stop = (): boolean => Atomics.load(abort, 0) !== 0;

@@ -3,8 +3,8 @@
  * simulation runs that setup needs, and predict-then-check questions whose answers are read
  * from those runs -- in the style of the OSTEP homework simulators, where `-c` computes them.
  */
-import { loadScenario } from "../sim/scenario.js";
-import { runScenario, type RunResult } from "../sim/run.js";
+import { loadScenario } from "../system/scenario.js";
+import { runScenario, type RunResult } from "../system/run.js";
 import { durationOrThrow } from "../sim/time.js";
 
 /** One simulation a lesson needs: a scenario (built-in name or path) and its overrides. */

@@ -4,7 +4,7 @@
  * with the barriers, and never under SC -- where the bug hides.
  */
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
-import type { RunResult } from "../sim/run.js";
+import type { RunResult } from "../system/run.js";
 import { pick, type Lesson } from "./lesson.js";
 
 const RMB = "dma_rmb() after reading DD";

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
-import { listScenarios, loadScenario } from "../sim/scenario.js";
-import { runScenario } from "../sim/run.js";
+import { listScenarios, loadScenario } from "../system/scenario.js";
+import { runScenario } from "../system/run.js";
 
 // Every built-in scenario states what it shows in its expect: block; each must hold, with
 // the simulator's invariants, at its default seed and two more.

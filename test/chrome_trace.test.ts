@@ -2,9 +2,9 @@ import { afterAll, describe, expect, test } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadScenario } from "../sim/scenario.js";
+import { loadScenario } from "../system/scenario.js";
 import { runWithTrace } from "./helpers/trace.js";
-import { chromeTs, CPU_PID_BASE, DEVICES_PID, THREADS_PID } from "../sim/chrome_trace.js";
+import { chromeTs, CPU_PID_BASE, DEVICES_PID, THREADS_PID } from "../observe/chrome_trace.js";
 
 const dir = mkdtempSync(join(tmpdir(), "irqsim-chrome-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

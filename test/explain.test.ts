@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinVariations, explainScenario, type Explanation } from "../cli/explain.js";
-import { listScenarios, loadScenario } from "../sim/scenario.js";
-import { runScenario } from "../sim/run.js";
+import { listScenarios, loadScenario } from "../system/scenario.js";
+import { runScenario } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 
 

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
 import { TP } from "../sim/trace.js";
 import { HARDIRQ_OFFSET, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import {
@@ -13,10 +13,10 @@ import {
   FtraceWriter,
   hashedPointer,
   latencyFlags,
-} from "../sim/ftrace.js";
-import { TraceFile } from "../sim/trace_file.js";
-import { TraceExport } from "../sim/trace_export.js";
-import { parseTraceWindow, WHOLE_RUN } from "../sim/trace_window.js";
+} from "../observe/ftrace.js";
+import { TraceFile } from "../observe/trace_file.js";
+import { TraceExport } from "../observe/trace_export.js";
+import { parseTraceWindow, WHOLE_RUN } from "../observe/trace_window.js";
 import { runWithTrace } from "./helpers/trace.js";
 import { InputError } from "../sim/input_error.js";
 

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { checkScenario, runFuzz, scenarioArb, scenarioYaml } from "../sim/fuzz.js";
-import { parseScenarioText } from "../sim/scenario.js";
+import { checkScenario, runFuzz, scenarioArb, scenarioYaml } from "../system/fuzz.js";
+import { parseScenarioText } from "../system/scenario.js";
 
 const SEED = Number(process.env.IRQSIM_FUZZ_SEED ?? 20261123);
 const RUNS = Number(process.env.IRQSIM_FUZZ_RUNS ?? 400);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { Latency } from "../sim/metrics.js";
-import { latencyLog2Hist, log2Slot, log2Slots, printLog2Hist, renderLatencyHists } from "../sim/hist.js";
+import { latencyLog2Hist, log2Slot, log2Slots, printLog2Hist, renderLatencyHists } from "../observe/hist.js";
 import { cli } from "./helpers/cli.js";
 
 

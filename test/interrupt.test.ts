@@ -7,9 +7,9 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EVENT_BUDGET, estimateEvents } from "../sim/limits.js";
-import { loadScenario } from "../sim/scenario.js";
-import { runScenario } from "../sim/run.js";
+import { EVENT_BUDGET, estimateEvents } from "../system/limits.js";
+import { loadScenario } from "../system/scenario.js";
+import { runScenario } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 
 

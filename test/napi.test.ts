@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation, runScenario } from "../sim/run.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation, runScenario } from "../system/run.js";
 import { TP } from "../sim/trace.js";
-import { procView } from "../sim/views.js";
+import { procView } from "../observe/views.js";
 import { NAPI_POLL_WEIGHT } from "../net/napi.js";
 import { DEV_WEIGHT, NETDEV_BUDGET, NETDEV_MAX_BACKLOG, netdevBudgetUsecs } from "../net/dev.js";
 

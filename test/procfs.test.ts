@@ -13,7 +13,7 @@ import {
   SOFTIRQ_NAMES,
   type ProcInterruptsRow,
   type ProcStatCpuTimes,
-} from "../sim/procfs.js";
+} from "../observe/procfs.js";
 
 describe("/proc/interrupts (kernel/irq/proc.c show_interrupts)", () => {
   it("computes prec: for (prec = 3, j = 1000; prec < 10 && j <= nr_irqs; ++prec) j *= 10;", () => {

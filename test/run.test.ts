@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario, parseScenarioText } from "../sim/scenario.js";
-import { runScenario, Simulation, lookup } from "../sim/run.js";
-import { checkInvariants } from "../sim/invariants.js";
-import { procView } from "../sim/views.js";
+import { loadScenario, parseScenarioText } from "../system/scenario.js";
+import { runScenario, Simulation, lookup } from "../system/run.js";
+import { checkInvariants } from "../system/invariants.js";
+import { procView } from "../observe/views.js";
 import { COST_KEYS } from "../sim/costs.js";
 
 const scenario = (sets: string[] = []) => loadScenario("nic-basic", { sets }).scenario;

@@ -11,7 +11,7 @@ import {
   parseScenarioText,
   resolveScenarioRef,
   ScenarioSchema,
-} from "../sim/scenario.js";
+} from "../system/scenario.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "irqsim-scenario-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

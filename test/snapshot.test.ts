@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
-import { SnapshotHistory, STRIP_CHARS, takeSnapshot, type Snapshot } from "../sim/snapshot.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
+import { SnapshotHistory, STRIP_CHARS, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
 import { NSEC_PER_MSEC, NSEC_PER_USEC } from "../sim/time.js";
 import { advanceTo } from "../tui/advance.js";
 import { LiveRun } from "../tui/live_run.js";

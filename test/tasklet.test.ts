@@ -4,8 +4,8 @@ import { Softirq } from "../softirq/softirq.js";
 import { Tasklets } from "../softirq/tasklet.js";
 import { IRQ_HANDLED } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
 
 function setup(cpus = 2) {
   // tasklet_run > 0: requeueing a busy or disabled tasklet spins, and spinning takes time.

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { cleanup, render } from "ink-testing-library";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
-import { SnapshotHistory, type Snapshot } from "../sim/snapshot.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
+import { SnapshotHistory, type Snapshot } from "../observe/snapshot.js";
 import { App, type QuitReason } from "../tui/App.js";
 import { CpuLanes } from "../tui/CpuLanes.js";
 import { Dashboard } from "../tui/Dashboard.js";

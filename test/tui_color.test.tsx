@@ -1,8 +1,8 @@
 // Colour needs a colour-capable chalk: force it before ink (and its chalk) load.
 import { beforeAll, describe, expect, test } from "vitest";
-import { loadScenario } from "../sim/scenario.js";
-import { Simulation } from "../sim/run.js";
-import { SnapshotHistory, takeSnapshot, type Snapshot } from "../sim/snapshot.js";
+import { loadScenario } from "../system/scenario.js";
+import { Simulation } from "../system/run.js";
+import { SnapshotHistory, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
 
 let render: typeof import("ink-testing-library").render;
 let Dashboard: typeof import("../tui/Dashboard.js").Dashboard;

@@ -11,9 +11,9 @@ import { requestThreadedIrq } from "../sim/irq_thread.js";
 import { TP } from "../sim/trace.js";
 import { createEvent } from "../sim/engine.js";
 import type { Kernel } from "../sim/kernel.js";
-import { loadScenario } from "../sim/scenario.js";
-import { runScenario, Simulation } from "../sim/run.js";
-import { checkInvariants } from "../sim/invariants.js";
+import { loadScenario } from "../system/scenario.js";
+import { runScenario, Simulation } from "../system/run.js";
+import { checkInvariants } from "../system/invariants.js";
 
 function setup(opts: { cpus?: number; hz?: number } = {}) {
   const k = bareKernel({ cpus: opts.cpus ?? 2, hz: opts.hz ?? 1000, costs: { softirq_pass: 100, work_dispatch: 200, worker_create: 50_000, context_switch: 1_000, wakeup: 1_000 } });

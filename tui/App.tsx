@@ -6,7 +6,7 @@
  */
 import { useApp, useInput, useStdout, type Key } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { Dashboard } from "./Dashboard.js";
 import { FOCUS_ORDER, type PanelId } from "./layout.js";
 import type { LiveRun } from "./live_run.js";

@@ -2,7 +2,7 @@
  * One lane per CPU: what it runs right now, ftrace-style flags, a recent-history strip
  * coloured by context, and where its time went over the window (/proc/stat's split).
  */
-import type { CpuLane, Snapshot } from "../sim/snapshot.js";
+import type { CpuLane, Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd, padStart, pct } from "./format.js";
 import { CONTEXT_COLOUR, Panel, stripColour, type Line, type PanelComponentProps, type Seg } from "./line.js";
 

@@ -6,7 +6,7 @@
  */
 import { Box } from "ink";
 import type { ReactElement } from "react";
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { CpuLanes, cpuLaneLines } from "./CpuLanes.js";
 import { DevicePanel, devicePanelLines } from "./DevicePanel.js";
 import { EventLog, eventLogLines } from "./EventLog.js";

@@ -2,7 +2,7 @@
  * Devices: each NIC's rx ring fill (the first place overload shows), its mode and mask
  * state, receive rate, and its packets dropped by reason.
  */
-import type { DeviceView, Snapshot } from "../sim/snapshot.js";
+import type { DeviceView, Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd } from "./format.js";
 import { Panel, type Line, type PanelComponentProps, type Seg } from "./line.js";
 

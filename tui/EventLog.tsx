@@ -1,8 +1,8 @@
 /**
- * The tail of the event log, in ftrace's text format (sim/ftrace.ts formats each line as
+ * The tail of the event log, in ftrace's text format (observe/ftrace.ts formats each line as
  * the kernel's trace file would print it). Shows the newest lines that fit.
  */
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 
 export const EVENT_LOG_TITLE = "Event log (ftrace)";

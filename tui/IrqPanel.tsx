@@ -2,7 +2,7 @@
  * IRQ lines as /proc/interrupts counts them, plus what the counters alone do not say: the
  * rate over the window, who holds the line masked, and whether an assert is waiting.
  */
-import type { IrqLine, Snapshot } from "../sim/snapshot.js";
+import type { IrqLine, Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps, type Seg } from "./line.js";
 

@@ -2,7 +2,7 @@
  * Latency per stage a packet goes through (HDR histograms): p50, p99, p99.9, and a small
  * histogram over power-of-two buckets, one character per bucket.
  */
-import type { LatencyStage, Snapshot } from "../sim/snapshot.js";
+import type { LatencyStage, Snapshot } from "../observe/snapshot.js";
 import { fmtNs, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 

@@ -3,7 +3,7 @@
  * last net_rx_action used, time_squeeze (it ran out of budget or time); then each NAPI
  * instance: weight, polls, full polls (it stayed on the list), completions.
  */
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 

@@ -3,7 +3,7 @@
  * as /proc/softirqs counts them), each CPU's pending bits and running vector, ksoftirqd's
  * state and why handle_softirqs handed work to it, and any tasklets.
  */
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 

@@ -3,7 +3,7 @@
  * width: they come first), speed and the event count.
  */
 import { Text } from "ink";
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { formatNs } from "../sim/time.js";
 import { fmtSpeed, fmtTime } from "./format.js";
 import { LineView, type Line } from "./line.js";

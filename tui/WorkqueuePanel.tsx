@@ -3,7 +3,7 @@
  * pools it uses: workers, idle workers, nr_running (concurrency management's count of
  * workers running and not blocked). Shows whatever `snapshot.workqueues` holds.
  */
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 

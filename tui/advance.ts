@@ -2,7 +2,7 @@
  * Runs a simulation up to a simulated time rather than an event count, so a front-end can
  * pace it against real time or sample it at exact simulated instants.
  */
-import type { Simulation } from "../sim/run.js";
+import type { Simulation } from "../system/run.js";
 
 /** done: the run is complete; reached: every event up to the target has fired; budget: maxEvents ran out first. */
 export type AdvanceResult = "done" | "reached" | "budget";

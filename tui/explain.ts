@@ -3,8 +3,8 @@
  * then how the CPUs' contexts changed. Names come from the running system (devices, IRQ
  * handlers, threads, tasklets, work functions).
  */
-import type { System } from "../sim/boot.js";
-import type { CpuContext, TraceRecord } from "../sim/snapshot.js";
+import type { System } from "../system/boot.js";
+import type { CpuContext, TraceRecord } from "../observe/snapshot.js";
 import { TP, TP_NAMES } from "../sim/trace.js";
 import { DROP_REASONS } from "../net/dev.js";
 import { SOFTIRQ_NAMES } from "../softirq/softirq.js";

@@ -5,7 +5,7 @@
  * false nothing is coloured (NO_COLOR); focus and state still show through characters.
  */
 import { Box, Text } from "ink";
-import type { ContextKind, Snapshot } from "../sim/snapshot.js";
+import type { ContextKind, Snapshot } from "../observe/snapshot.js";
 
 export type Colour = "red" | "yellow" | "blue" | "green" | "gray" | "magenta" | "cyan" | "white";
 
@@ -30,7 +30,7 @@ export const CONTEXT_COLOUR: Record<ContextKind | "system" | "user", Colour> = {
   idle: "gray",
 };
 
-/** Strip characters (see sim/snapshot.ts STRIP_CHARS) to colours. */
+/** Strip characters (see observe/snapshot.ts STRIP_CHARS) to colours. */
 export function stripColour(ch: string): Colour {
   switch (ch.toUpperCase()) {
     case "H":

@@ -5,8 +5,8 @@
  * alternate screen is left.
  */
 import { render } from "ink";
-import type { Simulation } from "../sim/run.js";
-import type { SnapshotHistory } from "../sim/snapshot.js";
+import type { Simulation } from "../system/run.js";
+import type { SnapshotHistory } from "../observe/snapshot.js";
 import { App, type QuitReason } from "./App.js";
 import { LiveRun } from "./live_run.js";
 

@@ -6,9 +6,9 @@
  * never sees it.
  */
 import { createEvent } from "../sim/engine.js";
-import { checkInvariants } from "../sim/invariants.js";
-import type { Simulation } from "../sim/run.js";
-import { cpuContexts, takeSnapshot, type Snapshot, type SnapshotHistory } from "../sim/snapshot.js";
+import { checkInvariants } from "../system/invariants.js";
+import type { Simulation } from "../system/run.js";
+import { cpuContexts, takeSnapshot, type Snapshot, type SnapshotHistory } from "../observe/snapshot.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";
 import { advanceTo } from "./advance.js";
 import { explainStep } from "./explain.js";

@@ -3,7 +3,7 @@
  * the live dashboard, built by the same line builders, without colour or layout: a header
  * line, then each panel's title and lines. Deterministic: same scenario and seed, same text.
  */
-import type { Snapshot } from "../sim/snapshot.js";
+import type { Snapshot } from "../observe/snapshot.js";
 import { formatNs } from "../sim/time.js";
 import { cpuLaneLines, CPU_LANES_TITLE } from "./CpuLanes.js";
 import { devicePanelLines, DEVICE_PANEL_TITLE } from "./DevicePanel.js";

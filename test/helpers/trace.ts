@@ -2,10 +2,10 @@
  * Runs a scenario to the end with a trace export attached, as `irqsim run --trace` does,
  * dropping the file if the run throws. Shared by the ftrace and Chrome trace tests.
  */
-import { Simulation } from "../../sim/run.js";
-import type { Scenario } from "../../sim/scenario.js";
-import { TraceExport } from "../../sim/trace_export.js";
-import { parseTraceWindow, WHOLE_RUN } from "../../sim/trace_window.js";
+import { Simulation } from "../../system/run.js";
+import type { Scenario } from "../../system/scenario.js";
+import { TraceExport } from "../../observe/trace_export.js";
+import { parseTraceWindow, WHOLE_RUN } from "../../observe/trace_window.js";
 
 export function runWithTrace(scenario: Scenario, file: string, format: "ftrace" | "chrome", opts: { window?: string; limit?: number } = {}) {
   const sim = new Simulation(scenario);

@@ -5,7 +5,7 @@
  * softirq, protocol, socket, wake-up, recv), ~6 per other interrupt, plus timer ticks.
  * At irqsim's ~5-10 M events/s, 200 M events is roughly half a minute of wall time.
  */
-import { InputError } from "./input_error.js";
+import { InputError } from "../sim/input_error.js";
 import type { Scenario } from "./scenario.js";
 
 export const EVENT_BUDGET = 200_000_000;

@@ -15,8 +15,8 @@
  * in a bucket of unit 2^(j-1), which divides it), so the log2 counts are exact.
  */
 import { JsHistogram, type Histogram } from "hdr-histogram-js";
-import { NSEC_PER_USEC } from "./time.js";
-import type { Latency } from "./metrics.js";
+import { NSEC_PER_USEC } from "../sim/time.js";
+import type { Latency } from "../sim/metrics.js";
 
 /** bcc table.py: stars_max = 40, log2_index_max = 65. */
 const STARS_MAX = 40;

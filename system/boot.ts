@@ -3,27 +3,27 @@
  * one place that knows every subsystem; the core never imports upward.
  */
 import type { Scenario } from "./scenario.js";
-import { Kernel } from "./kernel.js";
-import { resolveCosts } from "./costs.js";
-import type { Memory } from "./memory.js";
-import { Latency } from "./metrics.js";
+import { Kernel } from "../sim/kernel.js";
+import { resolveCosts } from "../sim/costs.js";
+import type { Memory } from "../sim/memory.js";
+import { Latency } from "../sim/metrics.js";
 import { Softirq } from "../softirq/softirq.js";
 import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
 import { Tasklets } from "../softirq/tasklet.js";
 import { Timers, type HrTimer } from "../softirq/timer.js";
 import { Workqueues, type Workqueue } from "../workqueue/workqueue.js";
-import { createEvent } from "./engine.js";
+import { createEvent } from "../sim/engine.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
-import { Nic } from "../devices/nic.js";
+import { Nic } from "../drivers/nic.js";
 import { NoisyDevice } from "../devices/noisy.js";
-import { Uart } from "../devices/uart.js";
-import { BlockDevice } from "../devices/block.js";
+import { Uart } from "../drivers/uart.js";
+import { BlockDevice } from "../drivers/block.js";
 import { parseReplayCsv } from "../devices/replay_csv.js";
 import type { ReplayRecord } from "../devices/traffic.js";
 import { readFileSync } from "node:fs";
-import { InputError } from "./input_error.js";
-import type { Thread } from "./thread.js";
+import { InputError } from "../sim/input_error.js";
+import type { Thread } from "../sim/thread.js";
 
 export interface System {
   readonly scenario: Scenario;

@@ -1,11 +1,11 @@
 /**
  * Kernel-format views of a running or finished system: the /proc files whose layouts
- * sim/procfs.ts reproduces byte for byte, fed from the simulator's counters.
+ * observe/procfs.ts reproduces byte for byte, fed from the simulator's counters.
  */
-import type { System } from "./boot.js";
-import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "./cpu.js";
+import type { System } from "../system/boot.js";
+import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "../sim/cpu.js";
 import { formatProcInterrupts, formatProcSoftirqs, formatProcStat, formatSoftnetStat, interruptsPrecision } from "./procfs.js";
-import { nrBlocked, nrRunning } from "./sched.js";
+import { nrBlocked, nrRunning } from "../sim/sched.js";
 
 export const PROC_VIEWS = ["interrupts", "softirqs", "stat", "softnet_stat"] as const;
 export type ProcView = (typeof PROC_VIEWS)[number];

@@ -16,7 +16,7 @@ import { DROP_RX_RING_FULL } from "../net/dev.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
 import { payloadWord, type Skb } from "../net/skb.js";
 import { queueWorkOp } from "../workqueue/queue.js";
-import { Coalescer } from "./coalesce.js";
+import { Coalescer } from "../devices/coalesce.js";
 import type { Nic } from "./nic.js";
 import { takePayload } from "../net/socket.js";
 

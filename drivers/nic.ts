@@ -2,7 +2,7 @@
  * A NIC (drivers/net/ethernet/intel/e1000e style) with one or more receive queues. Each
  * packet belongs to a flow; receive-side scaling hashes the flow to a queue through the
  * indirection table, and every queue has its own ring, interrupt vector (with its own
- * smp_affinity), NAPI instance and interrupt moderation (devices/nic_queue.ts).
+ * smp_affinity), NAPI instance and interrupt moderation (drivers/nic_queue.ts).
  *
  * How the driver splits the work (`mode`):
  *  - irq: the classic interrupt per packet. The top half copies every completed descriptor
@@ -35,10 +35,10 @@ import type { NapiStruct } from "../net/napi.js";
 import type { Skb } from "../net/skb.js";
 import type { TaskletStruct, Tasklets } from "../softirq/tasklet.js";
 import type { Workqueue, Workqueues } from "../workqueue/workqueue.js";
-import type { CoalesceSpec } from "./coalesce.js";
+import type { CoalesceSpec } from "../devices/coalesce.js";
 import { RxQueue, type QueueCounters } from "./nic_queue.js";
-import { rssQueue } from "./rss.js";
-import { createTraffic, type Traffic, type TrafficSpec } from "./traffic.js";
+import { rssQueue } from "../devices/rss.js";
+import { createTraffic, type Traffic, type TrafficSpec } from "../devices/traffic.js";
 
 export { ICR_RXT0, RXD_STAT_DD } from "./nic_queue.js";
 

@@ -26,12 +26,12 @@
  * This module sits at the composition level: it reads the System (thread names, device
  * names, IRQ actions, live CPU state) to fill in what the integer trace points leave out.
  */
-import type { System } from "./boot.js";
-import type { Cpu } from "./cpu.js";
-import type { Thread } from "./thread.js";
-import { TP_NAMES, type TracePoint } from "./trace.js";
-import { HARDIRQ_MASK, NMI_MASK, SOFTIRQ_OFFSET } from "./preempt.js";
-import { NSEC_PER_USEC } from "./time.js";
+import type { System } from "../system/boot.js";
+import type { Cpu } from "../sim/cpu.js";
+import type { Thread } from "../sim/thread.js";
+import { TP_NAMES, type TracePoint } from "../sim/trace.js";
+import { HARDIRQ_MASK, NMI_MASK, SOFTIRQ_OFFSET } from "../sim/preempt.js";
+import { NSEC_PER_USEC } from "../sim/time.js";
 import type { TraceFile } from "./trace_file.js";
 import type { TraceWindow } from "./trace_window.js";
 import { SOFTIRQ_NAMES } from "../softirq/softirq.js";

@@ -3,8 +3,8 @@
  * never an unbounded file"): a time window `[from, to)` in simulated nanoseconds and a
  * cap on the number of lines (ftrace) or events (Chrome JSON) written.
  */
-import { InputError } from "./input_error.js";
-import { parseDurationNs } from "./time.js";
+import { InputError } from "../sim/input_error.js";
+import { parseDurationNs } from "../sim/time.js";
 
 /** `--trace-limit` default: a million lines is ~100 MB of ftrace text. */
 export const DEFAULT_TRACE_LIMIT = 1_000_000;

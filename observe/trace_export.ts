@@ -3,7 +3,7 @@
  * booted system before the run, and at the end either renames its file into place and
  * reports what was written, or (error, Ctrl-C) removes it.
  */
-import type { System } from "./boot.js";
+import type { System } from "../system/boot.js";
 import { ChromeTraceWriter } from "./chrome_trace.js";
 import { FtraceWriter, type TraceCounts } from "./ftrace.js";
 import { TraceFile } from "./trace_file.js";

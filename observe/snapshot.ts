@@ -13,14 +13,14 @@
  * (the sampler keeps `windowSamples` of them). Nothing here reads the wall clock; given the
  * same sampling times, a run gives the same snapshots.
  */
-import type { System } from "./boot.js";
-import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER, type Cpu } from "./cpu.js";
-import { FRAME_HARDIRQ, FRAME_SOFTIRQ, FRAME_SWITCH } from "./frame.js";
-import { SOFTIRQ_OFFSET } from "./preempt.js";
-import { TASK_RUNNING, type Thread } from "./thread.js";
-import { TP, type TracePoint } from "./trace.js";
-import { NSEC_PER_SEC } from "./time.js";
-import { packetsInFlight } from "./invariants.js";
+import type { System } from "../system/boot.js";
+import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER, type Cpu } from "../sim/cpu.js";
+import { FRAME_HARDIRQ, FRAME_SOFTIRQ, FRAME_SWITCH } from "../sim/frame.js";
+import { SOFTIRQ_OFFSET } from "../sim/preempt.js";
+import { TASK_RUNNING, type Thread } from "../sim/thread.js";
+import { TP, type TracePoint } from "../sim/trace.js";
+import { NSEC_PER_SEC } from "../sim/time.js";
+import { packetsInFlight } from "../system/invariants.js";
 import { createFtraceFormatter } from "./ftrace.js";
 import { DROP_REASONS } from "../net/dev.js";
 import { NET_RX_SOFTIRQ, NR_SOFTIRQS, SOFTIRQ_NAMES } from "../softirq/softirq.js";
@@ -297,7 +297,7 @@ export interface TraceRecord {
 export interface HistoryOptions {
   /**
    * Formats trace points for the event-log tail. Default: ftrace's text format
-   * (sim/ftrace.ts); null keeps no log (and saves formatting every trace point).
+   * (observe/ftrace.ts); null keeps no log (and saves formatting every trace point).
    */
   formatter?: TraceLineFormatter | null;
   /** Formatted trace lines kept (default 64). */

@@ -4,10 +4,10 @@
  * sweep run on different machines (`--shard i/n`) merge back into exactly the full sweep.
  */
 import { createHash } from "node:crypto";
-import { InputError } from "./input_error.js";
+import { InputError } from "../sim/input_error.js";
 import { loadScenario } from "./scenario.js";
 import { Simulation, type RunResult } from "./run.js";
-import { durationOrThrow } from "./time.js";
+import { durationOrThrow } from "../sim/time.js";
 
 export interface Vary {
   key: string;

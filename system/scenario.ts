@@ -9,10 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lexer, parseDocument, Parser, YAMLError } from "yaml";
 import { z } from "zod";
-import { COST_KEYS, NONZERO_COSTS, type Costs } from "./costs.js";
-import { InputError } from "./input_error.js";
-import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "./time.js";
-import { DEFAULT_MEMORY } from "./memory.js";
+import { COST_KEYS, NONZERO_COSTS, type Costs } from "../sim/costs.js";
+import { InputError } from "../sim/input_error.js";
+import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "../sim/time.js";
+import { DEFAULT_MEMORY } from "../sim/memory.js";
 
 /** A scenario is a small hand-written file; anything bigger is a mistake (or an attack). */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -737,7 +737,7 @@ let cachedRoot: string | undefined;
 
 /**
  * The directory holding irqsim's package.json. Found by walking up because this file runs
- * both as source (sim/scenario.ts) and compiled (dist/sim/scenario.js).
+ * both as source (system/scenario.ts) and compiled (dist/system/scenario.js).
  */
 export function packageRoot(): string {
   if (cachedRoot !== undefined) return cachedRoot;

@@ -23,9 +23,9 @@
  * Memory is bounded by what is open at once (context stacks, flows in flight), never by
  * the length of the run: events stream to a TraceFile.
  */
-import type { System } from "./boot.js";
-import { TP_NAMES, type TracePoint } from "./trace.js";
-import type { Thread } from "./thread.js";
+import type { System } from "../system/boot.js";
+import { TP_NAMES, type TracePoint } from "../sim/trace.js";
+import type { Thread } from "../sim/thread.js";
 import type { TraceFile } from "./trace_file.js";
 import type { TraceWindow } from "./trace_window.js";
 import type { TraceCounts } from "./ftrace.js";

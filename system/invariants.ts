@@ -10,8 +10,8 @@
  *    once, and a pool's nr_running equals its running, non-sleeping, counted workers.
  */
 import type { System } from "./boot.js";
-import { FRAME_PROCESS } from "./frame.js";
-import { TASK_INTERRUPTIBLE } from "./thread.js";
+import { FRAME_PROCESS } from "../sim/frame.js";
+import { TASK_INTERRUPTIBLE } from "../sim/thread.js";
 import { WORKER_NOT_RUNNING } from "../workqueue/pool.js";
 
 export function checkInvariants(sys: System): string[] {

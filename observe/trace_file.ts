@@ -10,7 +10,7 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { InputError } from "./input_error.js";
+import { InputError } from "../sim/input_error.js";
 
 const FLUSH_CHARS = 64 * 1024;
 const COPY_BYTES = 1 << 20;

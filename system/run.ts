@@ -7,13 +7,13 @@
 import { boot, type System } from "./boot.js";
 import type { Scenario } from "./scenario.js";
 import { checkInvariants, packetsInFlight } from "./invariants.js";
-import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "./cpu.js";
+import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "../sim/cpu.js";
 import { DROP_REASONS } from "../net/dev.js";
 import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
-import { NSEC_PER_SEC } from "./time.js";
-import type { LatencySummary } from "./metrics.js";
-import type { StopReason } from "./engine.js";
-import { TASK_DEAD, TASK_RUNNING } from "./thread.js";
+import { NSEC_PER_SEC } from "../sim/time.js";
+import type { LatencySummary } from "../sim/metrics.js";
+import type { StopReason } from "../sim/engine.js";
+import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 

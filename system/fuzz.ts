@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { COST_KEYS, DEFAULT_COSTS, NONZERO_COSTS } from "./costs.js";
+import { COST_KEYS, DEFAULT_COSTS, NONZERO_COSTS } from "../sim/costs.js";
 import { runScenario } from "./run.js";
 import { parseScenarioText } from "./scenario.js";
 
