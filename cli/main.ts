@@ -17,6 +17,8 @@ import { registerDashboard } from "./dashboard.js";
 import { registerExplain } from "./explain.js";
 import { registerLesson } from "./lesson.js";
 import { registerBench } from "./bench.js";
+import { registerDiff } from "./diff.js";
+import { registerReport } from "./report.js";
 
 export { EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE } from "./options.js";
 
@@ -45,6 +47,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerExplain(program, ctx);
   registerLesson(program, ctx);
   registerBench(program, ctx);
+  registerDiff(program, ctx);
+  registerReport(program, ctx);
 
   try {
     if (argv.length === 0) {

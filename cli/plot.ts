@@ -63,22 +63,24 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
     return [" ".repeat(Math.max(0, axisAt - opts.yLabel.length)) + opts.yLabel, chart, ...xAxis(axisAt)].join("\n");
   };
 
+  // Labels are placed in absolute columns, each centred on its tick (the first may reach
+  // left into the y-label gutter), so every label sits under the point it names.
   const xAxis = (axisAt: number): string[] => {
     const span = maxX - minX || 1;
     const axis = Array.from({ length: width }, () => "─");
-    const labels = Array.from({ length: width + 12 }, () => " ");
+    const labels = Array.from({ length: axisAt + 1 + width + 12 }, () => " ");
     let freeFrom = 0;
     for (const x of [...new Set(xs)].sort((a, b) => a - b)) {
       const c = Math.round(((x - minX) / span) * (width - 1));
       axis[c] = "┴";
       const text = fmtX(x);
-      const start = Math.max(0, c - Math.floor(text.length / 2));
+      const start = Math.max(0, axisAt + 1 + c - Math.floor((text.length - 1) / 2));
       if (start < freeFrom) continue;
       for (let i = 0; i < text.length; i++) labels[start + i] = text[i]!;
       freeFrom = start + text.length + 1;
     }
     const pad = " ".repeat(axisAt);
-    return [`${pad}└${axis.join("")}`, ` ${pad}${labels.join("").trimEnd()}`, ` ${pad}${opts.xLabel}`];
+    return [`${pad}└${axis.join("")}`, labels.join("").trimEnd(), `${pad} ${opts.xLabel}`];
   };
 
   if (opts.color || series.length === 1) {

@@ -13,6 +13,7 @@ import { TRACE_FORMATS, TraceExport, traceFormatFor, type TraceFormat, type Trac
 import { DEFAULT_TRACE_LIMIT, parseTraceWindow, WHOLE_RUN } from "../observe/trace_window.js";
 import { latencyLog2Hist, renderLatencyHists, type Log2Hist } from "../observe/hist.js";
 import { makeChalk, writeFileAtomic, type Io } from "./output.js";
+import { DEFAULT_PICTURE_WINDOW, RunPictures } from "../report/run_pictures.js";
 import { renderSummary, traceLine } from "./summary.js";
 import {
   collect,
@@ -44,6 +45,9 @@ interface RunFlags {
   hist?: boolean;
   force?: boolean;
   memory?: "lkmm" | "sc";
+  svg?: string;
+  html?: string;
+  svgWindow?: string;
 }
 
 /** Set by the SIGINT handler; the run loop looks at it between slices. */
@@ -67,10 +71,13 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--max-events <n>", "stop after this many events", parsePositiveInt)
     .option("-o, --out <file>", "also write the JSON result to this file (atomically)")
     .option("--check", "exit 1 if any of the scenario's expect: assertions fails")
-    .option("--trace <file>", "write a trace of the run to this file (atomically): ftrace text, or Chrome JSON for *.json")
-    .addOption(new Option("--trace-format <format>", "trace format (default: chrome for *.json, else ftrace)").choices(TRACE_FORMATS))
+    .option("--trace <file>", "write a trace of the run to this file (atomically): ftrace text, Chrome JSON for *.json, trace-cmd trace.dat for *.dat")
+    .addOption(new Option("--trace-format <format>", "trace format: ftrace text, chrome JSON, or dat (trace-cmd trace.dat) (default: chrome for *.json, dat for *.dat, else ftrace)").choices(TRACE_FORMATS))
     .option("--trace-window <from..to>", "trace only this part of the run, e.g. 10ms..20ms (either side may be left out)")
     .option("--trace-limit <n>", `write at most n trace lines/events (default ${DEFAULT_TRACE_LIMIT})`, parsePositiveInt)
+    .option("--svg <file>", "draw a per-CPU timeline and the latency histograms as SVG (atomically)")
+    .option("--html <file>", "write a self-contained HTML report: tables, the pictures, the scenario (atomically)")
+    .option("--svg-window <from..to>", "the part of the run the timeline shows (default 0..2ms)")
     .option("--hist", "after the summary, print each latency stage as a log2 histogram (bcc style)")
     .option("--force", `run even if the estimated work is over the budget (${EVENT_BUDGET / 1e6} million events)`)
     .action(async (ref: string, flags: RunFlags) => {
@@ -93,6 +100,8 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   const sim = new Simulation(scenario, opts);
   // Attached before the first event, so the trace starts at time 0 like the run.
   const trace = traceOpts === null ? null : new TraceExport(sim.sys, traceOpts);
+  if (flags.svgWindow !== undefined && flags.svg === undefined && flags.html === undefined) throw new InputError("--svg-window: needs --svg FILE or --html FILE");
+  const pictures = flags.svg === undefined && flags.html === undefined ? null : new RunPictures(sim, flags.svgWindow === undefined ? DEFAULT_PICTURE_WINDOW : parseTraceWindow(flags.svgWindow, "--svg-window"));
   let traceReport: TraceReport | null = null;
   let interrupted = false;
 
@@ -127,7 +136,9 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
     if (trace !== null && traceReport === null) trace.abort();
   }
 
-  const result: RunResult & { proc?: Record<string, string>; trace?: TraceReport; hist?: Record<string, Log2Hist> } = sim.finish();
+  const result: RunResult & { sets?: string[]; proc?: Record<string, string>; trace?: TraceReport; hist?: Record<string, Log2Hist> } = sim.finish();
+  // What the run was given beyond the scenario, for `irqsim diff` and `irqsim report`.
+  if (sets.length > 0) result.sets = sets;
   if (!result.invariants.ok && result.stopped_by === "duration") {
     const first = locateFirstViolation(scenario, opts);
     if (first !== null) result.invariants.first = first;
@@ -143,6 +154,11 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   }
   const json = JSON.stringify(result, null, 2) + "\n";
   if (flags.out !== undefined) writeFileAtomic(flags.out, json);
+  if (pictures !== null && result.stopped_by !== "interrupted") {
+    const svg = await pictures.svg();
+    if (flags.svg !== undefined) writeFileAtomic(flags.svg, svg);
+    if (flags.html !== undefined) writeFileAtomic(flags.html, RunPictures.html(result, svg, scenario, scenario.description));
+  }
 
   if (flags.json) io.stdout(json);
   else if (flags.proc.length > 0) {

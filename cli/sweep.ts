@@ -30,6 +30,8 @@ import { int, ns, pct, pps, renderTable } from "./table.js";
 import { lineChart } from "./plot.js";
 import type { Command } from "commander";
 import { collect, parsePositiveInt, parseSeed, type CommandContext } from "./options.js";
+import { pointStats, statsCsv, statsJsonLines, statsTable, type Metric } from "./sweep_stats.js";
+import { sweepSvg } from "../report/sweep_svg.js";
 
 export interface SweepFlags {
   vary: Vary[];
@@ -46,6 +48,7 @@ export interface SweepFlags {
   y?: string;
   out?: string;
   force?: boolean;
+  svg?: string;
 }
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
@@ -67,6 +70,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     .option("--x <key>", "x axis for --plot: a varied numeric key (default: the varied *.rate)")
     .option("--y <metric>", "y axis for --plot: a dotted path into the result", "packets.delivered_pps")
     .option("-o, --out <file>", "also write the JSON Lines to a file (atomically)")
+    .option("--svg <file>", "draw --y against --x (default delivered vs offered) as SVG: a line per varied mode, a point per run, 95% CI bars (atomically)")
     .option("--force", `run even if a run's estimated work is over the budget (${EVENT_BUDGET / 1e6} million events)`)
     .action(async (ref: string, flags: SweepFlags) => {
       ctx.setExitCode(await sweepCommand(ref, flags, io));
@@ -155,8 +159,9 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   const records: SweepRecord[] = points
     .filter((p) => results.has(p.index))
     .map((p) => ({ sweep: plan.id, index: p.index, total: plan.points.length, params: p.params, seed: p.seed, result: results.get(p.index)! }));
-  if (flags.out !== undefined) writeFileAtomic(flags.out, toJsonLines(records));
+  if (flags.out !== undefined) writeFileAtomic(flags.out, toJsonLines(records) + seedStatsLines(records));
   printRecords(records, flags, io);
+  if (flags.svg !== undefined && records.length > 0) writeFileAtomic(flags.svg, await sweepSvg(records, flags, `${ref}: sweep ${plan.id}`));
   if (stopRequested) {
     const where = stopped
       .sort((a, b) => a.index - b.index)
@@ -298,6 +303,7 @@ export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number
       } catch {
         throw new InputError(`${file}:${i + 1}: expected one JSON object per line (irqsim sweep --json output)`);
       }
+      if (typeof rec === "object" && rec !== null && "stats" in rec && typeof rec.sweep === "string") return; // a --seeds summary: recomputed below
       if (typeof rec.sweep !== "string" || typeof rec.index !== "number" || typeof rec.result !== "object") {
         throw new InputError(`${file}:${i + 1}: not a sweep record (expected sweep, index, params, seed, result)`);
       }
@@ -317,16 +323,27 @@ export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number
   return 0;
 }
 
+/** More than one seed per point: the table, CSV and JSON summarise each point over its seeds. */
+function multiSeed(records: SweepRecord[]): boolean {
+  return new Set(records.map((r) => r.seed)).size > 1;
+}
+
+/** The per-point summaries `--json`/`--out` append after the runs when there are several seeds. */
+function seedStatsLines(records: SweepRecord[]): string {
+  return multiSeed(records) ? statsJsonLines(pointStats(records, CSV_STAT_METRICS)) : "";
+}
+
 function printRecords(records: SweepRecord[], flags: SweepFlags, io: Io): void {
-  if (flags.json) io.stdout(toJsonLines(records));
-  else if (flags.csv) io.stdout(toCsv(records));
+  const keys = paramKeys(records);
+  if (flags.json) io.stdout(toJsonLines(records) + seedStatsLines(records));
+  else if (flags.csv) io.stdout(multiSeed(records) ? statsCsv(pointStats(records, CSV_STAT_METRICS), keys, CSV_STAT_METRICS, csvCell) : toCsv(records));
   else {
-    io.stdout(sweepTable(records));
+    io.stdout(multiSeed(records) ? statsTable(pointStats(records, statMetrics(records)), keys, shortNames(keys), statMetrics(records)) : sweepTable(records));
     if (flags.plot) io.stdout("\n" + sweepChart(records, flags, useColor(io)) + "\n");
   }
 }
 
-function paramKeys(records: SweepRecord[]): string[] {
+export function paramKeys(records: SweepRecord[]): string[] {
   return records.length > 0 ? Object.keys(records[0]!.params) : [];
 }
 
@@ -340,14 +357,47 @@ function cpuShare(r: RunResult, field: "hardirq_ns" | "softirq_ns" | "system_ns"
   return r.cpus.reduce((a, c) => a + c[field], 0) / (r.cpus.length * Math.max(1, r.simulated_ns));
 }
 
+/**
+ * The memory model is in play when a run delivered corrupt packets or the sweep varies the
+ * model: then the table has a `corrupt` column (packets delivered with a stale payload).
+ */
+function memoryInPlay(records: SweepRecord[]): boolean {
+  return records.some((r) => r.result.packets.corrupt > 0) || paramKeys(records).some((k) => k.startsWith("kernel.memory"));
+}
+
+/** The table's columns as numbers, for the per-point statistics of `--seeds N`. */
+export function statMetrics(records: SweepRecord[]): Metric[] {
+  const share = (f: Parameters<typeof cpuShare>[1]) => (r: RunResult) => cpuShare(r, f);
+  const p1 = (v: number): string => pct(v, 1);
+  // Means of counts need not be whole numbers.
+  const count = (v: number): string => (Number.isInteger(v) ? int(v) : v.toFixed(1));
+  const rate = (v: number): string => pps(v < 1000 ? Number(v.toFixed(1)) : v);
+  return [
+    { name: "offered_pps", header: "offered", value: (r) => r.packets.offered_pps, format: rate },
+    { name: "delivered_pps", header: "delivered", value: (r) => r.packets.delivered_pps, format: rate },
+    ...(memoryInPlay(records) ? [{ name: "corrupt", header: "corrupt", value: (r: RunResult) => r.packets.corrupt, format: count }] : []),
+    { name: "dropped_rx_ring_full", header: "drop:ring", value: (r) => r.packets.dropped.rx_ring_full ?? 0, format: count },
+    { name: "dropped_cpu_backlog", header: "backlog", value: (r) => r.packets.dropped.cpu_backlog ?? 0, format: count },
+    { name: "dropped_socket_rcvbuff", header: "socket", value: (r) => r.packets.dropped.socket_rcvbuff ?? 0, format: count },
+    { name: "hardirq_share", header: "hardirq", value: share("hardirq_ns"), format: p1 },
+    { name: "softirq_share", header: "softirq", value: share("softirq_ns"), format: p1 },
+    { name: "system_share", header: "system", value: share("system_ns"), format: p1 },
+    { name: "user_share", header: "user", value: share("user_ns"), format: p1 },
+    { name: "idle_share", header: "idle", value: share("idle_ns"), format: p1 },
+    { name: "deliver_p99_ns", header: "p99 deliver", value: (r) => r.latency_ns.deliver?.p99 ?? 0, format: (v) => ns(Math.round(v)) },
+  ];
+}
+
 export function sweepTable(records: SweepRecord[]): string {
   const keys = paramKeys(records);
   const multiSeed = new Set(records.map((r) => r.seed)).size > 1;
+  const corrupt = memoryInPlay(records);
   const cols = [
     ...shortNames(keys).map((header) => ({ header })),
     ...(multiSeed ? [{ header: "seed", align: "right" as const }] : []),
     { header: "offered", align: "right" as const },
     { header: "delivered", align: "right" as const },
+    ...(corrupt ? [{ header: "corrupt", align: "right" as const }] : []),
     { header: "drop:ring", align: "right" as const },
     { header: "backlog", align: "right" as const },
     { header: "socket", align: "right" as const },
@@ -363,6 +413,7 @@ export function sweepTable(records: SweepRecord[]): string {
     ...(multiSeed ? [String(seed)] : []),
     pps(r.packets.offered_pps),
     pps(r.packets.delivered_pps),
+    ...(corrupt ? [int(r.packets.corrupt)] : []),
     int(r.packets.dropped.rx_ring_full ?? 0),
     int(r.packets.dropped.cpu_backlog ?? 0),
     int(r.packets.dropped.socket_rcvbuff ?? 0),
@@ -392,7 +443,11 @@ const CSV_METRICS: [string, (r: RunResult) => number][] = [
   ["deliver_p50_ns", (r) => r.latency_ns.deliver?.p50 ?? 0],
   ["deliver_p99_ns", (r) => r.latency_ns.deliver?.p99 ?? 0],
   ["deliver_p999_ns", (r) => r.latency_ns.deliver?.p999 ?? 0],
+  ["corrupt", (r) => r.packets.corrupt],
 ];
+
+/** The CSV's metrics as `--seeds` statistics columns (`<metric>_mean`, `_ci95`, `_min`, `_max`). */
+const CSV_STAT_METRICS: Metric[] = CSV_METRICS.map(([name, value]) => ({ name, header: name, value, format: String }));
 
 function csvCell(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -411,26 +466,45 @@ export function toCsv(records: SweepRecord[]): string {
   return [header.join(","), ...lines.map((l) => l.join(","))].join("\n") + "\n";
 }
 
+/** One run as a point of a chart: its series (the other varied keys), x, seed and y. */
+export interface SweepRun {
+  series: string;
+  x: number;
+  seed: number;
+  y: number;
+}
+
+/**
+ * The axes of a sweep chart (--plot, --svg): x is --x or the varied *.rate key (else the
+ * first numeric varied key), y the --y metric; a series per combination of the other keys.
+ */
+export function sweepAxes(records: SweepRecord[], flags: Pick<SweepFlags, "x" | "y">, flag = "--plot"): { xKey: string; yPath: string; runs: SweepRun[] } {
+  const keys = paramKeys(records);
+  const numeric = (k: string): boolean => records.every((r) => Number.isFinite(Number(r.params[k])));
+  const xKey = flags.x ?? keys.find((k) => /rate$/.test(k) && numeric(k)) ?? keys.find(numeric);
+  if (xKey === undefined || !keys.includes(xKey)) throw new InputError(`${flag}: expected a varied numeric key for the x axis${flags.x ? ` (got --x ${flags.x})` : ""}`);
+  if (!numeric(xKey)) throw new InputError(`--x ${xKey}: expected a varied key with numeric values`);
+  const yPath = flags.y ?? "packets.delivered_pps";
+  const runs = records.map((rec) => {
+    const y = lookup(rec.result, yPath);
+    if (y === null) throw new InputError(`--y ${yPath}: no such numeric metric in the result`);
+    const series = keys.filter((k) => k !== xKey).map((k) => `${k.split(".").at(-1)}=${rec.params[k]}`).join(" ") || yPath;
+    return { series, x: Number(rec.params[xKey]), seed: rec.seed, y };
+  });
+  return { xKey, yPath, runs };
+}
+
 /**
  * Delivered vs offered (or --y against --x): one series per combination of the other
  * varied keys, averaged over seeds.
  */
 export function sweepChart(records: SweepRecord[], flags: SweepFlags, color: boolean): string {
-  const keys = paramKeys(records);
-  const numeric = (k: string): boolean => records.every((r) => Number.isFinite(Number(r.params[k])));
-  const xKey = flags.x ?? keys.find((k) => /rate$/.test(k) && numeric(k)) ?? keys.find(numeric);
-  if (xKey === undefined || !keys.includes(xKey)) throw new InputError(`--plot: expected a varied numeric key for the x axis${flags.x ? ` (got --x ${flags.x})` : ""}`);
-  if (!numeric(xKey)) throw new InputError(`--x ${xKey}: expected a varied key with numeric values`);
-  const yPath = flags.y ?? "packets.delivered_pps";
+  const { xKey, yPath, runs } = sweepAxes(records, flags);
   const groups = new Map<string, Map<number, number[]>>();
-  for (const rec of records) {
-    const name = keys.filter((k) => k !== xKey).map((k) => `${k.split(".").at(-1)}=${rec.params[k]}`).join(" ") || yPath;
-    const y = lookup(rec.result, yPath);
-    if (y === null) throw new InputError(`--y ${yPath}: no such numeric metric in the result`);
-    const byX = groups.get(name) ?? new Map<number, number[]>();
-    const x = Number(rec.params[xKey]);
-    byX.set(x, [...(byX.get(x) ?? []), y]);
-    groups.set(name, byX);
+  for (const r of runs) {
+    const byX = groups.get(r.series) ?? new Map<number, number[]>();
+    byX.set(r.x, [...(byX.get(r.x) ?? []), r.y]);
+    groups.set(r.series, byX);
   }
   const series = [...groups].map(([name, byX]) => ({
     name,

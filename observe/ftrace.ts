@@ -33,7 +33,7 @@ import { TP_NAMES, type TracePoint } from "../sim/trace.js";
 import { HARDIRQ_MASK, NMI_MASK, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { NSEC_PER_USEC } from "../sim/time.js";
 import type { TraceFile } from "./trace_file.js";
-import type { TraceWindow } from "./trace_window.js";
+import { TraceOrder, type TraceWindow } from "./trace_window.js";
 import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 
 export type FtraceFormatter = (tp: TracePoint, time: number, cpu: number, a: number, b: number, c: number) => string | null;
@@ -119,7 +119,7 @@ export function latencyFlags(cpu: Cpu, extraDepth = 0, irqsOff = false, clearNee
 type Fields = (time: number, cpu: number, a: number, b: number, c: number) => string | null;
 
 /** How a line is prefixed: the running task, the CPU, the flags and the time. */
-interface Context {
+export interface Context {
   readonly extraDepth: number;
   readonly irqsOff: boolean;
   readonly clearNeedResched: boolean;
@@ -146,47 +146,97 @@ interface EventDef {
 }
 
 /**
+ * What the integer trace points leave out, looked up in the System when an event is
+ * traced: thread by pid, device/action/work/tasklet/timer names. Shared by the ftrace text
+ * and the trace.dat exporter (sim/trace_dat.ts) so both name things the same way.
+ */
+export interface FtraceNames {
+  devName(dev: number): string;
+  actionName(irq: number, i: number): string;
+  thread(pid: number, cpu: number): Thread | undefined;
+  workFn(id: number): string;
+  workqueue(id: number): string;
+  taskletName(id: number): string;
+  taskletFunction(id: number): string;
+  timerFunction(id: number): string;
+  /** jiffies as the kernel counts them (from INITIAL_JIFFIES). */
+  jiffies(): number;
+}
+
+export function ftraceNames(sys: System): FtraceNames {
+  const k = sys.k;
+  const trace = k.trace;
+  const str = (v: string | number | undefined, dflt: string): string => (v === undefined ? dflt : String(v));
+  const byPid = new Map<number, Thread>();
+  return {
+    devName: (dev) => str(trace.object("dev", dev)?.name, `dev${dev}`),
+    actionName: (irq, i) => {
+      try {
+        const actions = k.irq.desc(irq).actions;
+        return (actions[i] ?? actions[0])?.name ?? "";
+      } catch {
+        return "";
+      }
+    },
+    thread: (pid, cpu) => {
+      if (pid === 0) return k.cpus[cpu]?.idle;
+      let t = byPid.get(pid);
+      if (t === undefined) {
+        // Threads appear during a run (kworkers): refresh the index on a miss.
+        for (const th of k.threads) byPid.set(th.pid, th);
+        t = byPid.get(pid);
+      }
+      return t;
+    },
+    workFn: (id) => {
+      const o = trace.object("work", id);
+      return str(o?.function ?? o?.func, `work${id}`);
+    },
+    workqueue: (id) => str(trace.object("work", id)?.workqueue, "(unknown)"),
+    // TP_printk("tasklet=%ps function=%ps"): %ps prints symbols; a tasklet declared with
+    // DECLARE_TASKLET(name, func) shows its own name. The simulator knows one name.
+    taskletName: (id) => str(trace.object("tasklet", id)?.name, `tasklet${id}`),
+    taskletFunction: (id) => {
+      const o = trace.object("tasklet", id);
+      return str(o?.function, str(o?.name, `tasklet${id}`));
+    },
+    timerFunction: (id) => str(trace.object("timer", id)?.name, `timer${id}`),
+    jiffies: () => initialJiffies(k.hz) + k.jiffies,
+  };
+}
+
+/** How `__trace_sched_switch_state()` reports the state the simulator passes as `c`. */
+export function schedSwitchState(c: number, prev: Thread): "R" | "R+" | "S" | "X" | "Z" | "D" {
+  // A preempted task is TASK_REPORT_MAX -> "R+"; the idle task leaves through
+  // schedule_idle() (SM_IDLE, not a preemption) -> "R". A dead task: EXIT_ZOMBIE ("Z")
+  // until its parent reaps it; kernel threads are reaped at once (kthreadd ignores
+  // SIGCHLD) -> EXIT_DEAD ("X").
+  return c === 0 ? (prev.idle ? "R" : "R+") : c === 1 ? "S" : c === 2 ? (prev.kernelThread ? "X" : "Z") : "D";
+}
+
+/** The numbers the kernel prints for `req_cpu` (WORK_CPU_UNBOUND for an unbound queue). */
+export function workReqCpu(b: number): number {
+  return b < 0 ? WORK_CPU_UNBOUND_PRINTED : b;
+}
+
+/** The line context (extra preempt depth, IRQs off) of the event named `name`. */
+export function ftraceContext(name: string): Context {
+  return name === "sched_switch" ? SCHED_SWITCH : name === "sched_wakeup" ? SCHED_WAKEUP : PLAIN;
+}
+
+export { INIT_NET_COOKIE, LOCAL_TIMER_VECTOR, NO_DEV, TASK_COMM_MAX };
+
+/**
  * Which trace points ftrace shows and how: the kernel tracepoints. The simulator's own
  * points (pkt_arrive, irq_assert, irq_latch, printk, ...) are not in /sys/kernel/tracing.
  */
 function eventDefs(sys: System): Map<string, EventDef> {
-  const k = sys.k;
-  const trace = k.trace;
-  const str = (v: string | number | undefined, dflt: string): string => (v === undefined ? dflt : String(v));
-  const devName = (dev: number): string => str(trace.object("dev", dev)?.name, `dev${dev}`);
-  const actionName = (irq: number, i: number): string => {
-    try {
-      const actions = k.irq.desc(irq).actions;
-      return (actions[i] ?? actions[0])?.name ?? "";
-    } catch {
-      return "";
-    }
-  };
-  const byPid = new Map<number, Thread>();
-  const thread = (pid: number, cpu: number): Thread | undefined => {
-    if (pid === 0) return k.cpus[cpu]?.idle;
-    let t = byPid.get(pid);
-    if (t === undefined) {
-      // Threads appear during a run (kworkers): refresh the index on a miss.
-      for (const th of k.threads) byPid.set(th.pid, th);
-      t = byPid.get(pid);
-    }
-    return t;
-  };
-  const workFn = (id: number): string => {
-    const o = trace.object("work", id);
-    return str(o?.function ?? o?.func, `work${id}`);
-  };
+  const n = ftraceNames(sys);
+  const { devName, actionName, thread, workFn } = n;
   const skb = (a: number, b: number, c: number): string =>
     `dev=${devName(b)} skbaddr=${hashedPointer("skb", b, a)} len=${c} net_cookie=${INIT_NET_COOKIE}`;
   const softirq = (a: number): string => `vec=${a} [action=${SOFTIRQ_NAMES[a] ?? String(a)}]`;
-  const tasklet = (a: number): string => {
-    // TP_printk("tasklet=%ps function=%ps"): %ps prints symbols; a tasklet declared with
-    // DECLARE_TASKLET(name, func) shows its own name. The simulator knows one name.
-    const o = trace.object("tasklet", a);
-    const name = str(o?.name, `tasklet${a}`);
-    return `tasklet=${name} function=${str(o?.function, name)}`;
-  };
+  const tasklet = (a: number): string => `tasklet=${n.taskletName(a)} function=${n.taskletFunction(a)}`;
   const timer = (a: number): string => hashedPointer("timer", a);
 
   const defs: EventDef[] = [
@@ -212,11 +262,8 @@ function eventDefs(sys: System): Map<string, EventDef> {
     {
       name: "workqueue_queue_work",
       ctx: PLAIN,
-      fields: (_t, _cpu, a, b, c) => {
-        const o = trace.object("work", a);
-        const req = b < 0 ? WORK_CPU_UNBOUND_PRINTED : b;
-        return `work struct=${hashedPointer("work", a)} function=${workFn(a)} workqueue=${str(o?.workqueue, "(unknown)")} req_cpu=${req} cpu=${c}`;
-      },
+      fields: (_t, _cpu, a, b, c) =>
+        `work struct=${hashedPointer("work", a)} function=${workFn(a)} workqueue=${n.workqueue(a)} req_cpu=${workReqCpu(b)} cpu=${c}`,
     },
     // Note the trailing space: TP_printk("work struct %p function=%ps ", ...).
     { name: "workqueue_activate_work", ctx: PLAIN, fields: (_t, _cpu, a) => `work struct ${hashedPointer("work", a)} function=${workFn(a)} ` },
@@ -230,11 +277,7 @@ function eventDefs(sys: System): Map<string, EventDef> {
         const prev = thread(a, cpu);
         const next = thread(b, cpu);
         if (prev === undefined || next === undefined) return null;
-        // __trace_sched_switch_state(): a preempted task is TASK_REPORT_MAX -> "R+"; the
-        // idle task leaves through schedule_idle() (SM_IDLE, not a preemption) -> "R".
-        // A dead task: EXIT_ZOMBIE ("Z") until its parent reaps it; kernel threads are
-        // reaped at once (kthreadd ignores SIGCHLD) -> EXIT_DEAD ("X").
-        const state = c === 0 ? (prev.idle ? "R" : "R+") : c === 1 ? "S" : c === 2 ? (prev.kernelThread ? "X" : "Z") : "D";
+        const state = schedSwitchState(c, prev);
         return (
           `prev_comm=${comm(prev)} prev_pid=${prev.pid} prev_prio=${prev.prio} prev_state=${state} ==> ` +
           `next_comm=${comm(next)} next_pid=${next.pid} next_prio=${next.prio}`
@@ -257,8 +300,8 @@ function eventDefs(sys: System): Map<string, EventDef> {
       name: "timer_expire_entry",
       ctx: PLAIN,
       fields: (_t, _cpu, a) => {
-        const j = initialJiffies(k.hz) + k.jiffies;
-        return `timer=${timer(a)} function=${str(trace.object("timer", a)?.name, `timer${a}`)} now=${j} baseclk=${j}`;
+        const j = n.jiffies();
+        return `timer=${timer(a)} function=${n.timerFunction(a)} now=${j} baseclk=${j}`;
       },
     },
     { name: "timer_expire_exit", ctx: PLAIN, fields: (_t, _cpu, a) => `timer=${timer(a)}` },
@@ -272,7 +315,8 @@ export function ftraceEventMask(): boolean[] {
   return TP_NAMES.map((n) => names.has(n));
 }
 
-function eventNames(): string[] {
+/** The kernel tracepoints ftrace shows, by name. */
+export function eventNames(): string[] {
   return [
     "irq_handler_entry", "irq_handler_exit", "softirq_raise", "softirq_entry", "softirq_exit",
     "tasklet_entry", "tasklet_exit", "napi_poll", "netif_rx", "netif_receive_skb",
@@ -346,17 +390,17 @@ export class FtraceWriter {
   private readonly format: FtraceFormatter;
   private readonly shown: boolean[];
   private readonly detach: () => void;
-  private pending: { cpu: number; line: string }[] = [];
-  private pendingTime = -1;
+  private readonly order: TraceOrder<string>;
 
   constructor(
     private readonly sys: System,
     private readonly file: TraceFile,
     private readonly window: TraceWindow,
-    private readonly limit: number,
+    limit: number,
   ) {
     this.format = createFtraceFormatter(sys);
     this.shown = ftraceEventMask();
+    this.order = new TraceOrder(limit, this.counts, (line) => this.file.write(line + "\n"));
     this.detach = sys.k.trace.on((tp, time, cpu, a, b, c) => this.event(tp, time, cpu, a, b, c));
   }
 
@@ -368,28 +412,13 @@ export class FtraceWriter {
     }
     const line = this.format(tp, time, cpu, a, b, c);
     if (line === null) return;
-    if (time !== this.pendingTime) this.flushPending();
-    this.pendingTime = time;
-    this.pending.push({ cpu, line });
-  }
-
-  private flushPending(): void {
-    const p = this.pending;
-    if (p.length === 0) return;
-    if (p.length > 1) p.sort((x, y) => x.cpu - y.cpu); // stable: per-CPU order is kept
-    for (const { line } of p) {
-      if (this.counts.written < this.limit) {
-        this.file.write(line + "\n");
-        this.counts.written++;
-      } else this.counts.dropped++;
-    }
-    this.pending = [];
+    this.order.push(time, cpu, line);
   }
 
   /** Stops listening, writes the header and renames the file into place. */
   finish(): TraceCounts {
     this.detach();
-    this.flushPending();
+    this.order.flush();
     const c = this.counts;
     this.file.commit(ftraceHeader(c.written, c.written + c.dropped, this.sys.k.cpus.length));
     return c;

@@ -6,17 +6,18 @@
 import type { System } from "../system/boot.js";
 import { ChromeTraceWriter } from "./chrome_trace.js";
 import { FtraceWriter, type TraceCounts } from "./ftrace.js";
+import { TraceDatWriter } from "./trace_dat.js";
 import { TraceFile } from "./trace_file.js";
 import type { TraceWindow } from "./trace_window.js";
 
-export const TRACE_FORMATS = ["ftrace", "chrome"] as const;
+export const TRACE_FORMATS = ["ftrace", "chrome", "dat"] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 export interface TraceOptions {
   file: string;
   format: TraceFormat;
   window: TraceWindow;
-  /** Most lines (ftrace) or trace events (chrome) to write. */
+  /** Most lines (ftrace), trace events (chrome) or events (dat) to write. */
   limit: number;
 }
 
@@ -37,14 +38,15 @@ export interface TraceReport {
   outside_window: number;
 }
 
-/** `.json` means Chrome JSON; anything else ftrace text, unless the format is given. */
+/** `.json` means Chrome JSON, `.dat` trace-cmd's trace.dat; anything else ftrace text, unless the format is given. */
 export function traceFormatFor(file: string, format: TraceFormat | undefined): TraceFormat {
   if (format !== undefined) return format;
-  return file.toLowerCase().endsWith(".json") ? "chrome" : "ftrace";
+  const f = file.toLowerCase();
+  return f.endsWith(".json") ? "chrome" : f.endsWith(".dat") ? "dat" : "ftrace";
 }
 
 export class TraceExport {
-  private readonly writer: FtraceWriter | ChromeTraceWriter;
+  private readonly writer: FtraceWriter | ChromeTraceWriter | TraceDatWriter;
 
   constructor(
     sys: System,
@@ -53,7 +55,11 @@ export class TraceExport {
     const file = new TraceFile(opts.file);
     try {
       this.writer =
-        opts.format === "ftrace" ? new FtraceWriter(sys, file, opts.window, opts.limit) : new ChromeTraceWriter(sys, file, opts.window, opts.limit);
+        opts.format === "ftrace"
+          ? new FtraceWriter(sys, file, opts.window, opts.limit)
+          : opts.format === "dat"
+            ? new TraceDatWriter(sys, file, opts.window, opts.limit)
+            : new ChromeTraceWriter(sys, file, opts.window, opts.limit);
     } catch (e) {
       file.abort(); // never leave the temporary file behind
       throw e;
@@ -63,7 +69,7 @@ export class TraceExport {
   /** The run ended normally at `endNs`: write the file into place. */
   finish(endNs: number): TraceReport {
     const w = this.writer;
-    const counts = w instanceof FtraceWriter ? w.finish() : w.finish(endNs);
+    const counts = w instanceof ChromeTraceWriter ? w.finish(endNs) : w.finish();
     return this.report("written", counts);
   }
 

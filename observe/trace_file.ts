@@ -50,6 +50,18 @@ export class TraceFile {
     if (this.pending >= FLUSH_CHARS) this.flush();
   }
 
+  /** Binary data (trace.dat pages), after any text written before it. */
+  writeBytes(data: Uint8Array): void {
+    if (this.state !== "open") return;
+    this.flush();
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off);
+    } catch (e) {
+      throw this.fail(e);
+    }
+    this.chars += data.length;
+  }
+
   /** Makes the file appear under its name, with `header` (if any) before the body. */
   commit(header = ""): void {
     if (this.state !== "open") throw new Error(`trace file ${this.path} already ${this.state}`);

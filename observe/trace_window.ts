@@ -36,3 +36,39 @@ export function parseTraceWindow(text: string, flag = "--trace-window"): TraceWi
   if (to <= from) throw bad(": TO must be after FROM");
   return { from, to };
 }
+
+/**
+ * Releases trace items in the order a reader of the kernel's per-CPU buffers sees them
+ * (kernel/trace/trace.c __find_next_entry(): at equal timestamps the lowest CPU first;
+ * each CPU's own order kept), counting the first `limit` as written and the rest as
+ * dropped. Shared by the ftrace text and trace.dat writers so both cut at the same event.
+ */
+export class TraceOrder<T> {
+  private pending: { cpu: number; item: T }[] = [];
+  private time = -1;
+
+  constructor(
+    private readonly limit: number,
+    private readonly counts: { written: number; dropped: number },
+    private readonly emit: (item: T, cpu: number) => void,
+  ) {}
+
+  push(time: number, cpu: number, item: T): void {
+    if (time !== this.time) this.flush();
+    this.time = time;
+    this.pending.push({ cpu, item });
+  }
+
+  flush(): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    if (p.length > 1) p.sort((x, y) => x.cpu - y.cpu); // stable: per-CPU order is kept
+    for (const { cpu, item } of p) {
+      if (this.counts.written < this.limit) {
+        this.emit(item, cpu);
+        this.counts.written++;
+      } else this.counts.dropped++;
+    }
+    this.pending = [];
+  }
+}

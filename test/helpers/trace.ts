@@ -4,10 +4,10 @@
  */
 import { Simulation } from "../../system/run.js";
 import type { Scenario } from "../../system/scenario.js";
-import { TraceExport } from "../../observe/trace_export.js";
+import { TraceExport, type TraceFormat } from "../../observe/trace_export.js";
 import { parseTraceWindow, WHOLE_RUN } from "../../observe/trace_window.js";
 
-export function runWithTrace(scenario: Scenario, file: string, format: "ftrace" | "chrome", opts: { window?: string; limit?: number } = {}) {
+export function runWithTrace(scenario: Scenario, file: string, format: TraceFormat, opts: { window?: string; limit?: number } = {}) {
   const sim = new Simulation(scenario);
   const exp = new TraceExport(sim.sys, {
     file,
