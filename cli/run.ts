@@ -101,6 +101,7 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   // Attached before the first event, so the trace starts at time 0 like the run.
   const trace = traceOpts === null ? null : new TraceExport(sim.sys, traceOpts);
   if (flags.svgWindow !== undefined && flags.svg === undefined && flags.html === undefined) throw new InputError("--svg-window: needs --svg FILE or --html FILE");
+  for (const [flag, v] of [["--svg", flags.svg], ["--html", flags.html]] as const) if (v === "") throw new InputError(`${flag}: expected a file name`);
   const pictures = flags.svg === undefined && flags.html === undefined ? null : new RunPictures(sim, flags.svgWindow === undefined ? DEFAULT_PICTURE_WINDOW : parseTraceWindow(flags.svgWindow, "--svg-window"));
   let traceReport: TraceReport | null = null;
   let interrupted = false;

@@ -117,6 +117,22 @@ describe("HTML report", () => {
     expect(sweep.info.svgs).toHaveLength(1);
   });
 
+  test("bad input: one line, exit 2, no file", async () => {
+    writeFileSync(join(dir, "bad.json"), "not json");
+    for (const args of [
+      ["report", join(dir, "bad.json"), "-o", join(dir, "x.html")],
+      ["report", join(dir, "missing.json"), "-o", join(dir, "x.html")],
+      ["report", join(dir, "bad.json")],
+      ["run", "nic-basic", "--duration", "1ms", "--svg", ""],
+      ["run", "nic-basic", "--duration", "1ms", "--html", ""],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^irqsim: [^\n]+\n$/);
+    }
+    expect(existsSync(join(dir, "x.html"))).toBe(false);
+  });
+
   test("a result whose fingerprint the re-run does not reproduce is refused", async () => {
     const result = join(dir, "r2.json");
     await cli(["run", "nic-basic", "--duration", "2ms", "--out", result]);

@@ -143,6 +143,71 @@ describe("trace.dat read back by trace-cmd", () => {
 });
 
 describe("trace.dat pieces", () => {
+  test("the file as trace-cmd.dat.v6(5) lays it out: header, formats, cmdlines, page-aligned per-CPU pages; same seed, same bytes", () => {
+    const { scenario } = loadScenario("nic-basic", { sets: ["duration=2ms"] });
+    const f1 = join(dir, "s1.dat");
+    const f2 = join(dir, "s2.dat");
+    const rep = runWithTrace(structuredClone(scenario), f1, "dat").report;
+    runWithTrace(structuredClone(scenario), f2, "dat");
+    const b = readFileSync(f1);
+    expect(b.equals(readFileSync(f2))).toBe(true);
+    expect([...b.subarray(0, 3)]).toEqual([0x17, 0x08, 0x44]);
+    expect(b.toString("latin1", 3, 10)).toBe("tracing");
+    expect(b.toString("latin1", 10, 12)).toBe("6\0");
+    expect([b[12], b[13], b.readUInt32LE(14)]).toEqual([0, 8, 4096]); // little endian, 8-byte long, 4 KiB pages
+    let at = 18;
+    const str = (s: string): void => {
+      expect(b.toString("latin1", at, at + s.length)).toBe(s);
+      at += s.length;
+    };
+    const sized64 = (): string => {
+      const n = Number(b.readBigUInt64LE(at));
+      at += 8 + n;
+      return b.toString("latin1", at - n, at);
+    };
+    str("header_page\0");
+    expect(sized64()).toContain("field: local_t commit;");
+    str("header_event\0");
+    expect(sized64()).toContain("time_delta  :   27 bits");
+    expect(b.readUInt32LE(at)).toBe(0); // no ftrace-internal formats
+    at += 4;
+    const systems = b.readUInt32LE(at);
+    at += 4;
+    const names: string[] = [];
+    for (let i = 0; i < systems; i++) {
+      const end = b.indexOf(0, at);
+      names.push(b.toString("latin1", at, end));
+      at = end + 1;
+      const events = b.readUInt32LE(at);
+      at += 4;
+      for (let j = 0; j < events; j++) expect(sized64()).toMatch(/^name: \w+\nID: \d+\nformat:\n/);
+    }
+    expect(names).toEqual(["irq", "napi", "net", "workqueue", "sched", "irq_vectors", "timer"]);
+    at += 4 + b.readUInt32LE(at); // kallsyms
+    at += 4 + b.readUInt32LE(at); // printk formats
+    expect(sized64()).toMatch(/^2 ksoftirqd\/0\n/m);
+    expect(b.readUInt32LE(at)).toBe(2);
+    at += 4;
+    str("options  \0");
+    expect(b.readUInt16LE(at)).toBe(0);
+    at += 2;
+    str("flyrecord\0");
+    let pages = 0;
+    for (let cpu = 0; cpu < 2; cpu++) {
+      const off = Number(b.readBigUInt64LE(at + 16 * cpu));
+      const size = Number(b.readBigUInt64LE(at + 16 * cpu + 8));
+      expect(off % 4096).toBe(0);
+      expect(size % 4096).toBe(0);
+      expect(off + size).toBeLessThanOrEqual(b.length);
+      for (let p = off; p < off + size; p += 4096) {
+        expect(Number(b.readBigUInt64LE(p + 8))).toBeLessThanOrEqual(4080); // commit: data bytes in the page
+        pages++;
+      }
+    }
+    expect(pages).toBeGreaterThan(0);
+    expect(rep.written).toBeGreaterThan(500);
+  });
+
   test("event format text is what /sys/kernel/tracing/events/irq/irq_handler_entry/format prints (x86_64)", () => {
     const e = DAT_EVENTS.find((x) => x.name === "irq_handler_entry")!;
     expect(eventFormatText(e)).toBe(
