@@ -85,8 +85,9 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     .option("--plot", "draw a terminal line chart")
     .option("--x <key>", "x axis for --plot")
     .option("--y <metric>", "y axis for --plot", "packets.delivered_pps")
-    .action((files: string[], flags: SweepFlags) => {
-      ctx.setExitCode(mergeCommand(files, flags, io));
+    .option("--svg <file>", "draw the merged sweep as SVG, as `sweep --svg` does (atomically)")
+    .action(async (files: string[], flags: SweepFlags) => {
+      ctx.setExitCode(await mergeCommand(files, flags, io));
     });
 
 }
@@ -284,7 +285,7 @@ export function toJsonLines(records: SweepRecord[]): string {
 }
 
 /** `irqsim merge`: shards of one sweep (JSON Lines) back into the full sweep. */
-export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number {
+export async function mergeCommand(files: string[], flags: SweepFlags, io: Io): Promise<number> {
   const byIndex = new Map<number, SweepRecord>();
   let id: string | undefined;
   let total = 0;
@@ -320,6 +321,7 @@ export function mergeCommand(files: string[], flags: SweepFlags, io: Io): number
   }
   if (records.length < total) io.stderr(`irqsim: merge: ${records.length} of ${total} runs present (missing shards?)\n`);
   printRecords(records, flags, io);
+  if (flags.svg !== undefined) writeFileAtomic(flags.svg, await sweepSvg(records, flags, `${records[0]!.result.scenario}: sweep ${id}`));
   return 0;
 }
 

@@ -104,5 +104,12 @@ describe("sweep --svg", () => {
     expect(marks(doc, / layer_0_marks$/)).toHaveLength(2); // one line per mode
     expect(marks(doc, / layer_2_marks$/)).toHaveLength(8); // 2 modes x 2 rates x 2 seeds
     expect(marks(doc, /layer_1_layer_2_marks/)).toHaveLength(4); // an error bar per mode and rate
+
+    // merge --svg draws the same picture from the sweep's JSON Lines.
+    const lines = join(dir, "sweep.jsonl");
+    await cli(["sweep", "nic-basic", "--vary", "devices.nic0.mode=irq,napi", "--vary", "devices.nic0.traffic.rate=20000,80000", "--seeds", "2", "--duration", "2ms", "--jobs", "1", "--out", lines]);
+    const merged = join(dir, "merged.svg");
+    expect((await cli(["merge", lines, "--svg", merged])).code).toBe(0);
+    expect(readFileSync(merged, "utf8")).toBe(readFileSync(file, "utf8"));
   });
 });
