@@ -15,6 +15,8 @@ export interface Io {
   isTTY: boolean;
   stderrIsTTY: boolean;
   env: Record<string, string | undefined>;
+  /** Lines typed or piped on stdin (irqsim lesson --quiz); absent: process.stdin. */
+  readLines?: () => AsyncIterable<string>;
 }
 
 export function processIo(): Io {

@@ -6,6 +6,7 @@
 import { loadScenario } from "../system/scenario.js";
 import { runScenario, type RunResult } from "../system/run.js";
 import { durationOrThrow } from "../sim/time.js";
+import { DEFAULT_COSTS, type Costs } from "../sim/costs.js";
 
 /** One simulation a lesson needs: a scenario (built-in name or path) and its overrides. */
 export interface LessonRun {
@@ -14,12 +15,26 @@ export interface LessonRun {
   duration: string;
 }
 
-/** How close a numeric prediction must be to count as right. */
+/**
+ * How close a numeric prediction must be to count as right: the largest of the three bounds.
+ * `sigmas` is for counts of random (Poisson) events: a count n has a standard deviation of
+ * about sqrt(n), so a prediction within k*sqrt(n) is as good as anyone can do.
+ */
 export interface Tolerance {
   /** relative, e.g. 0.1 = within 10% */
   rel?: number;
   /** absolute, in the answer's unit */
   abs?: number;
+  /** k standard deviations of a Poisson count: k * sqrt(|answer|) */
+  sigmas?: number;
+}
+
+/** What a student can work out from the setup text alone, before any simulation. */
+export interface Derivation {
+  /** the number (or choice letter) the reasoning gives */
+  estimate: number | string;
+  /** a few lines: the reasoning, from the parameters the setup states */
+  text: string;
 }
 
 export interface Answer {
@@ -36,6 +51,15 @@ export interface Question {
   /** numeric: unit and tolerance */
   unit?: string;
   tolerance?: Tolerance;
+  /**
+   * A question whose answer is the same on every seed because it is a rule, not a number
+   * (a lesson may have at most one): the seed-variety test lets it be constant.
+   */
+  conceptual?: boolean;
+  /** The worked reasoning from the setup's parameters, and the estimate it gives. */
+  derive: Derivation;
+  /** Why the simulation can differ from the derivation (what the reasoning leaves out). */
+  differs?: string;
   answer(results: Record<string, RunResult>): Answer;
 }
 
@@ -54,8 +78,70 @@ export interface Lesson {
   title: string;
   /** one line for the list */
   summary: string;
-  /** builds the seed's setup; `seed` is also every run's simulation seed */
-  setup(seed: number): LessonSetup;
+  /** builds the seed's setup from the parameters it draws; `draw.seed` is also every run's simulation seed */
+  setup(draw: Draw): LessonSetup;
+}
+
+export type ParamValue = number | string;
+
+/** One parameter a lesson draws: its name, the values it draws from, and the one it got. */
+export interface DrawnParam {
+  name: string;
+  options: readonly ParamValue[];
+  value: ParamValue;
+  pinned: boolean;
+}
+
+/**
+ * The parameters of one setup: each drawn from its options by the seed, unless an instructor
+ * pinned it (`irqsim lesson NAME --set key=value`). Records what was drawn, for `--params`.
+ */
+export class Draw {
+  readonly drawn: DrawnParam[] = [];
+
+  constructor(
+    readonly seed: number,
+    private readonly pins: ReadonlyMap<string, ParamValue> = new Map(),
+  ) {}
+
+  pick<T extends ParamValue>(name: string, options: readonly T[]): T {
+    const pin = this.pins.get(name);
+    const value = pin === undefined ? pick(this.seed, name, options) : (pin as T);
+    this.drawn.push({ name, options, value, pinned: pin !== undefined });
+    return value;
+  }
+}
+
+/**
+ * Checks instructor pins against what the lesson draws: a known name, and a value of the
+ * drawn kind inside the range the lesson was designed for (so its derivations still hold).
+ * Returns the pins as typed values; throws Error with one line otherwise.
+ */
+export function checkPins(lesson: Lesson, seed: number, sets: readonly string[]): Map<string, ParamValue> {
+  const probe = new Draw(seed);
+  lesson.setup(probe);
+  const pins = new Map<string, ParamValue>();
+  for (const set of sets) {
+    const eq = set.indexOf("=");
+    const key = eq < 0 ? set : set.slice(0, eq);
+    const raw = eq < 0 ? "" : set.slice(eq + 1);
+    const param = probe.drawn.find((p) => p.name === key);
+    if (param === undefined) throw new Error(`--set ${set}: lesson ${lesson.name} has no parameter '${key}' (its parameters: ${probe.drawn.map((p) => p.name).join(", ")})`);
+    if (eq < 0 || raw === "") throw new Error(`--set ${set}: expected key=value`);
+    const numeric = param.options.every((o) => typeof o === "number");
+    if (numeric) {
+      const v = Number(raw);
+      const nums = param.options as number[];
+      const lo = Math.min(...nums);
+      const hi = Math.max(...nums);
+      if (!/^-?[0-9.]+(e[0-9]+)?$/i.test(raw) || !Number.isFinite(v) || v < lo || v > hi) throw new Error(`--set ${set}: expected a number from ${lo} to ${hi} for '${key}'`);
+      pins.set(key, v);
+    } else {
+      if (!param.options.includes(raw)) throw new Error(`--set ${set}: expected one of ${param.options.join(", ")} for '${key}'`);
+      pins.set(key, raw);
+    }
+  }
+  return pins;
 }
 
 /** A deterministic choice from `options` for (seed, salt): FNV-1a of the salt, the seed mixed in, murmur3's fmix32. */
@@ -89,19 +175,28 @@ export function runAll(setup: LessonSetup, seed: number): Record<string, RunResu
   return out;
 }
 
+/** The tolerance around `expected`, in the question's unit (0 for choices and exact answers). */
+export function toleranceOf(t: Tolerance | undefined, expected: number): number {
+  if (t === undefined) return 0;
+  const n = Math.abs(expected);
+  return Math.max(t.abs ?? 0, n * (t.rel ?? 0), (t.sigmas ?? 0) * Math.sqrt(n));
+}
+
 /** Whether a prediction is right: within tolerance for numbers, the same letter for choices. */
-export function accepts(q: Question, expected: number | string, given: number | string): boolean {
+export function accepts(q: Pick<Question, "tolerance">, expected: number | string, given: number | string): boolean {
   if (typeof expected === "string" || typeof given === "string") return String(expected).toLowerCase() === String(given).toLowerCase();
-  const tol = Math.max(q.tolerance?.abs ?? 0, Math.abs(expected) * (q.tolerance?.rel ?? 0));
-  return Math.abs(given - expected) <= tol;
+  return Math.abs(given - expected) <= toleranceOf(q.tolerance, expected) + 1e-9;
 }
 
 export function toleranceText(t: Tolerance | undefined): string {
   if (t === undefined) return "exact";
-  const rel = t.rel !== undefined && t.rel > 0 ? `±${Math.round(t.rel * 100)}%` : null;
-  const abs = t.abs !== undefined && t.abs > 0 ? `±${t.abs}` : null;
-  if (rel !== null && abs !== null) return `${rel} (at least ${abs})`;
-  return rel ?? abs ?? "exact";
+  const parts: string[] = [];
+  if (t.rel !== undefined && t.rel > 0) parts.push(`±${Math.round(t.rel * 100)}%`);
+  if (t.sigmas !== undefined && t.sigmas > 0) parts.push(`±${t.sigmas}·sqrt(answer)`);
+  if (t.abs !== undefined && t.abs > 0) parts.push(`±${t.abs}`);
+  if (parts.length === 0) return "exact";
+  if (parts.length === 1) return parts[0]!;
+  return `the largest of ${parts.join(", ")}`;
 }
 
 /** Letter of choice i (0 -> "a"). */
@@ -145,4 +240,24 @@ export function argmax(xs: number[]): number {
 /** Simulated seconds of a run. */
 export function seconds(r: RunResult): number {
   return r.simulated_ns / 1e9;
+}
+
+/** A cost in the setup text: "irq_entry 0.4 us". */
+export function costOf(key: keyof Costs, over: Partial<Costs> = {}): number {
+  return over[key] ?? DEFAULT_COSTS[key];
+}
+
+/** The cost table a derivation needs, as the setup shows it (sim/costs.ts defaults unless overridden). */
+export function costTable(keys: readonly (keyof Costs)[], over: Partial<Costs> = {}): string {
+  return `Costs (sim/costs.ts): ${keys.map((k) => `${k} ${usText(costOf(k, over))}`).join(", ")}.`;
+}
+
+/** Nanoseconds as microseconds for text: 2500 -> "2.5 us". */
+export function usText(ns: number): string {
+  return `${round(ns / 1000, 3)} us`;
+}
+
+/** Thousands separators for counts in setup text. */
+export function num(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
 }

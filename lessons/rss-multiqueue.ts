@@ -1,56 +1,70 @@
 /** Receive-side scaling: flows hashed to queues, each queue's IRQ on its own CPU. */
-import { argmax, pick, type Lesson } from "./lesson.js";
+import { rssQueue } from "../devices/rss.js";
+import { argmax, round, type Lesson } from "./lesson.js";
+
+const QUEUES = 4;
 
 export const rssMultiqueue: Lesson = {
   name: "rss-multiqueue",
   title: "RSS and per-queue IRQ affinity",
   summary: "four queues, four MSI-X vectors: how flows spread over CPUs, and moving one queue's affinity",
-  setup(seed) {
-    const flows = pick(seed, "flows", [1, 2, 3, 8, 64]);
-    const moveAt = pick(seed, "move", [5, 10, 15]);
+  setup(d) {
+    const flows = d.pick("flows", [1, 2, 3, 5, 8, 64]);
+    const moveAt = d.pick("move_ms", [1, 2, 4]);
+    const ms = 5;
+    const rate = 200_000;
+    const perQueue = [0, 0, 0, 0];
+    for (let f = 0; f < flows; f++) perQueue[rssQueue(f, QUEUES)]!++;
+    const share = perQueue.map((n) => n / flows);
+    const packets = rate * ms * 1e-3;
+    const cpu = [share[0]! + (share[3]! * (ms - moveAt)) / ms, share[1]!, share[2]!, (share[3]! * moveAt) / ms].map((s) => s * packets);
+    const used = perQueue.filter((n) => n > 0).length;
+    const placement = flows <= 8 ? Array.from({ length: flows }, (_, f) => `flow ${f} -> queue ${rssQueue(f, QUEUES)}`).join(", ") : perQueue.map((n, q) => `queue ${q}: ${n} flows`).join(", ");
     return {
       text:
-        `A NIC with 4 rx queues (IRQs 24..27, affinity CPU0..3, NAPI) receives 200,000 packets/s in ${flows} flow(s) for 20 ms.\n` +
-        `The NIC hashes each flow (Toeplitz) to a queue through its indirection table, so a flow always lands on one queue.\n` +
-        `At ${moveAt} ms /proc/irq/27/smp_affinity_list is set to 0 (queue 3's interrupts move to CPU0).`,
-      runs: {
-        main: {
-          scenario: "multiqueue",
-          duration: "20ms",
-          sets: [`devices.nic0.flows=${flows}`, `faults.0.at=${moveAt}ms`],
-        },
-      },
+        `A NIC with 4 rx queues (IRQs 24..27, affinity CPU0..3, NAPI) receives ${rate.toLocaleString("en-US")} packets/s (Poisson) in ${flows} flow(s) for ${ms} ms;\n` +
+        `each packet belongs to a flow drawn uniformly. The NIC hashes the flow through its indirection table to a queue, so\n` +
+        `a flow always lands on one queue. Hash placement: ${placement}.\n` +
+        `At ${moveAt} ms /proc/irq/27/smp_affinity_list is set to 0: queue 3's interrupts, and the NET_RX work they raise, move\n` +
+        `to CPU0. The reader task runs on CPU3.`,
+      runs: { main: { scenario: "multiqueue", duration: `${ms}ms`, sets: [`devices.nic0.flows=${flows}`, `faults.0.at=${moveAt}ms`] } },
       questions: [
         {
           text: "How many of the four queues received any packets?",
           unit: "queues",
           tolerance: { abs: 0 },
+          derive: { estimate: used, text: `the queues that some flow hashes to: [${perQueue.join(", ")}] flows per queue -> ${used}` },
           answer: (r) => {
-            const d = r.main!.devices.nic0!;
-            const n = d.type === "nic" ? d.queues.filter((q) => q.rx_packets > 0).length : 0;
+            const dv = r.main!.devices.nic0!;
+            const n = dv.type === "nic" ? dv.queues.filter((q) => q.rx_packets > 0).length : 0;
             return { value: n, why: "devices.nic0.queues[].rx_packets > 0" };
           },
         },
         {
-          text: "Which CPU took the most NIC interrupts (all four lines together)?",
+          text: "Which CPU did the most NET_RX work (softnet_stat processed)?",
           choices: ["CPU0", "CPU1", "CPU2", "CPU3"],
+          derive: {
+            estimate: "abcd"[argmax(cpu)]!,
+            text: `CPU q takes its queue's share of the packets; CPU0 also takes queue 3 after ${moveAt} ms: expected [${cpu.map((x) => round(x)).join(", ")}]`,
+          },
           answer: (r) => {
-            const per = [0, 0, 0, 0];
-            for (const l of r.main!.irqs) l.per_cpu.forEach((n, c) => (per[c] = (per[c] ?? 0) + n));
-            return { value: "abcd"[argmax(per)]!, why: `sum of irqs[].per_cpu = [${per.join(", ")}]` };
+            const per = r.main!.softnet.map((s) => s.processed);
+            return { value: "abcd"[argmax(per)]!, why: `softnet[].processed = [${per.join(", ")}]` };
           },
         },
         {
-          text: "How many interrupts did IRQ 27 (queue 3) deliver to CPU3 before its affinity moved?",
-          unit: "interrupts",
-          tolerance: { rel: 0.1, abs: 2 },
-          answer: (r) => ({ value: r.main!.irqs.find((l) => l.name.endsWith("-rx-3"))?.per_cpu[3] ?? 0, why: "irqs[nic0-rx-3].per_cpu[3]" }),
+          text: "How many packets did NET_RX process on CPU0 (softnet[0].processed)?",
+          unit: "packets",
+          tolerance: { rel: 0.05, sigmas: 3 },
+          derive: { estimate: round(cpu[0]!), text: `${packets} x (queue 0's share ${round(share[0]!, 3)} + queue 3's share ${round(share[3]!, 3)} x ${ms - moveAt}/${ms} ms) = ${round(cpu[0]!)}` },
+          answer: (r) => ({ value: r.main!.softnet[0]!.processed, why: "softnet[0].processed" }),
         },
         {
-          text: "How many interrupts did IRQ 27 deliver to CPU0 after the move?",
-          unit: "interrupts",
-          tolerance: { rel: 0.1, abs: 2 },
-          answer: (r) => ({ value: r.main!.irqs.find((l) => l.name.endsWith("-rx-3"))?.per_cpu[0] ?? 0, why: "irqs[nic0-rx-3].per_cpu[0]" }),
+          text: "How many packets did NET_RX process on CPU3 (softnet[3].processed)?",
+          unit: "packets",
+          tolerance: { rel: 0.05, sigmas: 3 },
+          derive: { estimate: round(cpu[3]!), text: `queue 3 before the move: ${packets} x ${round(share[3]!, 3)} x ${moveAt}/${ms} ms = ${round(cpu[3]!)}` },
+          answer: (r) => ({ value: r.main!.softnet[3]!.processed, why: "softnet[3].processed" }),
         },
       ],
       expect: [
@@ -59,7 +73,7 @@ export const rssMultiqueue: Lesson = {
           holds: (r) =>
             r.main!.irqs.every((l) => {
               const q = Number(l.name.slice(l.name.lastIndexOf("-") + 1));
-              return l.per_cpu.every((n, cpu) => n === 0 || cpu === q || (q === 3 && cpu === 0));
+              return l.per_cpu.every((n, c) => n === 0 || c === q || (q === 3 && c === 0));
             }),
         },
         { what: "with one flow, one queue gets everything", holds: (r) => flows !== 1 || (r.main!.devices.nic0!.type === "nic" && r.main!.devices.nic0!.queues.filter((q) => q.rx_packets > 0).length === 1) },
