@@ -1,5 +1,6 @@
-/** Every lesson, in teaching order. Each lives in its own file named after its concept. */
+/** Every lesson, in teaching order. Each lives in its own file named after its concept; YAML ones (lessons/*.yaml) follow. */
 import type { Lesson } from "./lesson.js";
+import { builtinYamlLessons, loadYamlLesson } from "./yaml_lesson.js";
 import { topHalfBottomHalf } from "./top-half-bottom-half.js";
 import { softirqRestartKsoftirqd } from "./softirq-restart-ksoftirqd.js";
 import { receiveLivelockNapi } from "./receive-livelock-napi.js";
@@ -26,8 +27,11 @@ export const LESSONS: readonly Lesson[] = [
   spuriousIrq,
   rssMultiqueue,
   blockIoCompletion,
+  ...builtinYamlLessons(),
 ];
 
+/** A built-in lesson by name, or a YAML lesson by path (anything ending in .yaml/.yml). */
 export function findLesson(name: string): Lesson | undefined {
+  if (/\.ya?ml$/.test(name)) return loadYamlLesson(name);
   return LESSONS.find((l) => l.name === name);
 }
