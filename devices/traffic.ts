@@ -17,7 +17,9 @@ export interface ReplayRecord {
 export type TrafficSpec =
   | { kind: "constant" | "poisson"; rate: number; start: number }
   | { kind: "onoff"; rate: number; on: number; off: number; start: number }
-  | { kind: "replay"; records: ReplayRecord[]; loop: boolean; start: number };
+  | { kind: "replay"; records: ReplayRecord[]; loop: boolean; start: number }
+  /** Closed loop: no arrivals of its own; the NIC sends when a reply comes back (devices/closed_loop.ts). */
+  | { kind: "closed"; clients: number; think: number; start: number };
 
 export interface Traffic {
   /** Absolute time of the next arrival, ns (integer); Infinity when the traffic has ended. */
@@ -66,6 +68,8 @@ export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
         flow: () => null,
       };
     }
+    case "closed":
+      return { next: () => Infinity, size: () => null, flow: () => null };
     case "replay": {
       const recs = spec.records;
       const span = recs.length > 0 ? recs[recs.length - 1]!.time + 1 : 0;

@@ -39,6 +39,7 @@ import type { CoalesceSpec } from "../devices/coalesce.js";
 import { RxQueue, type QueueCounters } from "./nic_queue.js";
 import { rssQueue } from "../devices/rss.js";
 import { createTraffic, type Traffic, type TrafficSpec } from "../devices/traffic.js";
+import { ClosedLoop } from "../devices/closed_loop.js";
 
 export { ICR_RXT0, RXD_STAT_DD } from "./nic_queue.js";
 
@@ -88,6 +89,8 @@ export class Nic {
   private readonly traffic: Traffic;
   private readonly flowRng: RandomStream;
   private readonly arrival: SimEvent;
+  /** Traffic kind closed: the clients, who send again when their reply arrives. */
+  readonly closedLoop: ClosedLoop | null;
   private nextId = 0;
 
   constructor(
@@ -108,6 +111,9 @@ export class Nic {
     });
     const first = this.traffic.next();
     if (Number.isFinite(first)) k.engine.schedule(this.arrival, first);
+    const t = spec.traffic;
+    this.closedLoop = t.kind === "closed" ? new ClosedLoop({ clients: t.clients, think: t.think, start: t.start }) : null;
+    for (const at of this.closedLoop?.firstSends() ?? []) this.sendAt(at);
     if (spec.txRate > 0) {
       // Transmit completions (the host's own traffic going out), evenly spaced.
       const period = 1e9 / spec.txRate;
@@ -118,6 +124,23 @@ export class Nic {
       });
       k.engine.schedule(tx, Math.floor(period));
     }
+  }
+
+  /** A closed-loop client's request leaves at `at` (its own event: several may be pending). */
+  private sendAt(at: number): void {
+    const k = this.k;
+    k.engine.schedule(
+      createEvent(() => {
+        this.closedLoop!.onSend();
+        this.receive();
+      }),
+      Math.max(k.now, at),
+    );
+  }
+
+  /** The application has one of this NIC's packets: with closed-loop traffic, its client sends again. */
+  reply(): void {
+    if (this.closedLoop !== null) this.sendAt(this.closedLoop.onReply(this.k.now));
   }
 
   /** Queue 0's vector (the whole device's, with one queue). */

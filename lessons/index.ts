@@ -13,6 +13,8 @@ import { threadedIrqOneshot } from "./threaded-irq-oneshot.js";
 import { spuriousIrq } from "./spurious-irq.js";
 import { rssMultiqueue } from "./rss-multiqueue.js";
 import { blockIoCompletion } from "./block-io-completion.js";
+import { handOffTax } from "./hand-off-tax.js";
+import { coordinatedOmission } from "./coordinated-omission.js";
 
 export const LESSONS: readonly Lesson[] = [
   topHalfBottomHalf,
@@ -27,6 +29,8 @@ export const LESSONS: readonly Lesson[] = [
   spuriousIrq,
   rssMultiqueue,
   blockIoCompletion,
+  handOffTax,
+  coordinatedOmission,
   ...builtinYamlLessons(),
 ];
 

@@ -14,7 +14,7 @@ export const receiveLivelockNapi: Lesson = {
   summary: "interrupt-per-packet collapses under overload; NAPI masks the NIC and drops at the ring",
   setup(d) {
     const rate = d.pick("rate", [100_000, 150_000, 200_000, 250_000, 300_000, 450_000]);
-    const ms = 10;
+    const ms = 5;
     const common = [`devices.nic0.traffic.rate=${rate}`];
     const k = KERNEL.reduce((a, c) => a + costOf(c), 0);
     const copy = Math.ceil((costOf("copy_per_kib") * 1500) / 1024);
@@ -22,7 +22,9 @@ export const receiveLivelockNapi: Lesson = {
     const kernelShare = (rate * k) / 1e9;
     const delivered = rate * (k + a) <= 1e9 ? rate : Math.max(0, ((1 - kernelShare) * 1e9) / a);
     const userPct = (100 * delivered * WORK_NS) / 1e9;
-    const dropAt = rate * (k + a) <= 1e9 ? "d" : kernelShare > 1.5 ? "b" : "c";
+    // The backlog overflows when NET_RX falls behind by more than netdev_max_backlog.
+    const backlogExcess = ((rate - 1e9 / k) * ms) / 1000;
+    const dropAt = rate * (k + a) <= 1e9 ? "d" : backlogExcess > 2 * MAX_BACKLOG ? "b" : "c";
     const better = rate * (k + a) <= 1e9 ? "c" : "b";
     return {
       text:
@@ -68,8 +70,8 @@ export const receiveLivelockNapi: Lesson = {
               dropAt === "d"
                 ? "the CPU keeps up: nothing is dropped"
                 : dropAt === "c"
-                  ? `NET_RX keeps up (R x k = ${round(kernelShare, 2)} of the CPU, under 1.5), the app does not: its socket fills`
-                  : `NET_RX cannot keep up either (R x k = ${round(kernelShare, 2)}): the backlog passes ${MAX_BACKLOG} within a few ms and netif_rx drops there`,
+                  ? `the app falls behind first: its socket fills (NET_RX ${kernelShare < 1 ? "keeps up" : `falls behind by only ${round(Math.max(0, backlogExcess))} packets in ${ms} ms, not enough to overflow a backlog of ${MAX_BACKLOG} for long`})`
+                  : `NET_RX falls behind by (R - 1/k) x ${ms} ms = ${round(backlogExcess)} packets: the backlog passes ${MAX_BACKLOG} early and netif_rx drops there`,
           },
           answer: (r) => {
             const dr = r.irq!.packets.dropped;

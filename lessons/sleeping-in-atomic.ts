@@ -24,8 +24,8 @@ export const sleepingInAtomic: Lesson = {
         `and nic1's top half (CPU1, ${r1} packets/s, evenly spaced from t = 0) calls mutex_lock(). Hardirq context has\n` +
         `HARDIRQ_OFFSET (0x10000) in preempt_count. schedule() reports "BUG: scheduling while atomic" (kernel/sched/core.c\n` +
         `__schedule_bug) every time; might_sleep() in mutex_lock (__might_resched) prints at most once per second (HZ jiffies\n` +
-        `after its last report). The run goes on and the reports pile up in dmesg.`,
-      runs: { main: { scenario: "sleep-in-atomic", duration: `${ms}ms`, sets: [`devices.nic0.traffic.rate=${r0}`, `devices.nic1.traffic.rate=${r1}`] } },
+        `after its last report; CONFIG_HZ is 100 here). The run goes on and the reports pile up in dmesg.`,
+      runs: { main: { scenario: "sleep-in-atomic", duration: `${ms}ms`, sets: [`devices.nic0.traffic.rate=${r0}`, `devices.nic1.traffic.rate=${r1}`, "kernel.hz=100"] } },
       questions: [
         {
           text: 'How many "BUG: scheduling while atomic" lines are in dmesg?',

@@ -10,7 +10,7 @@ export const workqueueConcurrency: Lesson = {
   setup(d) {
     const rate = d.pick("rate", [10_000, 20_000, 30_000]);
     const io = d.pick("io_us", [100, 200, 400]);
-    const ms = 20;
+    const ms = 10;
     const common = [`devices.nic0.traffic.rate=${rate}`, `devices.nic0.io_wait=${io}us`];
     const c = ITEM.reduce((a, k) => a + costOf(k), 0);
     const inFlight = (rate * io) / 1e6;

@@ -147,7 +147,9 @@ export function boot(scenario: Scenario): System {
             ? { kind: "replay", records: readReplay(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
             : t.kind === "onoff"
               ? { kind: "onoff", rate: t.rate, on: t.on, off: t.off, start: t.start }
-              : { kind: t.kind, rate: t.rate, start: t.start },
+              : t.kind === "closed"
+                ? { kind: "closed", clients: t.clients, think: t.think, start: t.start }
+                : { kind: t.kind, rate: t.rate, start: t.start },
       }),
     );
   });
@@ -242,12 +244,17 @@ export function boot(scenario: Scenario): System {
       continue;
     }
     const sk = net.sockets[deviceIndex.get(task.socket)!]!; // indexed by device index, like deviceIndex
+    // A closed-loop client hears its reply when the application has the packet.
+    const source = nics.find((n) => n.spec.name === task.socket);
     const thread = k.spawn({ comm: name, cpu: task.cpu, kernelThread: false, nice: task.nice }, (self) =>
       socketReader(k, net, self, {
         socket: sk,
         batch: task.batch,
         workPerPacket: task.work_per_packet,
-        onDeliver: (ns) => latency.deliver.record(ns),
+        onDeliver: (ns) => {
+          latency.deliver.record(ns);
+          source?.reply();
+        },
       }),
     );
     tasks.push({ name, thread });

@@ -20,8 +20,10 @@ export function estimateEvents(s: Scenario): number {
   for (const dev of Object.values(s.devices)) {
     switch (dev.type) {
       case "nic": {
-        // A replayed trace's rate is unknown before reading it; count it like 1 Mpps.
-        const rate = dev.traffic.kind === "replay" ? 1_000_000 : dev.traffic.rate;
+        // A replayed trace's rate is unknown before reading it; count it like 1 Mpps. A closed
+        // loop sends at most one packet per client per think time (and a few us of service).
+        const t = dev.traffic;
+        const rate = t.kind === "replay" ? 1_000_000 : t.kind === "closed" ? t.clients * (1e9 / Math.max(t.think, 1000)) : t.rate;
         events += (rate + dev.tx_rate) * sec * EVENTS_PER_PACKET;
         break;
       }

@@ -78,6 +78,16 @@ const TrafficSchema = z.discriminatedUnion("kind", [
     ...trafficCommon,
   }),
   z.strictObject({
+    /**
+     * Closed loop: `clients` clients each send a packet, wait until the application recv()s
+     * it (the reply), think, and send the next (devices/closed_loop.ts).
+     */
+    kind: z.literal("closed"),
+    clients: z.int().min(1).max(4096).default(1),
+    think: duration("zero").default(0),
+    ...trafficCommon,
+  }),
+  z.strictObject({
     kind: z.literal("replay"),
     /** CSV of time,size,flow per packet (time: ns or 10us-style), relative to the scenario file */
     file: z.string().min(1),
