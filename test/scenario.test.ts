@@ -454,7 +454,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "unknown enum value (traffic kind)",
     run: parse(edit("kind: poisson", "kind: bursty")),
-    message: `t.yaml: devices.nic0.traffic.kind: expected kind: constant, poisson, onoff, replay, got "bursty"`,
+    message: `t.yaml: devices.nic0.traffic.kind: expected kind: constant, poisson, onoff, closed, replay, got "bursty"`,
   },
   {
     name: "hz not a CONFIG_HZ choice",
