@@ -23,6 +23,26 @@ export interface TryNext {
   vary?: string[];
   /** other flags for the command, e.g. --proc interrupts */
   flags?: string[];
+  /**
+   * What `what` claims, in a form the tests run (test/explain_claims.test.ts): the variation
+   * against the scenario as it is (or, for a sweep, its last values against its first).
+   */
+  claims?: Claim[];
+}
+
+/** A claim about a variation's result, checked by running it (seed 1, `ms` of simulated time). */
+export interface Claim {
+  /**
+   * a dotted path into `irqsim run --json`, as in a scenario's expect: block; or
+   * `dmesg:TEXT` (dmesg lines containing TEXT) or `corrupt:TEXT` (corrupt reports naming TEXT missing)
+   */
+  metric: string;
+  /** higher/lower/same (within 2%): than the comparison run; zero/above_zero: in the variation itself */
+  is: "higher" | "lower" | "same" | "zero" | "above_zero";
+  /** the comparison run's --set overrides (default: the scenario as it is) */
+  than?: string[];
+  /** simulated time for the check (default 20) */
+  ms?: number;
 }
 
 export interface Explanation {
@@ -119,14 +139,14 @@ const BUILTIN: Record<string, BuiltinText> = {
       "--proc softnet_stat and --proc softirqs for the kernel's own views",
     ],
     try_next: [
-      { what: "four times the load: watch the softirq share grow and drops start", sets: ["devices.nic0.traffic.rate=200000"] },
-      { what: "NAPI instead of an interrupt per packet", sets: ["devices.nic0.mode=napi"] },
-      { what: "the reader on the interrupt's CPU: it now competes with the softirq", sets: ["tasks.app.cpu=0"] },
-      { what: "a load sweep in both modes", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,400000"] },
+      { what: "four times the load: about four times the softirq time on CPU0 (it still keeps up: no drops)", sets: ["devices.nic0.traffic.rate=200000"], claims: [{ metric: "cpus.0.softirq_ns", is: "higher" }, { metric: "packets.dropped.total", is: "zero" }] },
+      { what: "NAPI instead of an interrupt per packet: fewer interrupts", sets: ["devices.nic0.mode=napi"], claims: [{ metric: "irqs.0.total", is: "lower" }] },
+      { what: "the reader on the interrupt's CPU: it now competes with the softirq", sets: ["tasks.app.cpu=0"], claims: [{ metric: "latency_ns.deliver.p99", is: "higher" }] },
+      { what: "a load sweep in both modes: more load, more softirq time", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,400000"], claims: [{ metric: "cpus.0.softirq_ns", is: "higher" }] },
     ],
   },
   livelock: {
-    shows: "Receive livelock (Mogul & Ramakrishnan 1996): on one CPU, interrupt-per-packet receive spends the CPU taking packets in that the application never gets to read, so delivered throughput collapses under overload; NAPI masks the NIC, drops at the ring for free and hands overflow to ksoftirqd, so throughput holds.",
+    shows: "Receive livelock (Mogul & Ramakrishnan 1996): on one CPU, interrupt-per-packet receive spends the CPU taking packets in that the application never gets to read, so delivered throughput collapses under overload; NAPI masks the NIC (no interrupt per packet) and hands overflow to ksoftirqd, so under overload it delivers more than interrupt-per-packet does -- though on one CPU it still dips below its peak, where ksoftirqd and the application share the CPU and the socket fills.",
     concepts: ["hardirq", "softirq", "netif_rx", "napi", "scheduler"],
     look_at: [
       "Packets: delivered pps vs offered pps, drops by reason (rx_ring_full is cheap, cpu_backlog and socket_rcvbuff are paid-for work thrown away)",
@@ -134,9 +154,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "Softirqs: runs at irq_exit vs in ksoftirqd, and why it deferred; NAPI full polls and time_squeeze",
     ],
     try_next: [
-      { what: "overload with an interrupt per packet", sets: ["devices.nic0.traffic.rate=300000"] },
-      { what: "the same overload under NAPI", sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000"] },
-      { what: "the classic curve: delivered vs offered in both modes (add --plot)", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,300000,450000,600000"] },
+      { what: "overload with an interrupt per packet: delivered throughput collapses", sets: ["devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "lower" }] },
+      { what: "the same overload under NAPI: it delivers more than interrupt-per-packet does", sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "higher", than: ["devices.nic0.traffic.rate=300000"] }] },
+      { what: "the classic curve: delivered vs offered in both modes (add --plot)", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,300000,450000,600000"], claims: [{ metric: "packets.dropped.total", is: "higher" }, { metric: "packets.dropped.rx_ring_full", is: "above_zero" }] },
     ],
   },
   "tasklet-serial": {
@@ -148,9 +168,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "CPU time: softirq time spent spinning on the requeued tasklet",
     ],
     try_next: [
-      { what: "more traffic on port 1: more contention", sets: ["devices.nic1.traffic.rate=120000"] },
-      { what: "give port 1 its own tasklet: no cross-CPU requeues", sets: ["devices.nic1.tasklet=port1_rx"] },
-      { what: "contention as the load grows", vary: ["devices.nic0.traffic.rate=20000,60000,120000"] },
+      { what: "more traffic on port 1: more contention", sets: ["devices.nic1.traffic.rate=120000"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "higher" }] },
+      { what: "give port 1 its own tasklet: no cross-CPU requeues", sets: ["devices.nic1.tasklet=port1_rx"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "zero" }, { metric: "tasklets.1.busy_elsewhere", is: "zero" }] },
+      { what: "contention as the load grows", vary: ["devices.nic0.traffic.rate=20000,60000,120000"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "higher" }] },
     ],
   },
   "workqueue-rx": {
@@ -162,10 +182,10 @@ const BUILTIN: Record<string, BuiltinText> = {
       "Threads: the kworker/0:N threads and their voluntary switches (one per sleep)",
     ],
     try_next: [
-      { what: "no concurrency: one item at a time", sets: ["workqueues.rx_wq.max_active=1"] },
-      { what: "an ordered workqueue", sets: ["workqueues.rx_wq.flags=[ordered]"] },
-      { what: "a mutex around the I/O wait", sets: ["devices.nic0.lock=true"] },
-      { what: "max_active against throughput", vary: ["workqueues.rx_wq.max_active=1,2,4,16,0"] },
+      { what: "no concurrency: one item at a time, fewer completed", sets: ["workqueues.rx_wq.max_active=1"], claims: [{ metric: "workqueues.0.total", is: "lower" }] },
+      { what: "an ordered workqueue: one at a time too, fewer completed", sets: ["workqueues.rx_wq.flags=[ordered]"], claims: [{ metric: "workqueues.0.total", is: "lower" }] },
+      { what: "a mutex around the I/O wait: the items serialize on it, fewer completed", sets: ["devices.nic0.lock=true"], claims: [{ metric: "workqueues.0.total", is: "lower" }] },
+      { what: "max_active against throughput: more in flight, more completed", vary: ["workqueues.rx_wq.max_active=1,2,4,16,0"], claims: [{ metric: "workqueues.0.total", is: "higher" }] },
     ],
   },
   "threaded-irq": {
@@ -177,9 +197,8 @@ const BUILTIN: Record<string, BuiltinText> = {
       "Latency: top_half_to_bh (IRQ_WAKE_THREAD -> the thread starts) and bottom_half (arrival -> it processes the packet), despite the busy CPU",
     ],
     try_next: [
-      { what: "nice -20 does not help the hog against SCHED_FIFO", sets: ["tasks.hog.nice=-20"] },
-      { what: "a thread that waits per packet (legal in process context): more merged asserts", sets: ["devices.nic0.io_wait=10us"] },
-      { what: "compare with a softirq bottom half", sets: ["devices.nic0.mode=napi"] },
+      { what: "nice -20 does not help the hog against SCHED_FIFO", sets: ["tasks.hog.nice=-20"], claims: [{ metric: "latency_ns.bottom_half.p99", is: "same" }, { metric: "threads.1.involuntary_switches", is: "same" }] },
+      { what: "compare with a softirq bottom half: the hog is no longer switched out, NET_RX runs on its stack", sets: ["devices.nic0.mode=napi"], claims: [{ metric: "cpus.0.softirq_ns", is: "above_zero" }, { metric: "cpus.0.context_switches", is: "lower" }] },
     ],
   },
   "sleep-in-atomic": {
@@ -190,9 +209,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "The count of scheduling-while-atomic lines against nic0's interrupts",
     ],
     try_next: [
-      { what: "fix nic1: take the mutex in a work item instead", sets: ["devices.nic1.bug=none", "devices.nic1.mode=workqueue", "devices.nic1.workqueue=events", "devices.nic1.lock=true"] },
-      { what: "fix nic0 too", sets: ["devices.nic0.bug=none"] },
-      { what: "more interrupts: more reports (the might_sleep one stays ratelimited)", sets: ["devices.nic0.traffic.rate=5000", "devices.nic1.traffic.rate=5000"] },
+      { what: "fix nic1: take the mutex in a work item instead; its might_sleep report is gone", sets: ["devices.nic1.bug=none", "devices.nic1.mode=workqueue", "devices.nic1.workqueue=events", "devices.nic1.lock=true"], claims: [{ metric: "dmesg:sleeping function called from invalid context", is: "zero" }, { metric: "dmesg:scheduling while atomic", is: "above_zero" }] },
+      { what: "fix nic0 too: no scheduling-while-atomic reports", sets: ["devices.nic0.bug=none"], claims: [{ metric: "dmesg:scheduling while atomic", is: "zero" }] },
+      { what: "more interrupts: more reports (the might_sleep one stays ratelimited)", sets: ["devices.nic0.traffic.rate=5000", "devices.nic1.traffic.rate=5000"], claims: [{ metric: "dmesg:scheduling while atomic", is: "higher" }, { metric: "dmesg:sleeping function called from invalid context", is: "same" }] },
     ],
   },
   "spurious-irq": {
@@ -204,9 +223,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "CPU time: CPU1's hardirq share before vs after the line is disabled",
     ],
     try_next: [
-      { what: "1% handled: under the 99,900 threshold, the line stays enabled", sets: ["devices.sensor0.handled=0.01"] },
-      { what: "a slower storm: it takes longer to reach 100,000", sets: ["devices.sensor0.rate=300000"] },
-      { what: "where the threshold lies", vary: ["devices.sensor0.handled=0,0.0005,0.001,0.002,0.01"] },
+      { what: "1% handled: under the 99,900 threshold, the line stays enabled", sets: ["devices.sensor0.handled=0.01"], claims: [{ metric: "devices.sensor0.line_disabled", is: "zero", ms: 300 }] },
+      { what: "a slower storm: it takes longer to reach 100,000 (still enabled at 300 ms, when the default storm is long disabled)", sets: ["devices.sensor0.rate=300000"], claims: [{ metric: "devices.sensor0.line_disabled", is: "lower", ms: 300 }] },
+      { what: "where the threshold lies: disabled at 0 handled, not at 1%", vary: ["devices.sensor0.handled=0,0.0005,0.001,0.002,0.01"], claims: [{ metric: "devices.sensor0.line_disabled", is: "lower", ms: 300 }] },
     ],
   },
   coalescing: {
@@ -218,11 +237,11 @@ const BUILTIN: Record<string, BuiltinText> = {
       "Latency: p99 of deliver (arrival -> recv())",
     ],
     try_next: [
-      { what: "rx-usecs 50", sets: ["devices.nic0.coalesce.rx_usecs=50us"] },
-      { what: "rx-usecs 200: fewer interrupts still, more latency", sets: ["devices.nic0.coalesce.rx_usecs=200us"] },
-      { what: "rx-frames 32 with a 500 us cap", sets: ["devices.nic0.coalesce.rx_frames=32", "devices.nic0.coalesce.rx_usecs=500us"] },
-      { what: "adaptive-rx (e1000 dynamic ITR)", sets: ["devices.nic0.coalesce.adaptive_rx=true"] },
-      { what: "the latency/interrupt trade-off", vary: ["devices.nic0.coalesce.rx_usecs=0,20us,50us,100us,200us"] },
+      { what: "rx-usecs 50: fewer interrupts", sets: ["devices.nic0.coalesce.rx_usecs=50us"], claims: [{ metric: "irqs.0.total", is: "lower" }] },
+      { what: "rx-usecs 200: fewer interrupts still, more latency", sets: ["devices.nic0.coalesce.rx_usecs=200us"], claims: [{ metric: "irqs.0.total", is: "lower", than: ["devices.nic0.coalesce.rx_usecs=50us"] }, { metric: "latency_ns.deliver.p50", is: "higher", than: ["devices.nic0.coalesce.rx_usecs=50us"] }] },
+      { what: "rx-frames 32 with a 500 us cap: fewer interrupts", sets: ["devices.nic0.coalesce.rx_frames=32", "devices.nic0.coalesce.rx_usecs=500us"], claims: [{ metric: "irqs.0.total", is: "lower" }] },
+      { what: "adaptive-rx (e1000 dynamic ITR): fewer interrupts", sets: ["devices.nic0.coalesce.adaptive_rx=true"], claims: [{ metric: "irqs.0.total", is: "lower" }] },
+      { what: "the latency/interrupt trade-off", vary: ["devices.nic0.coalesce.rx_usecs=0,20us,50us,100us,200us"], claims: [{ metric: "irqs.0.total", is: "lower" }, { metric: "latency_ns.deliver.p50", is: "higher" }] },
     ],
   },
   multiqueue: {
@@ -234,9 +253,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "CPU time: softirq time per CPU",
     ],
     try_next: [
-      { what: "one flow: one queue, one CPU does everything", sets: ["devices.nic0.flows=1"] },
+      { what: "one flow: one queue, one CPU does everything", sets: ["devices.nic0.flows=1"], claims: [{ metric: "devices.nic0.queues.0.rx_packets", is: "zero" }, { metric: "devices.nic0.queues.1.rx_packets", is: "zero" }, { metric: "devices.nic0.queues.2.rx_packets", is: "zero" }, { metric: "devices.nic0.queues.3.rx_packets", is: "above_zero" }] },
       { what: "the /proc/interrupts view after the affinity change", flags: ["--proc", "interrupts"] },
-      { what: "how many flows it takes to use every queue", vary: ["devices.nic0.flows=1,2,4,8,64"] },
+      { what: "how many flows it takes to use every queue", vary: ["devices.nic0.flows=1,2,4,8,64"], claims: [{ metric: "devices.nic0.queues.0.rx_packets", is: "above_zero" }, { metric: "devices.nic0.queues.1.rx_packets", is: "above_zero" }, { metric: "devices.nic0.queues.2.rx_packets", is: "above_zero" }, { metric: "devices.nic0.queues.3.rx_packets", is: "above_zero" }] },
     ],
   },
   "uart-overrun": {
@@ -247,9 +266,9 @@ const BUILTIN: Record<string, BuiltinText> = {
       "Latency: irq_entry (assert -> top half), dominated by the irqs-off windows",
     ],
     try_next: [
-      { what: "hold interrupts off for 500 us only: no overruns", sets: ["tasks.slowdrv.hold=500us"] },
-      { what: "trigger level 14: less slack, more overruns", sets: ["devices.ttys0.trigger=14"] },
-      { what: "overruns against the irqs-off window", vary: ["tasks.slowdrv.hold=200us,500us,1ms,2ms,5ms"] },
+      { what: "hold interrupts off for 500 us only: no overruns", sets: ["tasks.slowdrv.hold=500us"], claims: [{ metric: "devices.ttys0.overruns", is: "zero", ms: 100 }] },
+      { what: "trigger level 14: less slack, more overruns", sets: ["devices.ttys0.trigger=14"], claims: [{ metric: "devices.ttys0.overruns", is: "higher", ms: 100 }] },
+      { what: "overruns against the irqs-off window: the longer, the more", vary: ["tasks.slowdrv.hold=200us,500us,1ms,2ms,5ms"], claims: [{ metric: "devices.ttys0.overruns", is: "higher", ms: 100 }] },
     ],
   },
   "missing-barrier": {
@@ -261,11 +280,11 @@ const BUILTIN: Record<string, BuiltinText> = {
       `--json: packets.corrupt and memory.corrupt[] (seed, cpu, first, second, missing) for the first ${MAX_CORRUPT_REPORTS}`,
     ],
     try_next: [
-      { what: "the fix: dma_rmb() after DD and wmb() before the tail write; no corrupt packet on any seed", sets: ["devices.nic0.barriers=true"] },
-      { what: "sequential consistency: the same buggy driver corrupts nothing (the bug hides)", flags: ["--memory", "sc"] },
-      { what: "flood a small ring: the device catches up with the driver and the missing wmb() shows too", sets: ["devices.nic0.traffic.rate=400000", "devices.nic0.ring_size=32"] },
-      { what: "a wider reorder window: more corrupt packets", sets: ["kernel.memory_window=2us"] },
-      { what: "corrupt packets against the load, with and without the barriers (they peak where the driver keeps catching up, not at the highest load)", vary: ["devices.nic0.barriers=false,true", "devices.nic0.traffic.rate=50000,100000,200000,400000"], flags: ["--plot", "--y", "packets.corrupt"] },
+      { what: "the fix: dma_rmb() after DD and wmb() before the tail write; no corrupt packet on any seed", sets: ["devices.nic0.barriers=true"], claims: [{ metric: "packets.corrupt", is: "zero" }] },
+      { what: "sequential consistency: the same buggy driver corrupts nothing (the bug hides)", flags: ["--memory", "sc"], claims: [{ metric: "packets.corrupt", is: "zero" }, { metric: "memory.stale_loads", is: "zero" }] },
+      { what: "flood a small ring: the device catches up with the driver and the missing wmb() shows too", sets: ["devices.nic0.traffic.rate=400000", "devices.nic0.ring_size=32"], claims: [{ metric: "corrupt:wmb() before writel(tail)", is: "above_zero" }] },
+      { what: "a wider reorder window: more corrupt packets", sets: ["kernel.memory_window=2us"], claims: [{ metric: "packets.corrupt", is: "higher" }] },
+      { what: "corrupt packets against the load, with and without the barriers (none with them)", vary: ["devices.nic0.barriers=false,true", "devices.nic0.traffic.rate=50000,100000,200000,400000"], flags: ["--plot", "--y", "packets.corrupt"], claims: [{ metric: "packets.corrupt", is: "zero" }] },
     ],
   },
   "block-io": {
@@ -273,9 +292,23 @@ const BUILTIN: Record<string, BuiltinText> = {
     concepts: ["hardirq", "block", "scheduler"],
     look_at: ["Devices: nvme0 completed, max in flight, request latency", "Softirqs: BLOCK per CPU"],
     try_next: [
-      { what: "more threads than tags: requests queue in front of the device", sets: ["tasks.fio.jobs=64", "devices.nvme0.queue_depth=16"] },
-      { what: "a slower device", sets: ["devices.nvme0.service=500us"] },
-      { what: "throughput against jobs", vary: ["tasks.fio.jobs=1,2,4,8,16"] },
+      { what: "more threads than tags: requests queue in front of the device", sets: ["tasks.fio.jobs=64", "devices.nvme0.queue_depth=16"], claims: [{ metric: "devices.nvme0.request_latency_ns.p50", is: "higher" }] },
+      { what: "a slower device: fewer completions", sets: ["devices.nvme0.service=500us"], claims: [{ metric: "devices.nvme0.completed", is: "lower" }] },
+      { what: "throughput against jobs: more jobs, more completions", vary: ["tasks.fio.jobs=1,2,4,8,16"], claims: [{ metric: "devices.nvme0.completed", is: "higher" }] },
+    ],
+  },
+  "coordinated-omission": {
+    shows: "One system, two ways of measuring it. A driver thread keeps CPU0's interrupts off for 1 ms every 10 ms, so packets that arrive then wait. An open-loop (Poisson) generator keeps sending through the stalls and its p99 shows the wait; a closed-loop client that waits for each reply stops sending during a stall, so one request per stall waits and the p99 looks healthy: coordinated omission.",
+    concepts: ["hardirq", "softirq", "netif_rx", "irqs_off", "scheduler"],
+    look_at: ["Latency: deliver p50, p99, p99.9 and max (HDR histogram)", "Packets: delivered (the closed loop sends fewer during stalls)"],
+    try_next: [
+      {
+        what: "the same system measured by a closed loop (one client, 20 us think time): its p99 hides the stalls",
+        sets: ["devices.nic0.traffic={kind: closed, clients: 1, think: 20us}"],
+        claims: [{ metric: "latency_ns.deliver.p99", is: "lower" }],
+      },
+      { what: "no stalls: the open loop's p99 falls to an ordinary packet's", sets: ["tasks.slowdrv.hold=1ns"], claims: [{ metric: "latency_ns.deliver.p99", is: "lower" }] },
+      { what: "the p99 against the stall length: the open loop sees every one", vary: ["tasks.slowdrv.hold=100us,300us,1ms"], claims: [{ metric: "latency_ns.deliver.p99", is: "higher" }] },
     ],
   },
 };
