@@ -19,7 +19,8 @@ const reports = new Map<string, LessonReport[]>();
 for (const l of LESSONS) reports.set(l.name, SEEDS.map((seed) => lessonReport(l, seed, true)));
 
 describe("irqsim lesson", () => {
-  test("lists the lessons, one line each", async () => {
+  test("lists the lessons (15 or more), one line each", async () => {
+    expect(LESSONS.length).toBeGreaterThanOrEqual(15);
     const r = await cli(["lesson"]);
     expect(r.code).toBe(0);
     for (const l of LESSONS) expect(r.stdout).toMatch(new RegExp(`^${l.name}\\s+\\S`, "m"));
