@@ -11,7 +11,7 @@ const MAX_BACKLOG = 1000;
 export const receiveLivelockNapi: Lesson = {
   name: "receive-livelock-napi",
   title: "Receive livelock and NAPI",
-  summary: "interrupt-per-packet collapses under overload; NAPI masks the NIC and drops at the ring",
+  summary: "interrupt-per-packet collapses under overload; NAPI masks the NIC and delivers more",
   setup(d) {
     const rate = d.pick("rate", [100_000, 150_000, 200_000, 250_000, 300_000, 450_000]);
     const ms = 5;
