@@ -51,6 +51,7 @@ export const handOffTax: Lesson = {
         `A thread that is already running takes packets that arrive meanwhile without another switch: with per-packet\n` +
         `time t in the thread, one wake-up handles n = 1 / (1 - rate x t) packets on average.\n` +
         costTable([...new Set<Parameters<typeof costOf>[0]>([...HARD_IRQ, ...HARD_WQ, "softirq_pass", "napi_poll", "socket_enqueue", "work_dispatch", "context_switch"])]) +
+        "." +
         `\nCount CPU0's busy time (hardirq + softirq + system) per packet.`,
       runs: {
         softirq: runs("nic-basic", []),

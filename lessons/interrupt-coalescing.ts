@@ -27,7 +27,7 @@ export const interruptCoalescing: Lesson = {
         `A NIC at ${rate} packets/s (Poisson, one every ${round(gap, 1)} us on average) for ${ms} ms, first without moderation\n` +
         `(rx-usecs 0: an interrupt per packet), then with \`ethtool -C rx-usecs ${usecs} rx-frames ${frames}\`: the NIC holds its\n` +
         `interrupt until ${usecs} us after the first pending packet${frames > 0 ? ` or until ${frames} packets are pending` : ""}; the top half then takes every\n` +
-        `packet in the ring. ${costTable(PER_IRQ)} are paid once per interrupt, however many packets it carries.`,
+        `packet in the ring. Paid once per interrupt, however many packets it carries: ${costTable(PER_IRQ).replace("Costs", "costs")}.`,
       runs: {
         off: { scenario: "coalescing", duration: `${ms}ms`, sets: common },
         on: { scenario: "coalescing", duration: `${ms}ms`, sets: [...common, `devices.nic0.coalesce.rx_usecs=${usecs}us`, `devices.nic0.coalesce.rx_frames=${frames}`] },

@@ -247,9 +247,16 @@ export function costOf(key: keyof Costs, over: Partial<Costs> = {}): number {
   return over[key] ?? DEFAULT_COSTS[key];
 }
 
-/** The cost table a derivation needs, as the setup shows it (sim/costs.ts defaults unless overridden). */
+/** The cost table a derivation needs, as the setup shows it (sim/costs.ts defaults unless overridden); no final period. */
 export function costTable(keys: readonly (keyof Costs)[], over: Partial<Costs> = {}): string {
-  return `Costs (sim/costs.ts): ${keys.map((k) => `${k} ${usText(costOf(k, over))}`).join(", ")}.`;
+  // Wrapped at about 100 columns, like the rest of a setup's text.
+  const lines = ["Costs (sim/costs.ts):"];
+  for (const k of keys) {
+    const item = ` ${k} ${usText(costOf(k, over))},`;
+    if (lines[lines.length - 1]!.length + item.length > 100) lines.push(item.trimStart());
+    else lines[lines.length - 1] += item;
+  }
+  return lines.join("\n").replace(/,$/, "");
 }
 
 /** Nanoseconds as microseconds for text: 2500 -> "2.5 us". */

@@ -34,6 +34,7 @@ export const receiveLivelockNapi: Lesson = {
         `Hardirqs preempt everything and softirqs run at every irq_exit, ahead of any task. The app recv()s one packet at a\n` +
         `time and then works ${usText(WORK_NS)} on it (user time). Queues: netdev_max_backlog ${MAX_BACKLOG}, the socket's rcvbuf.\n` +
         costTable([...KERNEL, ...APP, "copy_per_kib"]) +
+        "." +
         `\nPer packet, the kernel's receive path costs k = ${usText(k)} and the app a = recv ${usText(costOf("recv_syscall"))} + copy ${usText(copy)} + work = ${usText(a)}.`,
       runs: {
         irq: { scenario: "livelock", duration: `${ms}ms`, sets: [...common, "devices.nic0.mode=irq"] },

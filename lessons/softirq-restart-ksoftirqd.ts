@@ -40,7 +40,7 @@ export const softirqRestartKsoftirqd: Lesson = {
         `__do_softirq (kernel/softirq.c) loops while softirqs are pending, but stops after MAX_SOFTIRQ_RESTART (10) passes,\n` +
         `or when MAX_SOFTIRQ_TIME (2 ms = 2 jiffies at HZ 1000: 1 to 2 ms, depending on where in the tick it starts) has\n` +
         `passed, or when need_resched() is set, and wakes ksoftirqd/0, which runs the same loop with the same limits.\n` +
-        `The reader task is on CPU3. ${costTable([...PER_PACKET, ...PER_POLL, "softirq_pass"], over)}`,
+        `The reader task is on CPU3. ${costTable([...PER_PACKET, ...PER_POLL, "softirq_pass"], over)}.`,
       runs: {
         main: {
           scenario: "multiqueue",

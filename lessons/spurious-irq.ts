@@ -30,7 +30,7 @@ export const spuriousIrq: Lesson = {
         `sensor0 on IRQ 19 (CPU1) raises ${rate} interrupts/s (Poisson) for ${ms} ms; its handler returns IRQ_HANDLED for a\n` +
         `fraction ${handled} of them and IRQ_NONE otherwise. kernel/irq/spurious.c note_interrupt counts each line's interrupts in\n` +
         `windows of ${WINDOW.toLocaleString("en-US")}; if more than ${LIMIT.toLocaleString("en-US")} of a window were unhandled it prints "irq 19: nobody cared" and disables\n` +
-        `the line for good. ${costTable(PER_IRQ)}: one interrupt costs ${usText(c)} of hardirq time. An assert while one is\n` +
+        `the line for good. ${costTable(PER_IRQ)}; one interrupt costs ${usText(c)} of hardirq time. An assert while one is\n` +
         `already pending merges into it: of the m = rate x c = ${round(m, 3)} arrivals during a handler, m - (1 - e^-m) = ${round(mergePer, 3)} are\n` +
         `lost per interrupt, so interrupts are delivered at ${round(delivered, -2)}/s.`,
       runs: { main: { scenario: "spurious-irq", duration: `${ms}ms`, sets: [`devices.sensor0.rate=${rate}`, `devices.sensor0.handled=${handled}`, "devices.nic0.traffic.rate=2000"] } },

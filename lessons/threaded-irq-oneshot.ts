@@ -28,7 +28,7 @@ export const threadedIrqOneshot: Lesson = {
         `until it is empty (packets that arrive meanwhile are taken in the same run). kernel/irq/manage.c keeps the line masked\n` +
         `until the thread function returns (irq_finalize_oneshot); the first assert meanwhile is held pending, later ones merge\n` +
         `into it. A CPU-bound task "hog" (SCHED_OTHER) also runs on CPU0.\n` +
-        `${costTable([...PRIMARY, ...PER_PACKET])}: the hand-off costs o = ${PRIMARY.join(" + ")} = ${usText(o)},\n` +
+        `${costTable([...PRIMARY, ...PER_PACKET])}; the hand-off costs o = ${PRIMARY.join(" + ")} = ${usText(o)},\n` +
         `each packet w = ${PER_PACKET.join(" + ")} = ${usText(w)} in the thread.`,
       runs: { main: { scenario: "threaded-irq", duration: `${ms}ms`, sets: [`devices.nic0.traffic.rate=${rate}`] } },
       questions: [

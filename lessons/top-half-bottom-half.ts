@@ -25,6 +25,7 @@ export const topHalfBottomHalf: Lesson = {
         `raise NET_RX); the NET_RX softirq then does the protocol work at irq_exit on the same CPU (one __do_softirq pass,\n` +
         `one process_backlog poll, net_rx_protocol and socket_enqueue per packet). A reader task on CPU1 recv()s every packet.\n` +
         costTable([...HARD, ...SOFT, "net_rx_protocol"], over) +
+        "." +
         `\nAt this load nearly every interrupt carries one packet.`,
       runs: { main: { scenario: "nic-basic", duration: `${ms}ms`, sets: [`devices.nic0.traffic.rate=${rate}`, `costs.net_rx_protocol=${proto}ns`] } },
       questions: [

@@ -24,7 +24,7 @@ export const workqueueConcurrency: Lesson = {
         `does protocol processing, then sleeps ${io} us for I/O, then delivers. kernel/workqueue.c keeps nr_running per pool: when\n` +
         `a running worker sleeps (wq_worker_sleeping) with work pending, another idle worker is woken, or a new kworker\n` +
         `created. Two runs: max_active 0 (= WQ_DFL_ACTIVE 256) and max_active 1 (one item in flight; the rest wait inactive).\n` +
-        `${costTable(ITEM)}: an item costs c = ${usText(c)} of CPU besides its sleep.`,
+        `${costTable(ITEM)}; an item costs c = ${usText(c)} of CPU besides its sleep.`,
       runs: {
         cmwq: { scenario: "workqueue-rx", duration: `${ms}ms`, sets: common },
         one: { scenario: "workqueue-rx", duration: `${ms}ms`, sets: [...common, "workqueues.rx_wq.max_active=1"] },
