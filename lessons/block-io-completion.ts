@@ -10,8 +10,8 @@ export const blockIoCompletion: Lesson = {
   title: "Block I/O completion and queue depth",
   summary: "fio-style synchronous readers: IOPS = jobs / (service + completion path), p50 of an exponential service",
   setup(d) {
-    const jobs = d.pick("jobs", [1, 2, 4, 8]);
-    const service = d.pick("service_us", [50, 100, 200]);
+    const jobs = d.pick("jobs", [1, 2, 3, 4]);
+    const service = d.pick("service_us", [100, 200, 400]);
     const ms = 20;
     const cycle = service * 1000 + THINK_NS + PATH_NS;
     const done = (jobs * ms * 1e6) / cycle;
@@ -22,7 +22,8 @@ export const blockIoCompletion: Lesson = {
         `for ${ms} ms. The device has 32 tags and serves requests in parallel, each taking an exponentially distributed time\n` +
         `with mean ${service} us. Each completion raises the device's MSI on CPU0; the top half (nvme_irq) reaps the completion\n` +
         `queue, the BLOCK softirq ends the request and wakes its thread on CPU1, which thinks ${usText(THINK_NS)} and submits again.\n` +
-        `The completion path (interrupt, softirq, cross-CPU wake-up, submission) adds about ${usText(PATH_NS)} per request.`,
+        `The completion path (interrupt, softirq, cross-CPU wake-up, submission) adds about ${usText(PATH_NS)} per request; with\n` +
+        `this few jobs CPU1 is mostly idle, so a woken thread does not wait for it.`,
       runs: { main: { scenario: "block-io", duration: `${ms}ms`, sets: [`tasks.fio.jobs=${jobs}`, `devices.nvme0.service=${service}us`] } },
       questions: [
         {
