@@ -30,7 +30,12 @@ export const coordinatedOmission: Lesson = {
     // a Beta(m - k + 1, k) order statistic, whose spread sets a fair tolerance.
     const m = (f * rate * ms) / 1000;
     const k = (0.01 * rate * ms) / 1000;
-    const sd = m > k ? Math.sqrt((k * (m - k + 1)) / ((m + 1) ** 2 * (m + 2))) * hold * (1 - rho) : 0;
+const spread = (kk: number) => (m > kk ? Math.sqrt((kk * (m - kk + 1)) / ((m + 1) ** 2 * (m + 2))) * hold * (1 - rho) : 0);
+    const sd = spread(k);
+    // The p99.9: the top 0.1%, at least the single longest wait.
+    const k999 = Math.max(1, (0.001 * rate * ms) / 1000);
+    const openP999 = f > 0.001 ? b + hold - ((k999 / Math.max(m, 1)) * (1 - rho) * hold) : b;
+    const sd999 = spread(k999);
     const cycle = b + think;
     const requests = stalls + (ms * 1000 - stalls * hold) / cycle;
     const share = stalls / requests;
@@ -70,6 +75,17 @@ export const coordinatedOmission: Lesson = {
           },
           differs: `the p99 is the ${round(k)}-th longest of about ${round(m)} stalled packets, whose arrival times are random: it spreads by ±${round(sd)} us (one standard deviation)`,
           answer: (r) => ({ value: round(r.open!.latency_ns.deliver!.p99 / 1000, 1), why: "latency_ns.deliver.p99 of the open run" }),
+        },
+        {
+          text: "Open loop: what is the p99.9 of 'deliver', in us?",
+          unit: "us",
+          tolerance: { rel: 0.05, abs: round(3 + 2.5 * sd999) },
+          derive: {
+            estimate: round(openP999, 1),
+            text: `the top 0.1% is the ${round(k999, 1)} longest of about ${round(m)} stalled packets: b + ${hold} - ${round(k999, 1)}/${round(m)} x ${hold} x (1 - ${round(rho, 3)}) = ${round(openP999, 1)}`,
+          },
+          differs: `a handful of packets decide it: it spreads by ±${round(sd999)} us`,
+          answer: (r) => ({ value: round(r.open!.latency_ns.deliver!.p999 / 1000, 1), why: "latency_ns.deliver.p999 of the open run" }),
         },
         {
           text: "Closed loop: how many requests did the client complete?",
