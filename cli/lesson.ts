@@ -176,7 +176,13 @@ function lessonOrThrow(name: string): Lesson {
 async function* stdinLines(): AsyncGenerator<string> {
   const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, terminal: false });
-  for await (const line of rl) yield line;
+  try {
+    for await (const line of rl) yield line;
+  } finally {
+    // Done with the questions: let go of stdin so the process can exit.
+    rl.close();
+    process.stdin.destroy();
+  }
 }
 
 export function registerLesson(program: Command, ctx: CommandContext): void {
@@ -270,6 +276,7 @@ export function registerLesson(program: Command, ctx: CommandContext): void {
           if (!right) io.stdout(`   ${c.dim("derivation:")} ${q.derivation} (estimate ${shownAnswer(q, q.estimate!)})\n`);
           io.stdout("\n");
         }
+        await it.return?.(undefined);
         io.stdout(`score: ${score}/${report.questions.length}\n`);
         return;
       }
