@@ -16,9 +16,11 @@ import { DROP_RX_RING_FULL } from "../net/dev.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
 import { payloadWord, type Skb } from "../net/skb.js";
 import { queueWorkOp } from "../workqueue/queue.js";
+import type { WorkStruct } from "../workqueue/work.js";
 import { Coalescer } from "../devices/coalesce.js";
 import type { Nic } from "./nic.js";
 import { takePayload } from "../net/socket.js";
+import type { SkbOwner } from "../net/skb_owner.js";
 
 /** Descriptor status bit "descriptor done" (E1000_RXD_STAT_DD). */
 export const RXD_STAT_DD = 0x01;
@@ -95,6 +97,11 @@ export class RxQueue {
   private readonly icrReg: Location;
   private readonly k: Kernel;
   private readonly mem: Memory;
+  /** The ring as an skb owner (its descriptors hold the packets), and the handlers that hold one. */
+  readonly ringOwner: SkbOwner;
+  private readonly topHalfOwner: SkbOwner;
+  private readonly workOwner: SkbOwner;
+  private readonly workFnOwner: SkbOwner;
 
   constructor(
     readonly nic: Nic,
@@ -119,6 +126,17 @@ export class RxQueue {
       refillCpu: -1,
       refillAt: 0,
     }));
+    const ringDescs = this.ring;
+    this.ringOwner = nic.net.skbs.addOwner({
+      name: `${name} rx ring`,
+      contents: function* () {
+        for (const d of ringDescs) if (d.skb !== null) yield d.skb;
+      },
+    });
+    this.topHalfOwner = { name: `${name} interrupt handler`, contents: null };
+    this.workFnOwner = { name: `${spec.name}_rx_work function`, contents: null };
+    this.workOwner = { name: `${spec.name}_rx_work items`, contents: spec.mode === "workqueue" ? () => this.rxWorkSkbs() : null };
+    if (spec.mode === "workqueue") nic.net.skbs.addOwner(this.workOwner);
     this.tail = this.mem.alloc(`${ring}.tail`);
     this.icrReg = this.mem.alloc(`${spec.name}.icr${index}`);
     this.hwOwned = spec.ringSize;
@@ -331,20 +349,36 @@ export class RxQueue {
   }
 
   /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
-  private *toBacklog(k: Kernel, skb: Skb): Handler {
-    const net = this.nic.net;
-    net.stats.inProcess++;
-    yield k.cpu(k.costs.backlog_enqueue);
-    net.stats.inProcess--;
-    net.netifRx(skb);
+  private toBacklog(k: Kernel, skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.enqueueBacklog(k, skb));
   }
 
+  private *enqueueBacklog(k: Kernel, skb: Skb): Handler {
+    yield k.cpu(k.costs.backlog_enqueue);
+    this.nic.net.netifRx(skb);
+  }
+
+  /**
+   * The skbs this queue's rx work items hold: those of pending items, and of running ones
+   * whose function has not taken its packet yet.
+   */
+  private *rxWorkSkbs(): Iterable<Skb> {
+    const wqs = this.nic.wqs!;
+    for (const w of wqs.live) if (w.fn === this.rxWorkFn) yield w.data as Skb;
+    for (const w of wqs.running()) if (w.fn === this.rxWorkFn && (w.data as Skb).owner === this.workOwner) yield w.data as Skb;
+  }
+
+  private readonly rxWorkFn = (k: Kernel, w: WorkStruct): Handler => this.nic.net.skbs.holding(w.data as Skb, this.workFnOwner, this.rxWork(k, w.data as Skb));
+
   /** Mode workqueue: one work item per packet, queued from the top half. */
-  private *queueRxWork(skb: Skb): Handler {
+  private queueRxWork(skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.queueRxWorkItem(skb));
+  }
+
+  private *queueRxWorkItem(skb: Skb): Handler {
     const nic = this.nic;
     const wqs = nic.wqs!;
-    const work = wqs.initWork(`${nic.spec.name}_rx_work`, (kk, w) => this.rxWork(kk, w.data as Skb), skb);
-    nic.net.stats.inProcess++; // held by the work item until delivered
+    const work = wqs.initWork(`${nic.spec.name}_rx_work`, this.rxWorkFn, skb);
     // The work item carries the packet's data; queue_work()'s ordering guarantee is what
     // makes it visible to the worker (include/linux/workqueue.h, queue_work()).
     const mem = this.mem;
@@ -352,6 +386,7 @@ export class RxQueue {
     mem.write(loc, skb.data, this.k.smpProcessorId());
     skb.dataLoc = loc;
     yield* queueWorkOp(wqs, nic.wq!, work);
+    nic.net.skbs.give(skb, this.workOwner); // held by the work item until its function runs
   }
 
   /**
@@ -368,7 +403,6 @@ export class RxQueue {
     yield k.cpu(k.costs.net_rx_protocol);
     const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
     if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);
-    nic.net.stats.inProcess--;
     yield* nic.net.deliverLocal(skb);
     if (locked) mutexUnlock(k, nic.lock);
   }
@@ -415,6 +449,8 @@ export class RxQueue {
       mem.write(d.status, 0, cpu);
       this.nextToClean = (this.nextToClean + 1) % this.nic.spec.ringSize;
       cleaned++;
+      // The planted bug: the packet is off the ring and nobody gets it.
+      if (k.plants.leakSkb && k.plants.fire("leak-skb", 7)) continue;
       yield* sink(skb);
     }
     if (cleaned > 0) {

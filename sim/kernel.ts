@@ -33,6 +33,8 @@ import type { WaitQueue } from "./waitqueue.js";
 import { DEFAULT_MEMORY, Memory, type MemoryConfig } from "./memory.js";
 import { printkTimestamp, type SleepingFunction } from "./printk.js";
 import { NSEC_PER_SEC } from "./time.js";
+import { NO_PLANTS, type Plants } from "./plant.js";
+import type { KernelWarning } from "./warn.js";
 
 /** 1 << CONFIG_LOG_BUF_SHIFT (17, the x86 defconfig): 128 KiB of kernel log. */
 export const LOG_BUF_LEN = 1 << 17;
@@ -62,11 +64,19 @@ export interface KernelConfig {
   memory?: MemoryConfig;
   /** DMA-capable devices that will register as memory agents (default 8). */
   dmaAgents?: number;
+  /** Planted bugs (`--plant`); none by default. */
+  plants?: Plants;
 }
 
 export interface LogLine {
   ns: number;
   text: string;
+}
+
+/** floor(ns * hz / NSEC_PER_SEC) without a product over 2^53. */
+export function nsToJiffiesFloor(ns: number, hz: number): number {
+  const sec = Math.floor(ns / NSEC_PER_SEC);
+  return sec * hz + Math.floor(((ns - sec * NSEC_PER_SEC) * hz) / NSEC_PER_SEC);
 }
 
 export class Kernel {
@@ -95,11 +105,16 @@ export class Kernel {
   opNs = 0;
   opObj: unknown = null;
   opSite: SleepingFunction = "wait_for_completion";
+  /** Planted bugs for this run (sim/plant.ts): all off unless `--plant` asked. */
+  readonly plants: Plants;
+  /** The first WARN check that failed (sim/warn.ts), null while none has. */
+  warning: KernelWarning | null = null;
   /** Next pid; 1 is init in Linux, so kernel threads here start at 2 like kthreadd. */
   private nextPid = 2;
 
   constructor(cfg: KernelConfig) {
     this.rng = new Rng(cfg.seed);
+    this.plants = cfg.plants ?? NO_PLANTS;
     this.trace = new Trace(this.engine);
     this.costs = cfg.costs;
     this.hz = cfg.hz;
@@ -113,9 +128,26 @@ export class Kernel {
     return this.engine.now;
   }
 
-  /** jiffies since boot (INITIAL_JIFFIES offset left out: only differences matter here). */
+  /**
+   * jiffies since boot (INITIAL_JIFFIES offset left out: only differences matter here),
+   * in exact integer arithmetic: whole seconds times HZ plus the jiffies of the rest, so
+   * no product exceeds 2^53 for any duration the schema allows (a day is 8.64e13 ns).
+   */
   get jiffies(): number {
     return Math.floor((this.engine.now * this.hz) / NSEC_PER_SEC);
+  }
+
+  /**
+   * WARN: a kernel consistency check failed. The first one is kept (with the event being
+   * handled and the CPU), its lines go to dmesg as the kernel prints them, and the run
+   * stops after this event.
+   */
+  warn(rule: string, message: string, cpu = this.current?.id ?? -1): void {
+    if (this.warning !== null) return;
+    this.warning = { rule, message, event: this.engine.fired + 1, ns: this.engine.now, cpu };
+    this.printk("------------[ cut here ]------------");
+    for (const line of message.split("\n")) this.printk(line);
+    this.engine.stop();
   }
 
   /** The CPU running the calling handler (smp_processor_id()). */

@@ -114,7 +114,8 @@ export class Tasklets {
       if (t.runningOn < 0) {
         // tasklet_trylock() succeeded.
         if (t.count === 0) {
-          if (!t.sched) throw new Error(`tasklet ${t.name}: run without TASKLET_STATE_SCHED (kernel BUG)`);
+          // kernel/softirq.c tasklet_clear_sched(): WARN if SCHED was not set.
+          if (!t.sched) k.warn("a tasklet on a list has TASKLET_STATE_SCHED", `tasklet ${t.name} runs without TASKLET_STATE_SCHED`, cpu);
           t.sched = false; // tasklet_clear_sched
           t.runningOn = cpu;
           t.stats.runs[cpu]!++;
@@ -122,6 +123,7 @@ export class Tasklets {
           if (this.onRunLatency !== null) this.onRunLatency(t, k.now - t.scheduledAt);
           yield* t.func(k, t);
           k.trace.emit(TP.tasklet_exit, cpu, t.id);
+          if (t.runningOn !== cpu) k.warn("a tasklet never runs on two CPUs", `tasklet ${t.name} ran on cpu${cpu} while TASKLET_STATE_RUN said cpu${t.runningOn}`, cpu);
           this.unlock(t);
           continue;
         }

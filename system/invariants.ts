@@ -1,36 +1,69 @@
 /**
- * Invariants checked after every run (DESIGN section 8). Each returns human-readable
- * violations; an empty list means the run is internally consistent.
- *  - packets: arrived = delivered + dropped (all reasons) + in flight;
+ * Invariants checked after every run, and every N events while fuzzing (DESIGN section 8).
+ * Each returns human-readable violations; an empty list means the run is consistent.
+ *  - a kernel WARN check that fired during the run (sim/warn.ts) comes first;
+ *  - packets, by ownership: every container (ring, backlog, work items, socket queue) is
+ *    asked what it holds and checked against the registry of live skbs, so a leak names
+ *    the packet, its last owner and the event that last touched it; then
+ *    arrived = delivered + dropped (all reasons) + live, with the owners named;
  *  - IRQs: every assert was delivered, merged into one already pending, or is pending now;
- *  - CPU time: per CPU, the context buckets sum to the simulated time;
+ *  - CPU time: per CPU, the /proc/stat buckets sum to the simulated time, and each bucket
+ *    equals the CPU's own tally of the segments that ran in that context (kept where
+ *    segments end, independently of the /proc/stat accrual);
  *  - softirqs: a pending softirq always has someone to run it (the kernel's
  *    "NOHZ tick-stop error: local softirq work is pending" would fire otherwise);
- *  - work: queued = started + pending + cancelled, a pending item is on one list at most
- *    once, and a pool's nr_running equals its running, non-sleeping, counted workers.
+ *  - NAPI: an instance on a poll list has NAPI_STATE_SCHED and is on one list once;
+ *  - work: every queued item is on the list its owner names, at most once; queued =
+ *    started + pending + cancelled; a pool's nr_running equals its running workers.
  */
 import type { System } from "./boot.js";
+import { ACCT_IDLE, ACCT_NAMES } from "../sim/cpu.js";
 import { FRAME_PROCESS } from "../sim/frame.js";
 import { TASK_INTERRUPTIBLE } from "../sim/thread.js";
+import { warningLine } from "../sim/warn.js";
 import { WORKER_NOT_RUNNING } from "../workqueue/pool.js";
+import type { WorkStruct } from "../workqueue/work.js";
 
 export function checkInvariants(sys: System): string[] {
   const v: string[] = [];
-  const { k, net } = sys;
-  const s = net.stats;
-  const dropped = s.dropped.reduce((a, b) => a + b, 0);
-  const inFlight = packetsInFlight(sys);
-  if (s.arrived !== s.delivered + dropped + inFlight) {
-    v.push(`packets: arrived ${s.arrived} != delivered ${s.delivered} + dropped ${dropped} + in flight ${inFlight}`);
-  }
+  const { k } = sys;
+  if (k.warning !== null) v.push(warningLine(k.warning));
+  checkPackets(sys, v);
   for (const d of [...k.irq.lines(), ...k.irq.archLines()]) {
     const pending = k.irq.pendingCount(d);
     if (d.asserts !== d.delivered + d.merged + pending) {
       v.push(`irq ${d.irq}: asserted ${d.asserts} != delivered ${d.delivered} + merged ${d.merged} + pending ${pending}`);
     }
   }
+  checkCpuTime(sys, v);
+  checkNapi(sys, v);
+  checkWork(sys, v);
+  return v;
+}
+
+function checkPackets(sys: System, v: string[]): void {
+  const { net } = sys;
+  const s = net.stats;
+  v.push(...net.skbs.walk().map((x) => `packets: ${x}`));
+  const dropped = s.dropped.reduce((a, b) => a + b, 0);
+  const live = net.skbs.live.size;
+  if (s.arrived !== s.delivered + dropped + live) {
+    const where = [...net.skbs.byOwner()].map(([o, n]) => `${o}: ${n}`).join(", ");
+    v.push(`packets: arrived ${s.arrived} != delivered ${s.delivered} + dropped ${dropped} + owned ${live}${where === "" ? "" : ` (${where})`}`);
+  }
+}
+
+function checkCpuTime(sys: System, v: string[]): void {
+  const { k } = sys;
   for (const cpu of k.cpus) {
     cpu.accrue();
+    const seg = cpu.segmentTotals();
+    let busy = 0;
+    seg.forEach((ns, c) => {
+      busy += ns;
+      if (cpu.acct[c] !== ns) v.push(`cpu${cpu.id}: /proc/stat ${ACCT_NAMES[c]} ${cpu.acct[c]} ns != ${ns} ns of ${ACCT_NAMES[c]} segments`);
+    });
+    if (cpu.acct[ACCT_IDLE] !== k.now - busy) v.push(`cpu${cpu.id}: /proc/stat idle ${cpu.acct[ACCT_IDLE]} ns != ${k.now - busy} ns without a segment`);
     const sum = cpu.acct.reduce((a, b) => a + b, 0);
     if (sum !== k.now) v.push(`cpu${cpu.id}: accounted ${sum} ns != simulated ${k.now} ns`);
     if (cpu.softirqPending !== 0) {
@@ -42,39 +75,50 @@ export function checkInvariants(sys: System): string[] {
       }
     }
   }
-  checkWork(sys, v);
-  return v;
+}
+
+function checkNapi(sys: System, v: string[]): void {
+  const seen = new Set<string>();
+  sys.net.softnet.forEach((sd, cpu) => {
+    for (const n of sd.pollList) {
+      if (!n.scheduled) v.push(`napi ${n.name}: on cpu${cpu}'s poll list without NAPI_STATE_SCHED`);
+      if (seen.has(n.name)) v.push(`napi ${n.name}: on a poll list twice`);
+      seen.add(n.name);
+    }
+  });
 }
 
 function checkWork(sys: System, v: string[]): void {
   const wqs = sys.wqs;
-  const seen = new Map<number, string>();
-  let pending = 0;
-  const note = (id: number, where: string): void => {
-    const prev = seen.get(id);
-    if (prev !== undefined) v.push(`work ${id}: queued twice (${prev} and ${where})`);
-    seen.set(id, where);
-    pending++;
+  const seen = new Map<WorkStruct, string>();
+  const note = (w: WorkStruct, where: string): void => {
+    const prev = seen.get(w);
+    if (prev !== undefined) v.push(`work ${w.id} (${w.func}): queued twice (${prev} and ${where})`);
+    else if (!wqs.live.has(w)) v.push(`work ${w.id} (${w.func}): on ${where} but not queued`);
+    seen.set(w, where);
   };
   for (const pool of wqs.pools()) {
-    for (const w of pool.worklist) note(w.id, `pool ${pool.id} worklist`);
-    for (const worker of pool.workers) for (const w of worker.scheduled) note(w.id, `${worker.thread.comm} scheduled`);
+    for (const w of pool.worklist) note(w, `pool ${pool.id} worklist`);
+    for (const worker of pool.workers) for (const w of worker.scheduled) note(w, `${worker.thread.comm} scheduled`);
     let running = 0;
     for (const worker of pool.workers) if ((worker.flags & WORKER_NOT_RUNNING) === 0 && !worker.sleeping) running++;
     if (running !== pool.nrRunning) v.push(`worker pool ${pool.id}: nr_running ${pool.nrRunning} != ${running} running workers`);
   }
   for (const wq of wqs.workqueues) {
-    for (const pwq of wq.pwqs.values()) for (const w of pwq.inactive) note(w.id, `${wq.name} inactive list`);
-    if (wq.rescuer !== null) for (const w of wq.rescuer.scheduled) note(w.id, `${wq.name} rescuer`);
+    for (const pwq of wq.pwqs.values()) for (const w of pwq.inactive) note(w, `${wq.name} inactive list`);
+    if (wq.rescuer !== null) for (const w of wq.rescuer.scheduled) note(w, `${wq.name} rescuer`);
+  }
+  for (const w of wqs.live) {
+    if (!seen.has(w)) v.push(`work ${w.id} (${w.func}) lost: queued at event #${w.touchedEvent} onto ${w.owner}, but on no list`);
   }
   const s = wqs.stats;
+  const pending = wqs.live.size;
   if (s.queued !== s.started + pending + s.cancelled) {
     v.push(`work: queued ${s.queued} != started ${s.started} + pending ${pending} + cancelled ${s.cancelled}`);
   }
 }
 
+/** Packets some owner holds now (rings, backlogs, work items, handlers, sockets). */
 export function packetsInFlight(sys: System): number {
-  let n = sys.net.inFlight();
-  for (const nic of sys.nics) n += nic.inRing;
-  return n;
+  return sys.net.inFlight();
 }
