@@ -120,7 +120,9 @@ export class Kernel {
     this.hz = cfg.hz;
     this.irq = new IrqController(this);
     for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
-    this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, this.rng.stream("memory"), cfg.cpus + (cfg.dmaAgents ?? 8));
+    // One staleness stream per memory agent (memory.CPU0, memory.nic0, ...): adding a
+    // device never changes the draws another agent's loads see (DESIGN section 2).
+    this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, (agent) => this.rng.stream(`memory.${agent}`), cfg.cpus + (cfg.dmaAgents ?? 8));
     for (let i = 0; i < cfg.cpus; i++) this.mem.addAgent(`CPU${i}`, false);
   }
 
