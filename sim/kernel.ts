@@ -32,7 +32,7 @@ import {
 import type { WaitQueue } from "./waitqueue.js";
 import { DEFAULT_MEMORY, Memory, type MemoryConfig } from "./memory.js";
 import { printkTimestamp, type SleepingFunction } from "./printk.js";
-import { NSEC_PER_SEC } from "./time.js";
+import { nsToJiffiesFloor } from "./time.js";
 import { NO_PLANTS, type Plants } from "./plant.js";
 import type { KernelWarning } from "./warn.js";
 
@@ -71,12 +71,6 @@ export interface KernelConfig {
 export interface LogLine {
   ns: number;
   text: string;
-}
-
-/** floor(ns * hz / NSEC_PER_SEC) without a product over 2^53. */
-export function nsToJiffiesFloor(ns: number, hz: number): number {
-  const sec = Math.floor(ns / NSEC_PER_SEC);
-  return sec * hz + Math.floor(((ns - sec * NSEC_PER_SEC) * hz) / NSEC_PER_SEC);
 }
 
 export class Kernel {
@@ -136,7 +130,7 @@ export class Kernel {
    * no product exceeds 2^53 for any duration the schema allows (a day is 8.64e13 ns).
    */
   get jiffies(): number {
-    return Math.floor((this.engine.now * this.hz) / NSEC_PER_SEC);
+    return nsToJiffiesFloor(this.engine.now, this.hz);
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import type { Handler } from "../sim/ops.js";
 import { TP } from "../sim/trace.js";
+import { nsToJiffiesCeil } from "../sim/time.js";
 import { kickPool, findWorkerExecutingWork } from "./pool.js";
 import type { DelayedWork, WorkStruct } from "./work.js";
 import type { Workqueue, Workqueues } from "./workqueue.js";
@@ -89,10 +90,6 @@ function insertQueued(wqs: Workqueues, reqCpu: number, wq: Workqueue, work: Work
   }
 }
 
-/** nsecs_to_jiffies, rounding up as msecs_to_jiffies does. */
-function nsToJiffies(ns: number, hz: number): number {
-  return Math.ceil((ns * hz) / 1_000_000_000);
-}
 
 /**
  * queue_delayed_work_on(): false if pending; a zero delay queues at once, otherwise the
@@ -121,7 +118,7 @@ function armDelayed(wqs: Workqueues, cpu: number, wq: Workqueue, dwork: DelayedW
   dwork.cpu = cpu;
   dwork.work.timer = dwork.timer;
   const timerCpu = cpu >= 0 ? cpu : (k.current?.id ?? 0);
-  wqs.timers.modTimer(dwork.timer, k.jiffies + nsToJiffies(delayNs, k.hz), timerCpu);
+  wqs.timers.modTimer(dwork.timer, k.jiffies + nsToJiffiesCeil(delayNs, k.hz), timerCpu);
 }
 
 /**
