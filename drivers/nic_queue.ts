@@ -338,14 +338,31 @@ export class RxQueue {
     return IRQ_WAKE_THREAD;
   }
 
-  /** Mode threaded, thread part: drain the ring into the stack with BH disabled. */
+  /**
+   * Mode threaded, thread part: drain the ring. Per packet, the thread may wait for the
+   * device (`io_wait`: a sleep, legal here, as a bus transfer would be), optionally under
+   * the device mutex, then feeds the stack with BH disabled (netif_receive_skb must not
+   * race NET_RX on this CPU).
+   */
   private *threadFn(k: Kernel): Handler<IrqReturn> {
-    yield k.localBhDisable();
     yield* this.cleanTx(k, false);
-    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
-    yield k.localBhEnable();
+    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.threadRx(k, skb));
     if (cleaned === 0) this.counters.noWork++;
     return IRQ_HANDLED;
+  }
+
+  private threadRx(k: Kernel, skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.threadRxSkb(k, skb));
+  }
+
+  private *threadRxSkb(k: Kernel, skb: Skb): Handler {
+    const nic = this.nic;
+    const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
+    if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);
+    yield k.localBhDisable();
+    yield* nic.net.netifReceiveSkb(skb);
+    yield k.localBhEnable();
+    if (locked) mutexUnlock(k, nic.lock);
   }
 
   /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
