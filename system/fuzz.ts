@@ -181,6 +181,17 @@ function buildScenario(g: Gen): RawScenario {
       if (!irqs.includes(dev.irq as number)) irqs.push(dev.irq as number);
       if (d.type === "nic") {
         nics.push(name);
+        // Fields a mode never reads are refused by the schema (no silent knobs): drop them.
+        if (dev.mode !== "napi") delete dev.weight;
+        if (dev.mode !== "threaded" && dev.mode !== "workqueue") {
+          delete dev.io_wait;
+          delete dev.lock;
+        }
+        const co = dev.coalesce as { rx_usecs: string; rx_frames: number; adaptive_rx: boolean } | undefined;
+        if (co !== undefined) {
+          if (co.adaptive_rx) dev.coalesce = { adaptive_rx: true };
+          else if (co.rx_usecs === "0us") dev.coalesce = { rx_usecs: "0us", rx_frames: 0, adaptive_rx: false };
+        }
         if (dev.mode === "workqueue") {
           dev.workqueue = "fuzz_wq";
           needWq = true;
