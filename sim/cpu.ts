@@ -93,6 +93,12 @@ export class Cpu {
    * up as a difference (sim/invariants.ts).
    */
   readonly segNs = [0, 0, 0, 0];
+  /**
+   * Time this CPU's current task was its idle thread, kept at each context switch: the
+   * other side of the per-thread runtimes (every other nanosecond belongs to some thread).
+   */
+  private idleCurrNs = 0;
+  private currSince = 0;
   /** Context switches on this CPU (the `ctxt` line of /proc/stat sums these). */
   nrSwitches = 0;
   /** Reschedule IPIs received (RES in /proc/interrupts). */
@@ -184,6 +190,18 @@ export class Cpu {
     if (f.kind === FRAME_SWITCH) return ACCT_SYSTEM;
     if (f.user) return ACCT_USER;
     return (this.preemptCount & SOFTIRQ_OFFSET) !== 0 ? ACCT_SOFTIRQ : ACCT_SYSTEM;
+  }
+
+  /** context_switch(): the current task becomes `to` (called before curr changes). */
+  switchCurr(): void {
+    const now = this.k.engine.now;
+    if (this.curr.idle) this.idleCurrNs += now - this.currSince;
+    this.currSince = now;
+  }
+
+  /** Nanoseconds so far with the idle thread current. */
+  idleCurrNow(): number {
+    return this.idleCurrNs + (this.curr.idle ? this.k.engine.now - this.currSince : 0);
   }
 
   /** segNs with the running segment included up to now. */

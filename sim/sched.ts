@@ -133,6 +133,7 @@ export function schedule(cpu: Cpu): void {
     k.mem.mb(cpu.id);
     k.trace.emit(TP.sched_switch, cpu.id, prev.pid, to.pid, prevState);
     cpu.nrSwitches++;
+    cpu.switchCurr();
     cpu.curr = to;
     cpu.stack[0] = to.frame;
     if (k.costs.context_switch > 0) cpu.pushSwitch(k.costs.context_switch);

@@ -10,6 +10,7 @@
  *  - CPU time: per CPU, the /proc/stat buckets sum to the simulated time, and each bucket
  *    equals the CPU's own tally of the segments that ran in that context (kept where
  *    segments end, independently of the /proc/stat accrual);
+ *  - threads: their runtimes sum to the time the CPUs had a task other than idle current;
  *  - softirqs: a pending softirq always has someone to run it (the kernel's
  *    "NOHZ tick-stop error: local softirq work is pending" would fire otherwise);
  *  - NAPI: an instance on a poll list has NAPI_STATE_SCHED and is on one list once;
@@ -36,6 +37,7 @@ export function checkInvariants(sys: System): string[] {
     }
   }
   checkCpuTime(sys, v);
+  checkThreadRuntime(sys, v);
   checkNapi(sys, v);
   checkWork(sys, v);
   return v;
@@ -75,6 +77,20 @@ function checkCpuTime(sys: System, v: string[]): void {
       }
     }
   }
+}
+
+/**
+ * Per-thread runtimes against the CPUs: every nanosecond a CPU spent with a task other
+ * than its idle thread current is some thread's runtime (interrupt time included, as
+ * without CONFIG_IRQ_TIME_ACCOUNTING).
+ */
+function checkThreadRuntime(sys: System, v: string[]): void {
+  const { k } = sys;
+  let threads = 0;
+  for (const t of k.threads) threads += t.runtimeNs + (k.cpus[t.cpu]!.curr === t ? k.now - t.execStart : 0);
+  let busy = 0;
+  for (const cpu of k.cpus) busy += k.now - cpu.idleCurrNow();
+  if (threads !== busy) v.push(`threads: runtimes sum to ${threads} ns != ${busy} ns the CPUs ran a task`);
 }
 
 function checkNapi(sys: System, v: string[]): void {

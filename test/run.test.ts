@@ -139,6 +139,25 @@ describe("invariant checking", () => {
     expect(checkInvariants(sim.sys)[0]).toMatch(/^packets: arrived \d+ != delivered/);
   });
 
+  test("a thread's runtime that disagrees with the CPUs is caught", () => {
+    const sim = new Simulation(scenario(["duration=5ms"]));
+    while (!sim.advance(1 << 20));
+    expect(checkInvariants(sim.sys)).toEqual([]);
+    sim.sys.k.threads.find((t) => t.comm === "app")!.runtimeNs += 100; // 100 ns charged twice
+    expect(checkInvariants(sim.sys)).toEqual([expect.stringMatching(/^threads: runtimes sum to \d+ ns != \d+ ns the CPUs ran a task$/)]);
+  });
+
+  test("a CPU's /proc/stat bucket that disagrees with its segments is caught", () => {
+    const sim = new Simulation(scenario(["duration=5ms"]));
+    while (!sim.advance(1 << 20));
+    sim.sys.k.cpus[0]!.acct[1]! -= 50; // softirq
+    sim.sys.k.cpus[0]!.acct[4]! += 50; // ...moved to idle: the sum still matches
+    expect(checkInvariants(sim.sys)).toEqual([
+      "cpu0: /proc/stat softirq " + sim.sys.k.cpus[0]!.acct[1] + " ns != " + (sim.sys.k.cpus[0]!.acct[1]! + 50) + " ns of softirq segments",
+      expect.stringMatching(/^cpu0: \/proc\/stat idle \d+ ns != \d+ ns without a segment$/),
+    ]);
+  });
+
   test("an unaccounted IRQ assert is caught", () => {
     const sim = new Simulation(scenario(["duration=5ms"]));
     while (!sim.advance(1 << 20));
