@@ -51,6 +51,13 @@ export interface SoftnetData {
   txFreed: number;
   /** NAPI instances waiting for NET_RX on this CPU, in scheduling order. */
   pollList: NapiStruct[];
+  /**
+   * While net_rx_action runs: the list it took (not yet polled), the instance it is
+   * polling, and those to poll again. Kept here so the invariant walk sees every instance.
+   */
+  rxList: NapiStruct[];
+  polling: NapiStruct | null;
+  rxRepoll: NapiStruct[];
   /** The per-CPU backlog of netif_rx(), itself polled as a NAPI instance. */
   readonly backlog: NapiStruct;
   readonly inputPktQueue: Skb[];
@@ -115,6 +122,9 @@ export class NetStack {
         completionQueue: 0,
         txFreed: 0,
         pollList: [],
+        rxList: [],
+        polling: null,
+        rxRepoll: [],
         backlog: createNapi(`backlog/${cpu.id}`, -1, sysctl.devWeight, (_k, _n, quota) => this.processBacklog(sd, quota)),
         inputPktQueue: [],
         processQueue: [],
@@ -215,17 +225,22 @@ export class NetStack {
     let budget = this.sysctl.netdevBudget;
     let list = sd.pollList.splice(0);
     const repoll: NapiStruct[] = [];
+    sd.rxList = list;
+    sd.rxRepoll = repoll;
     for (;;) {
       if (list.length === 0) {
         // ____napi_schedule may have refilled poll_list while we polled: go again.
         if (repoll.length === 0 && sd.pollList.length > 0) {
           list = sd.pollList.splice(0);
+          sd.rxList = list;
           continue;
         }
         break;
       }
       const n = list.shift()!;
+      sd.polling = n;
       budget -= yield* this.napiPoll(k, n, repoll);
+      sd.polling = null;
       if (budget <= 0 || k.jiffies >= timeLimit) {
         sd.timeSqueeze++;
         break;
@@ -233,6 +248,8 @@ export class NetStack {
     }
     // Unpolled first, then newly scheduled, then the repolls (list_splice order).
     sd.pollList = [...list, ...sd.pollList, ...repoll];
+    sd.rxList = [];
+    sd.rxRepoll = [];
     if (sd.pollList.length > 0) this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
   }
 

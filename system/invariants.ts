@@ -13,7 +13,8 @@
  *  - threads: their runtimes sum to the time the CPUs had a task other than idle current;
  *  - softirqs: a pending softirq always has someone to run it (the kernel's
  *    "NOHZ tick-stop error: local softirq work is pending" would fire otherwise);
- *  - NAPI: an instance on a poll list has NAPI_STATE_SCHED and is on one list once;
+ *  - NAPI: a scheduled instance is on exactly one list (or being polled), an unscheduled
+ *    one on none; a tasklet is on at most one list, and only with TASKLET_STATE_SCHED;
  *  - work: every queued item is on the list its owner names, at most once; queued =
  *    started + pending + cancelled; a pool's nr_running equals its running workers.
  */
@@ -24,6 +25,7 @@ import { TASK_INTERRUPTIBLE } from "../sim/thread.js";
 import { warningLine } from "../sim/warn.js";
 import { WORKER_NOT_RUNNING } from "../workqueue/pool.js";
 import type { WorkStruct } from "../workqueue/work.js";
+import type { NapiStruct } from "../net/napi.js";
 
 export function checkInvariants(sys: System): string[] {
   const v: string[] = [];
@@ -39,6 +41,7 @@ export function checkInvariants(sys: System): string[] {
   checkCpuTime(sys, v);
   checkThreadRuntime(sys, v);
   checkNapi(sys, v);
+  checkTasklets(sys, v);
   checkWork(sys, v);
   return v;
 }
@@ -93,15 +96,42 @@ function checkThreadRuntime(sys: System, v: string[]): void {
   if (threads !== busy) v.push(`threads: runtimes sum to ${threads} ns != ${busy} ns the CPUs ran a task`);
 }
 
+/**
+ * NAPI_STATE_SCHED vs poll lists: a scheduled instance is in exactly one place (a CPU's
+ * poll list, the list net_rx_action took, its repoll list, or being polled), and one that
+ * is not scheduled is on no list (it may still be finishing the poll that completed it).
+ */
 function checkNapi(sys: System, v: string[]): void {
-  const seen = new Set<string>();
+  const where = new Map<NapiStruct, string[]>();
+  const note = (n: NapiStruct, place: string): void => {
+    const w = where.get(n);
+    if (w === undefined) where.set(n, [place]);
+    else w.push(place);
+  };
   sys.net.softnet.forEach((sd, cpu) => {
-    for (const n of sd.pollList) {
-      if (!n.scheduled) v.push(`napi ${n.name}: on cpu${cpu}'s poll list without NAPI_STATE_SCHED`);
-      if (seen.has(n.name)) v.push(`napi ${n.name}: on a poll list twice`);
-      seen.add(n.name);
-    }
+    for (const n of sd.pollList) note(n, `cpu${cpu}'s poll list`);
+    for (const n of sd.rxList) note(n, `cpu${cpu}'s net_rx_action list`);
+    for (const n of sd.rxRepoll) note(n, `cpu${cpu}'s repoll list`);
   });
+  const polling = new Set(sys.net.softnet.map((sd) => sd.polling).filter((n) => n !== null));
+  const all = [...sys.net.softnet.map((sd) => sd.backlog), ...sys.nics.flatMap((nic) => nic.queues.map((q) => q.napi).filter((n) => n !== null))];
+  for (const n of all) {
+    const places = where.get(n) ?? [];
+    const count = places.length + (polling.has(n) ? 1 : 0);
+    if (n.scheduled && count !== 1) v.push(`napi ${n.name}: NAPI_STATE_SCHED but in ${count} places${places.length > 0 ? ` (${places.join(", ")})` : ""}`);
+    if (!n.scheduled && places.length > 0) v.push(`napi ${n.name}: on ${places.join(", ")} without NAPI_STATE_SCHED`);
+  }
+}
+
+/** Tasklets: each on at most one list (per-CPU, HI, or the one tasklet_action took), and only with TASKLET_STATE_SCHED. */
+function checkTasklets(sys: System, v: string[]): void {
+  const lists = sys.tasklets.lists();
+  for (const t of sys.tasklets.all) {
+    let n = 0;
+    for (const l of lists) for (const x of l) if (x === t) n++;
+    if (n > 1) v.push(`tasklet ${t.name}: on ${n} lists`);
+    if (n > 0 && !t.sched) v.push(`tasklet ${t.name}: on a list without TASKLET_STATE_SCHED`);
+  }
 }
 
 function checkWork(sys: System, v: string[]): void {

@@ -158,6 +158,24 @@ describe("invariant checking", () => {
     ]);
   });
 
+  test("NAPI_STATE_SCHED against poll-list membership, and tasklets on two lists, are caught", () => {
+    const sim = new Simulation(scenario(["duration=5ms"]));
+    while (!sim.advance(1 << 20));
+    const sd = sim.sys.net.softnet[0]!;
+    sd.pollList.push(sd.backlog); // on a list, but not scheduled
+    expect(checkInvariants(sim.sys)).toEqual(["napi backlog/0: on cpu0's poll list without NAPI_STATE_SCHED"]);
+    sd.backlog.scheduled = true;
+    sd.pollList.push(sd.backlog); // scheduled, on the list twice
+    expect(checkInvariants(sim.sys)).toEqual(["napi backlog/0: NAPI_STATE_SCHED but in 2 places (cpu0's poll list, cpu0's poll list)"]);
+    const { scenario: ts } = loadScenario("tasklet-serial", { sets: ["duration=2ms"] });
+    const t = new Simulation(ts);
+    while (!t.advance(1 << 20));
+    const tasklet = t.sys.tasklets.all[0]!;
+    tasklet.sched = true;
+    t.sys.tasklets.lists()[0]!.push(tasklet, tasklet);
+    expect(checkInvariants(t.sys)).toContain("tasklet dualport_rx: on 2 lists");
+  });
+
   test("an unaccounted IRQ assert is caught", () => {
     const sim = new Simulation(scenario(["duration=5ms"]));
     while (!sim.advance(1 << 20));
