@@ -13,6 +13,9 @@
  *    the interrupted context (kernel/softirq.c: __irq_exit_rcu -> invoke_softirq).
  *  - Returning from an interrupt to preemptible process context honours need_resched
  *    (preempt_schedule_irq).
+ * Over 450 lines because the interpreter, the context stack and both time tallies (the
+ * /proc/stat buckets and the independent segment tally) change together: a segment's
+ * accounting is defined by how frames are cut, pushed and resumed.
  */
 import { createEvent, type SimEvent } from "./engine.js";
 import type { Kernel } from "./kernel.js";
