@@ -19,6 +19,7 @@ import { registerLesson } from "./lesson.js";
 import { registerBench } from "./bench.js";
 import { registerDiff } from "./diff.js";
 import { registerReport } from "./report.js";
+import { registerFuzz } from "./fuzz.js";
 
 export { EXIT_EXPECT_FAILED, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE } from "./options.js";
 
@@ -49,6 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerBench(program, ctx);
   registerDiff(program, ctx);
   registerReport(program, ctx);
+  registerFuzz(program, ctx);
 
   try {
     if (argv.length === 0) {

@@ -5,7 +5,8 @@
 import { Option, InvalidArgumentError, type Command } from "commander";
 import { loadScenario } from "../system/scenario.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
-import { locateFirstViolation, Simulation, type RunResult } from "../system/run.js";
+import { locateFirstViolation, Simulation, type RunOptions, type RunResult } from "../system/run.js";
+import { isPlantName, PLANT_NAMES, PLANTS, type PlantName } from "../sim/plant.js";
 import { PROC_VIEWS, procView, type ProcView } from "../observe/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";
 import { InputError } from "../sim/input_error.js";
@@ -21,6 +22,7 @@ import {
   EXIT_INTERRUPTED,
   EXIT_INVARIANT,
   EXIT_OK,
+  EXIT_USAGE,
   parsePositiveInt,
   parseSeed,
   type CommandContext,
@@ -48,6 +50,7 @@ interface RunFlags {
   svg?: string;
   html?: string;
   svgWindow?: string;
+  plant: string[];
 }
 
 /** Set by the SIGINT handler; the run loop looks at it between slices. */
@@ -80,7 +83,12 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option("--svg-window <from..to>", "the part of the run the timeline shows (default 0..2ms)")
     .option("--hist", "after the summary, print each latency stage as a log2 histogram (bcc style)")
     .option("--force", `run even if the estimated work is over the budget (${EVENT_BUDGET / 1e6} million events)`)
+    .option("--plant <bug>", "plant a simulator bug to see an invariant catch it (repeatable; `--plant list` lists them)", collect, [])
     .action(async (ref: string, flags: RunFlags) => {
+      if (flags.plant.includes("list")) {
+        io.stdout(plantList());
+        return;
+      }
       ctx.setExitCode(await runCommand(ref, flags, io));
     });
 
@@ -95,7 +103,8 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
   // --max-events within the budget bounds the work by itself.
   if (flags.maxEvents === undefined || flags.maxEvents > EVENT_BUDGET) checkBudget(scenario, flags.force, `${scenario.name}`);
-  const opts = flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents };
+  const plants = parsePlants(flags.plant);
+  const opts: RunOptions = { ...(flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents }), ...(plants.length === 0 ? {} : { plants }) };
   const traceOpts = traceOptions(flags);
   const sim = new Simulation(scenario, opts);
   // Attached before the first event, so the trace starts at time 0 like the run.
@@ -140,7 +149,7 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   const result: RunResult & { sets?: string[]; proc?: Record<string, string>; trace?: TraceReport; hist?: Record<string, Log2Hist> } = sim.finish();
   // What the run was given beyond the scenario, for `irqsim diff` and `irqsim report`.
   if (sets.length > 0) result.sets = sets;
-  if (!result.invariants.ok && result.stopped_by === "duration") {
+  if (!result.invariants.ok && result.invariants.first === undefined && result.stopped_by === "duration") {
     const first = locateFirstViolation(scenario, opts);
     if (first !== null) result.invariants.first = first;
   }
@@ -178,9 +187,18 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   }
   if (!result.invariants.ok) {
     const first = result.invariants.first;
-    const where = first ? ` first violated after event #${first.event} at ${first.time_ns} ns: ${first.violations[0]}` : "";
-    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${result.invariants.violations[0]}.${where}\n`);
+    const where = first ? `at event #${first.event} (${first.time_ns} ns): ${first.violations[0]}` : `at the end of the run: ${result.invariants.violations[0]}`;
+    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed} ${where}\n`);
     return EXIT_INVARIANT;
+  }
+  const unfired = plants.filter((p) => (sim.plantHits[p] ?? 0) === 0);
+  if (unfired.length > 0) {
+    io.stderr(`irqsim: --plant ${unfired[0]}: does not apply to ${scenario.name}: the planted bug never fired (${PLANTS[unfired[0]!]})\n`);
+    return EXIT_USAGE;
+  }
+  if (plants.length > 0) {
+    io.stderr(`irqsim: --plant ${plants.join(", ")}: fired, and no invariant caught it (seed ${scenario.seed})\n`);
+    return EXIT_EXPECT_FAILED;
   }
   if (flags.check && !result.expect.ok) {
     const failed = result.expect.results.filter((e) => !e.ok).map((e) => e.metric);
@@ -188,6 +206,22 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
     return EXIT_EXPECT_FAILED;
   }
   return EXIT_OK;
+}
+
+/** `--plant list`: one line per planted bug. */
+export function plantList(): string {
+  const w = Math.max(...PLANT_NAMES.map((n) => n.length));
+  return PLANT_NAMES.map((n) => `${n.padEnd(w)}  ${PLANTS[n]}\n`).join("");
+}
+
+/** The --plant names, checked (one line and exit 2 for an unknown one). */
+export function parsePlants(names: readonly string[]): PlantName[] {
+  const out: PlantName[] = [];
+  for (const n of names) {
+    if (!isPlantName(n)) throw new InputError(`--plant: unknown bug "${n}"; expected one of: ${PLANT_NAMES.join(", ")} (or list)`);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 /** Validates the --trace* flags (before the run starts); null without --trace. */

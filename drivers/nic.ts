@@ -32,7 +32,7 @@ import type { RandomStream } from "../sim/rng.js";
 import { TP } from "../sim/trace.js";
 import type { NetStack } from "../net/dev.js";
 import type { NapiStruct } from "../net/napi.js";
-import type { Skb } from "../net/skb.js";
+import { allocSkb } from "../net/skb.js";
 import type { TaskletStruct, Tasklets } from "../softirq/tasklet.js";
 import type { Workqueue, Workqueues } from "../workqueue/workqueue.js";
 import type { CoalesceSpec } from "../devices/coalesce.js";
@@ -100,6 +100,7 @@ export class Nic {
     readonly spec: NicSpec,
   ) {
     this.lock = createMutex(`${spec.name}.lock`);
+    net.devNames[spec.index] = spec.name;
     this.queues = Array.from({ length: spec.queues }, (_, q) => new RxQueue(this, q, spec.irq + q, [spec.affinity[q % spec.affinity.length]!]));
     k.trace.registerObject("dev", spec.index, { name: spec.name, irq: spec.irq });
     this.traffic = createTraffic(spec.traffic, k.rng.stream(`${spec.name}.arrivals`));
@@ -204,10 +205,11 @@ export class Nic {
     // A replayed trace names each packet's size and flow; otherwise flows are drawn.
     const flow = (burst ? null : this.traffic.flow()) ?? (this.spec.flows > 1 ? this.flowRng.int(this.spec.flows) : 0);
     const len = (burst ? null : this.traffic.size()) ?? this.spec.packetSize;
-    const skb: Skb = { id: this.nextId++, dev: this.spec.index, len, arrivedAt: k.now, data: 0, dataLoc: null, corrupt: null };
-    this.net.stats.arrived++;
+    const skb = allocSkb(this.nextId++, this.spec.index, len, k.now);
+    const q = this.queues[rssQueue(flow, this.queues.length)]!;
+    this.net.arrive(skb, q.ringOwner);
     k.trace.emit(TP.pkt_arrive, -1, skb.dev, skb.id);
-    this.queues[rssQueue(flow, this.queues.length)]!.dma(skb);
+    q.dma(skb);
   }
 
   /** The driver bug the scenario asked for: sleeping in hardirq context. */

@@ -3,6 +3,8 @@
  * per queue, or the legacy shared INTx line), its interrupt cause/mask bits, its NAPI
  * instance and its interrupt moderation. The driver's handlers for every mode live here,
  * because each queue is serviced on its own (the tasklet mode shares one tasklet).
+ * Over 450 lines because the five modes' handlers all work on the ring's private state
+ * (descriptors, head/tail, ICR/IMS, the skb owners) and are clearer side by side.
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
@@ -16,9 +18,11 @@ import { DROP_RX_RING_FULL } from "../net/dev.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "../net/napi.js";
 import { payloadWord, type Skb } from "../net/skb.js";
 import { queueWorkOp } from "../workqueue/queue.js";
+import type { WorkStruct } from "../workqueue/work.js";
 import { Coalescer } from "../devices/coalesce.js";
 import type { Nic } from "./nic.js";
 import { takePayload } from "../net/socket.js";
+import type { SkbOwner } from "../net/skb_owner.js";
 
 /** Descriptor status bit "descriptor done" (E1000_RXD_STAT_DD). */
 export const RXD_STAT_DD = 0x01;
@@ -95,6 +99,11 @@ export class RxQueue {
   private readonly icrReg: Location;
   private readonly k: Kernel;
   private readonly mem: Memory;
+  /** The ring as an skb owner (its descriptors hold the packets), and the handlers that hold one. */
+  readonly ringOwner: SkbOwner;
+  private readonly topHalfOwner: SkbOwner;
+  private readonly workOwner: SkbOwner;
+  private readonly workFnOwner: SkbOwner;
 
   constructor(
     readonly nic: Nic,
@@ -119,6 +128,17 @@ export class RxQueue {
       refillCpu: -1,
       refillAt: 0,
     }));
+    const ringDescs = this.ring;
+    this.ringOwner = nic.net.skbs.addOwner({
+      name: `${name} rx ring`,
+      contents: function* () {
+        for (const d of ringDescs) if (d.skb !== null) yield d.skb;
+      },
+    });
+    this.topHalfOwner = { name: `${name} interrupt handler`, contents: null };
+    this.workFnOwner = { name: `${spec.name}_rx_work function`, contents: null };
+    this.workOwner = { name: `${spec.name}_rx_work items`, contents: spec.mode === "workqueue" ? () => this.rxWorkSkbs() : null };
+    if (spec.mode === "workqueue") nic.net.skbs.addOwner(this.workOwner);
     this.tail = this.mem.alloc(`${ring}.tail`);
     this.icrReg = this.mem.alloc(`${spec.name}.icr${index}`);
     this.hwOwned = spec.ringSize;
@@ -320,31 +340,64 @@ export class RxQueue {
     return IRQ_WAKE_THREAD;
   }
 
-  /** Mode threaded, thread part: drain the ring into the stack with BH disabled. */
+  /**
+   * Mode threaded, thread part: drain the ring. Per packet, the thread may wait for the
+   * device (`io_wait`: a sleep, legal here, as a bus transfer would be), optionally under
+   * the device mutex, then feeds the stack with BH disabled (netif_receive_skb must not
+   * race NET_RX on this CPU).
+   */
   private *threadFn(k: Kernel): Handler<IrqReturn> {
-    yield k.localBhDisable();
     yield* this.cleanTx(k, false);
-    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.nic.net.netifReceiveSkb(skb));
-    yield k.localBhEnable();
+    const cleaned = yield* this.cleanRx(k, Infinity, (skb) => this.threadRx(k, skb));
     if (cleaned === 0) this.counters.noWork++;
     return IRQ_HANDLED;
   }
 
-  /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
-  private *toBacklog(k: Kernel, skb: Skb): Handler {
-    const net = this.nic.net;
-    net.stats.inProcess++;
-    yield k.cpu(k.costs.backlog_enqueue);
-    net.stats.inProcess--;
-    net.netifRx(skb);
+  private threadRx(k: Kernel, skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.threadRxSkb(k, skb));
   }
 
+  private *threadRxSkb(k: Kernel, skb: Skb): Handler {
+    const nic = this.nic;
+    const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
+    if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);
+    yield k.localBhDisable();
+    yield* nic.net.netifReceiveSkb(skb);
+    yield k.localBhEnable();
+    if (locked) mutexUnlock(k, nic.lock);
+  }
+
+  /** netif_rx() from the top half: the skb waits in this CPU's backlog for NET_RX. */
+  private toBacklog(k: Kernel, skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.enqueueBacklog(k, skb));
+  }
+
+  private *enqueueBacklog(k: Kernel, skb: Skb): Handler {
+    yield k.cpu(k.costs.backlog_enqueue);
+    this.nic.net.netifRx(skb);
+  }
+
+  /**
+   * The skbs this queue's rx work items hold: those of pending items, and of running ones
+   * whose function has not taken its packet yet.
+   */
+  private *rxWorkSkbs(): Iterable<Skb> {
+    const wqs = this.nic.wqs!;
+    for (const w of wqs.live) if (w.fn === this.rxWorkFn) yield w.data as Skb;
+    for (const w of wqs.running()) if (w.fn === this.rxWorkFn && (w.data as Skb).owner === this.workOwner) yield w.data as Skb;
+  }
+
+  private readonly rxWorkFn = (k: Kernel, w: WorkStruct): Handler => this.nic.net.skbs.holding(w.data as Skb, this.workFnOwner, this.rxWork(k, w.data as Skb));
+
   /** Mode workqueue: one work item per packet, queued from the top half. */
-  private *queueRxWork(skb: Skb): Handler {
+  private queueRxWork(skb: Skb): Handler {
+    return this.nic.net.skbs.holding(skb, this.topHalfOwner, this.queueRxWorkItem(skb));
+  }
+
+  private *queueRxWorkItem(skb: Skb): Handler {
     const nic = this.nic;
     const wqs = nic.wqs!;
-    const work = wqs.initWork(`${nic.spec.name}_rx_work`, (kk, w) => this.rxWork(kk, w.data as Skb), skb);
-    nic.net.stats.inProcess++; // held by the work item until delivered
+    const work = wqs.initWork(`${nic.spec.name}_rx_work`, this.rxWorkFn, skb);
     // The work item carries the packet's data; queue_work()'s ordering guarantee is what
     // makes it visible to the worker (include/linux/workqueue.h, queue_work()).
     const mem = this.mem;
@@ -352,6 +405,7 @@ export class RxQueue {
     mem.write(loc, skb.data, this.k.smpProcessorId());
     skb.dataLoc = loc;
     yield* queueWorkOp(wqs, nic.wq!, work);
+    nic.net.skbs.give(skb, this.workOwner); // held by the work item until its function runs
   }
 
   /**
@@ -368,7 +422,6 @@ export class RxQueue {
     yield k.cpu(k.costs.net_rx_protocol);
     const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
     if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);
-    nic.net.stats.inProcess--;
     yield* nic.net.deliverLocal(skb);
     if (locked) mutexUnlock(k, nic.lock);
   }
@@ -415,6 +468,8 @@ export class RxQueue {
       mem.write(d.status, 0, cpu);
       this.nextToClean = (this.nextToClean + 1) % this.nic.spec.ringSize;
       cleaned++;
+      // The planted bug: the packet is off the ring and nobody gets it.
+      if (k.plants.leakSkb && k.plants.fire("leak-skb", 7)) continue;
       yield* sink(skb);
     }
     if (cleaned > 0) {

@@ -93,7 +93,9 @@ export function simulateLitmus(test: LitmusTest, opts: SimulateOptions): Simulat
 function runOnce(test: LitmusTest, opts: SimulateOptions, rng: Rng, run: number): FinalState | null {
   const clock = { now: 0 };
   const n = test.threads.length;
-  const mem = new Memory(clock, { model: "lkmm", weakness: opts.weakness, window: Number.MAX_SAFE_INTEGER }, rng.stream(`run${run}.memory`), n);
+  // One stream for every thread of a litmus run: the run is one random interleaving anyway.
+  const memRng = rng.stream(`run${run}.memory`);
+  const mem = new Memory(clock, { model: "lkmm", weakness: opts.weakness, window: Number.MAX_SAFE_INTEGER }, () => memRng, n);
   for (let i = 0; i < n; i++) mem.addAgent(`P${i}`, false);
   const sched = rng.stream(`run${run}.schedule`);
   const names: string[] = [];

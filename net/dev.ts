@@ -12,6 +12,7 @@ import { payloadWord, type CorruptRead, type Skb } from "./skb.js";
 import type { Socket } from "./socket.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "./napi.js";
 import { sockQueueRcvSkb } from "./socket.js";
+import { SKB_DELIVERED, SKB_DROPPED, SkbRegistry, type SkbOwner } from "./skb_owner.js";
 
 /** net/core/dev.c defaults of the sysctls under net.core. */
 export const NETDEV_BUDGET = 300; // netdev_budget: packets per net_rx_action
@@ -50,6 +51,13 @@ export interface SoftnetData {
   txFreed: number;
   /** NAPI instances waiting for NET_RX on this CPU, in scheduling order. */
   pollList: NapiStruct[];
+  /**
+   * While net_rx_action runs: the list it took (not yet polled), the instance it is
+   * polling, and those to poll again. Kept here so the invariant walk sees every instance.
+   */
+  rxList: NapiStruct[];
+  polling: NapiStruct | null;
+  rxRepoll: NapiStruct[];
   /** The per-CPU backlog of netif_rx(), itself polled as a NAPI instance. */
   readonly backlog: NapiStruct;
   readonly inputPktQueue: Skb[];
@@ -57,6 +65,8 @@ export interface SoftnetData {
   processed: number;
   dropped: number;
   timeSqueeze: number;
+  /** The backlog (input_pkt_queue + process_queue) as an skb owner. */
+  owner: SkbOwner;
 }
 
 export interface NetStats {
@@ -65,8 +75,6 @@ export interface NetStats {
   /** Delivered with a payload other than the one the device wrote (a memory-ordering bug). */
   corrupt: number;
   readonly dropped: number[];
-  /** Packets held by a handler between queues (dequeued, not yet queued elsewhere). */
-  inProcess: number;
 }
 
 /** Corrupt deliveries kept for the result; the count covers all of them. */
@@ -88,7 +96,13 @@ export interface NetLatencyHooks {
 
 export class NetStack {
   readonly softnet: SoftnetData[];
-  readonly stats: NetStats = { arrived: 0, delivered: 0, corrupt: 0, dropped: DROP_REASONS.map(() => 0), inProcess: 0 };
+  readonly stats: NetStats = { arrived: 0, delivered: 0, corrupt: 0, dropped: DROP_REASONS.map(() => 0) };
+  /** Device names by index, for naming packets ("nic0#12"). */
+  readonly devNames: string[] = [];
+  /** Every live skb and its one owner (net/skb_owner.ts). */
+  readonly skbs: SkbRegistry;
+  /** Per CPU: netif_receive_skb holding a packet through protocol processing. */
+  private readonly receiving: SkbOwner[];
   /** The first MAX_CORRUPT_REPORTS corrupt deliveries, each with the accesses that caused it. */
   readonly corruptReports: CorruptReport[] = [];
   /** The socket each device's traffic is addressed to (protocol demux), by device index. */
@@ -101,18 +115,25 @@ export class NetStack {
     private readonly softirq: Softirq,
     readonly sysctl: NetSysctls,
   ) {
+    this.skbs = new SkbRegistry(k, (skb) => `${this.devNames[skb.dev] ?? `dev${skb.dev}`}#${skb.id}`);
+    this.receiving = k.cpus.map((cpu) => ({ name: `netif_receive_skb on cpu${cpu.id}`, contents: null }));
     this.softnet = k.cpus.map((cpu) => {
       const sd: SoftnetData = {
         completionQueue: 0,
         txFreed: 0,
         pollList: [],
+        rxList: [],
+        polling: null,
+        rxRepoll: [],
         backlog: createNapi(`backlog/${cpu.id}`, -1, sysctl.devWeight, (_k, _n, quota) => this.processBacklog(sd, quota)),
         inputPktQueue: [],
         processQueue: [],
         processed: 0,
         dropped: 0,
         timeSqueeze: 0,
+        owner: null as unknown as SkbOwner,
       };
+      sd.owner = this.skbs.addOwner({ name: `backlog of cpu${cpu.id}`, contents: () => [...sd.inputPktQueue, ...sd.processQueue] });
       return sd;
     });
     // net_rx_action: time_limit = jiffies + usecs_to_jiffies(netdev_budget_usecs), rounding up.
@@ -146,6 +167,10 @@ export class NetStack {
    */
   napiSchedule(napi: NapiStruct): boolean {
     if (napi.scheduled) return false;
+    for (const sd of this.softnet) {
+      // NAPI_STATE_SCHED is what keeps an instance off a second poll list.
+      if (sd.pollList.includes(napi)) this.k.warn("NAPI_STATE_SCHED set while on a poll list", `napi ${napi.name} is on cpu${this.softnet.indexOf(sd)}'s poll list without NAPI_STATE_SCHED`);
+    }
     napi.scheduled = true;
     napi.scheduledAt = this.k.now;
     const cpu = this.k.smpProcessorId();
@@ -158,6 +183,7 @@ export class NetStack {
   }
 
   drop(skb: Skb, reason: number, cpu: number): void {
+    this.skbs.release(skb, SKB_DROPPED, null);
     this.stats.dropped[reason]!++;
     this.k.trace.emit(TP.pkt_drop, cpu, skb.dev, skb.id, reason);
   }
@@ -177,6 +203,7 @@ export class NetStack {
       return;
     }
     sd.inputPktQueue.push(skb);
+    this.skbs.give(skb, sd.owner);
     k.trace.emit(TP.netif_rx, cpu.id, skb.id, skb.dev, skb.len);
     this.napiSchedule(sd.backlog);
   }
@@ -192,21 +219,28 @@ export class NetStack {
   *netRxAction(k: Kernel): Handler {
     const cpu = k.thisCpu;
     const sd = this.softnet[cpu.id]!;
+    // The planted bug: a preempt_disable() with no preempt_enable() on some path.
+    if (k.plants.unbalancedPreempt && k.plants.fire("unbalanced-preempt", 1)) yield k.preemptDisable();
     const timeLimit = k.jiffies + this.budgetJiffies;
     let budget = this.sysctl.netdevBudget;
     let list = sd.pollList.splice(0);
     const repoll: NapiStruct[] = [];
+    sd.rxList = list;
+    sd.rxRepoll = repoll;
     for (;;) {
       if (list.length === 0) {
         // ____napi_schedule may have refilled poll_list while we polled: go again.
         if (repoll.length === 0 && sd.pollList.length > 0) {
           list = sd.pollList.splice(0);
+          sd.rxList = list;
           continue;
         }
         break;
       }
       const n = list.shift()!;
+      sd.polling = n;
       budget -= yield* this.napiPoll(k, n, repoll);
+      sd.polling = null;
       if (budget <= 0 || k.jiffies >= timeLimit) {
         sd.timeSqueeze++;
         break;
@@ -214,12 +248,15 @@ export class NetStack {
     }
     // Unpolled first, then newly scheduled, then the repolls (list_splice order).
     sd.pollList = [...list, ...sd.pollList, ...repoll];
+    sd.rxList = [];
+    sd.rxRepoll = [];
     if (sd.pollList.length > 0) this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
   }
 
   /** napi_poll(): one call of the driver's poll with quota `weight`. */
   private *napiPoll(k: Kernel, n: NapiStruct, repoll: NapiStruct[]): Handler<number> {
     const weight = n.weight;
+    if (!n.scheduled) this.k.warn("NAPI_STATE_SCHED set while on a poll list", `net_rx_action polls ${n.name} without NAPI_STATE_SCHED`);
     yield k.cpu(k.costs.napi_poll);
     if (n.scheduledAt >= 0) {
       // The first poll since napi_schedule(): the hand-off from the top half is done.
@@ -228,6 +265,7 @@ export class NetStack {
       n.scheduledAt = -1;
     }
     const work = yield* n.poll(k, n, weight);
+    if (work > weight) this.k.warn("a NAPI poll does at most its weight", `NAPI poll function ${n.name} returned ${work}, exceeding its budget of ${weight}.`);
     n.polls++;
     n.work += work;
     k.trace.emit(TP.napi_poll, k.smpProcessorId(), n.dev, work, weight);
@@ -261,15 +299,17 @@ export class NetStack {
    * netif_receive_skb -> __netif_receive_skb -> ip_rcv -> udp_rcv: protocol processing in
    * NET_RX context, then the socket. The caller has taken the skb off its queue or ring.
    */
-  *netifReceiveSkb(skb: Skb): Handler {
+  netifReceiveSkb(skb: Skb): Handler {
+    return this.skbs.holding(skb, this.receiving[this.k.smpProcessorId()]!, this.receiveSkb(skb));
+  }
+
+  private *receiveSkb(skb: Skb): Handler {
     const k = this.k;
-    this.stats.inProcess++;
     // __netif_receive_skb_core: every packet the stack takes in counts in sd->processed.
     this.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
     this.latency?.onBottomHalf(k.now - skb.arrivedAt);
     yield k.cpu(k.costs.net_rx_protocol);
-    this.stats.inProcess--;
     yield* this.deliverLocal(skb);
   }
 
@@ -281,6 +321,7 @@ export class NetStack {
       this.drop(skb, DROP_SOCKET_RCVBUFF, k.smpProcessorId());
       return;
     }
+    this.skbs.give(skb, sk.owner);
     yield k.cpu(k.costs.socket_enqueue);
   }
 
@@ -303,12 +344,19 @@ export class NetStack {
     this.corruptReports.push({ packet: skb.id, dev: skb.dev, deliveredAt: this.k.now, ...why });
   }
 
-  /** Packets inside the stack: backlogs, in processing, socket queues. */
+  /** A packet arrives off the wire: registered live, owned by `owner` (its ring). */
+  arrive(skb: Skb, owner: SkbOwner): void {
+    this.stats.arrived++;
+    this.skbs.arrive(skb, owner);
+  }
+
+  /** recv() returned `skb` to the task `by`: it leaves the registry, delivered. */
+  deliver(skb: Skb, by: SkbOwner): void {
+    if (this.skbs.release(skb, SKB_DELIVERED, by)) this.stats.delivered++;
+  }
+
+  /** Packets some owner holds: rings, backlogs, work items, handlers, socket queues. */
   inFlight(): number {
-    let n = this.stats.inProcess;
-    for (const sd of this.softnet) n += sd.inputPktQueue.length + sd.processQueue.length;
-    // != null: the array has holes at the indexes of non-NIC devices.
-    for (const sk of this.sockets) if (sk != null) n += sk.queue.length + sk.inRecv;
-    return n;
+    return this.skbs.live.size;
   }
 }

@@ -2,6 +2,7 @@
  * A received packet (struct sk_buff), with its arrival time for the latency breakdown.
  */
 import type { Location } from "../sim/memory.js";
+import type { SkbOwner } from "./skb_owner.js";
 
 export interface Skb {
   readonly id: number;
@@ -20,6 +21,17 @@ export interface Skb {
   dataLoc: Location | null;
   /** Why the payload is wrong: the first reordered pair of accesses that made it so. */
   corrupt: CorruptRead | null;
+  /** Its one owner now (net/skb_owner.ts), and the event and time that last moved it. */
+  owner: SkbOwner | null;
+  touchedEvent: number;
+  touchedNs: number;
+  /** 0 live, then SKB_DELIVERED or SKB_DROPPED. */
+  fate: number;
+}
+
+/** A new skb as the device builds it, owned by nobody until it is registered. */
+export function allocSkb(id: number, dev: number, len: number, arrivedAt: number): Skb {
+  return { id, dev, len, arrivedAt, data: 0, dataLoc: null, corrupt: null, owner: null, touchedEvent: 0, touchedNs: 0, fate: 0 };
 }
 
 /** A pair of accesses that the missing ordering let happen in the wrong order. */

@@ -8,6 +8,7 @@ import { wakeUp } from "../sim/sched.js";
 import { createWaitQueue, type WaitQueue } from "../sim/waitqueue.js";
 import type { Location, Memory } from "../sim/memory.js";
 import { truesize, type Skb } from "./skb.js";
+import type { SkbOwner } from "./skb_owner.js";
 
 /** net.core.rmem_default: 212992 bytes of receive buffer per socket. */
 export const RMEM_DEFAULT = 212_992;
@@ -19,14 +20,25 @@ export interface Socket {
   rmemAlloc: number;
   readonly rcvbuf: number;
   readonly wq: WaitQueue;
-  /** Skbs taken by a recv() that has not returned yet. */
-  inRecv: number;
+  /** sk_receive_queue as an skb owner, and recv() holding what it took off it. */
+  readonly owner: SkbOwner;
+  readonly recvOwner: SkbOwner;
   /** sk_receive_queue.lock: the queueing CPU and the reader meet here. */
   readonly lock: Location;
 }
 
 export function createSocket(mem: Memory, name: string, rcvbuf = RMEM_DEFAULT): Socket {
-  return { name, queue: [], rmemAlloc: 0, rcvbuf, wq: createWaitQueue(`${name}.sk_wq`), inRecv: 0, lock: mem.alloc(`${name}.sk_receive_queue.lock`) };
+  const queue: Skb[] = [];
+  return {
+    name,
+    queue,
+    rmemAlloc: 0,
+    rcvbuf,
+    wq: createWaitQueue(`${name}.sk_wq`),
+    owner: { name: `${name} receive queue`, contents: () => queue },
+    recvOwner: { name: `recv() on ${name}`, contents: null },
+    lock: mem.alloc(`${name}.sk_receive_queue.lock`),
+  };
 }
 
 /**
@@ -52,10 +64,11 @@ export function sockQueueRcvSkb(k: Kernel, sk: Socket, skb: Skb): boolean {
 }
 
 /**
- * recv() of up to `max` datagrams: sleep while the queue is empty, then dequeue and copy
- * each to user space. Returns the skbs received.
+ * recv() of up to `max` datagrams: sleep while the queue is empty, then dequeue (each
+ * handed to `take` with recv()'s own owner) and copy each to user space. Returns the skbs
+ * received.
  */
-export function* recv(k: Kernel, sk: Socket, max: number): Handler<Skb[]> {
+export function* recv(k: Kernel, sk: Socket, max: number, take: (skb: Skb, owner: SkbOwner) => void): Handler<Skb[]> {
   yield k.cpu(k.costs.recv_syscall);
   while (sk.queue.length === 0) {
     const slept = yield k.wait(sk.wq);
@@ -67,13 +80,14 @@ export function* recv(k: Kernel, sk: Socket, max: number): Handler<Skb[]> {
   mem.spinLock(sk.lock, cpu);
   const got = sk.queue.splice(0, n);
   mem.spinUnlock(sk.lock, cpu);
-  for (const skb of got) takePayload(mem, cpu, skb);
-  sk.inRecv += n;
+  for (const skb of got) {
+    take(skb, sk.recvOwner);
+    takePayload(mem, cpu, skb);
+  }
   for (const skb of got) {
     sk.rmemAlloc -= truesize(skb);
     yield k.cpu(Math.ceil((k.costs.copy_per_kib * skb.len) / 1024));
   }
-  sk.inRecv -= n;
   return got;
 }
 

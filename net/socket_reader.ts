@@ -9,6 +9,8 @@ import type { Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
 import type { NetStack } from "./dev.js";
 import { recv, type Socket } from "./socket.js";
+import type { Skb } from "./skb.js";
+import type { SkbOwner } from "./skb_owner.js";
 
 export interface SocketReaderSpec {
   socket: Socket;
@@ -18,11 +20,15 @@ export interface SocketReaderSpec {
 }
 
 export function* socketReader(k: Kernel, net: NetStack, self: Thread, spec: SocketReaderSpec): Handler {
+  const task: SkbOwner = { name: `task ${self.comm}`, contents: null };
+  const take = (skb: Skb, owner: SkbOwner): void => net.skbs.give(skb, owner);
   for (;;) {
-    const got = yield* recv(k, spec.socket, spec.batch);
+    const got = yield* recv(k, spec.socket, spec.batch, take);
     if (got.length === 0) continue;
-    net.stats.delivered += got.length;
     for (const skb of got) {
+      net.deliver(skb, task);
+      // The planted bug: the same packet handed to the task a second time.
+      if (k.plants.doubleDeliver && k.plants.fire("double-deliver", 5)) net.deliver(skb, task);
       net.checkDelivered(skb, self.cpu);
       k.trace.emit(TP.pkt_deliver, self.cpu, self.pid, skb.id);
       spec.onDeliver?.(k.now - skb.arrivedAt);

@@ -25,8 +25,10 @@ export interface Frame {
   thread: Thread | null;
   /** For hardirq frames: the IRQ line being handled. */
   irq: number;
+  /** preempt_count when the context was entered (hardirq, softirq): it must leave it so. */
+  entryCount: number;
 }
 
 export function createFrame(kind: number, gen: Handler<unknown> | null, savedIrqsDisabled = false, irq = -1): Frame {
-  return { kind, gen, remaining: 0, user: false, send: undefined, savedIrqsDisabled, thread: null, irq };
+  return { kind, gen, remaining: 0, user: false, send: undefined, savedIrqsDisabled, thread: null, irq, entryCount: 0 };
 }

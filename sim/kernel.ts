@@ -32,7 +32,9 @@ import {
 import type { WaitQueue } from "./waitqueue.js";
 import { DEFAULT_MEMORY, Memory, type MemoryConfig } from "./memory.js";
 import { printkTimestamp, type SleepingFunction } from "./printk.js";
-import { NSEC_PER_SEC } from "./time.js";
+import { nsToJiffiesFloor } from "./time.js";
+import { NO_PLANTS, type Plants } from "./plant.js";
+import type { KernelWarning } from "./warn.js";
 
 /** 1 << CONFIG_LOG_BUF_SHIFT (17, the x86 defconfig): 128 KiB of kernel log. */
 export const LOG_BUF_LEN = 1 << 17;
@@ -62,6 +64,8 @@ export interface KernelConfig {
   memory?: MemoryConfig;
   /** DMA-capable devices that will register as memory agents (default 8). */
   dmaAgents?: number;
+  /** Planted bugs (`--plant`); none by default. */
+  plants?: Plants;
 }
 
 export interface LogLine {
@@ -95,17 +99,24 @@ export class Kernel {
   opNs = 0;
   opObj: unknown = null;
   opSite: SleepingFunction = "wait_for_completion";
+  /** Planted bugs for this run (sim/plant.ts): all off unless `--plant` asked. */
+  readonly plants: Plants;
+  /** The first WARN check that failed (sim/warn.ts), null while none has. */
+  warning: KernelWarning | null = null;
   /** Next pid; 1 is init in Linux, so kernel threads here start at 2 like kthreadd. */
   private nextPid = 2;
 
   constructor(cfg: KernelConfig) {
     this.rng = new Rng(cfg.seed);
+    this.plants = cfg.plants ?? NO_PLANTS;
     this.trace = new Trace(this.engine);
     this.costs = cfg.costs;
     this.hz = cfg.hz;
     this.irq = new IrqController(this);
     for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
-    this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, this.rng.stream("memory"), cfg.cpus + (cfg.dmaAgents ?? 8));
+    // One staleness stream per memory agent (memory.CPU0, memory.nic0, ...): adding a
+    // device never changes the draws another agent's loads see (DESIGN section 2).
+    this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, (agent) => this.rng.stream(`memory.${agent}`), cfg.cpus + (cfg.dmaAgents ?? 8));
     for (let i = 0; i < cfg.cpus; i++) this.mem.addAgent(`CPU${i}`, false);
   }
 
@@ -113,9 +124,26 @@ export class Kernel {
     return this.engine.now;
   }
 
-  /** jiffies since boot (INITIAL_JIFFIES offset left out: only differences matter here). */
+  /**
+   * jiffies since boot (INITIAL_JIFFIES offset left out: only differences matter here),
+   * in exact integer arithmetic: whole seconds times HZ plus the jiffies of the rest, so
+   * no product exceeds 2^53 for any duration the schema allows (a day is 8.64e13 ns).
+   */
   get jiffies(): number {
-    return Math.floor((this.engine.now * this.hz) / NSEC_PER_SEC);
+    return nsToJiffiesFloor(this.engine.now, this.hz);
+  }
+
+  /**
+   * WARN: a kernel consistency check failed. The first one is kept (with the event being
+   * handled and the CPU), its lines go to dmesg as the kernel prints them, and the run
+   * stops after this event.
+   */
+  warn(rule: string, message: string, cpu = this.current?.id ?? -1): void {
+    if (this.warning !== null) return;
+    this.warning = { rule, message, event: this.engine.fired + 1, ns: this.engine.now, cpu };
+    this.printk("------------[ cut here ]------------");
+    for (const line of message.split("\n")) this.printk(line);
+    this.engine.stop();
   }
 
   /** The CPU running the calling handler (smp_processor_id()). */

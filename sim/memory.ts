@@ -40,7 +40,8 @@
  *
  * `model: "sc"` turns all of it off: every load returns the newest store. In `lkmm`, a load
  * with a choice returns an older store with probability `weakness`, drawn from the
- * "memory" stream, and only if the newer stores were made within the last `window` ns
+ * reader's own stream (`memory.CPU0`, `memory.nic0`: per agent, so a new device leaves
+ * every other agent's draws alone), and only if the newer stores were made within the last `window` ns
  * (store buffers drain and speculation resolves quickly; a store from a millisecond ago is
  * visible everywhere).
  */
@@ -121,6 +122,8 @@ interface AgentState {
   unlockView: View | null;
   /** A device: its stores are ordered (each carries the earlier ones). */
   readonly ordered: boolean;
+  /** This agent's staleness stream. */
+  readonly rng: RandomStream;
 }
 
 /** What the last load returned, for reports (valid until the next load). */
@@ -144,7 +147,8 @@ export class Memory {
   constructor(
     private readonly clock: { readonly now: number },
     readonly config: MemoryConfig,
-    private readonly rng: RandomStream,
+    /** The staleness stream of each agent, by its name (one stream per agent). */
+    private readonly streamFor: (agentName: string) => RandomStream,
     /** Upper bound on agents: CPUs plus DMA-capable devices. */
     readonly maxAgents: number,
   ) {
@@ -158,7 +162,7 @@ export class Memory {
   addAgent(name: string, ordered: boolean): number {
     if (this.agents.length >= this.maxAgents) throw new Error(`memory: more than ${this.maxAgents} agents`);
     const n = this.maxAgents;
-    this.agents.push({ name, cur: zeros(n), acq: zeros(n), obs: zeros(n), rel: null, relShared: false, own: 0, unlockView: null, ordered });
+    this.agents.push({ name, cur: zeros(n), acq: zeros(n), obs: zeros(n), rel: null, relShared: false, own: 0, unlockView: null, ordered, rng: this.streamFor(name) });
     return this.agents.length - 1;
   }
 
@@ -353,9 +357,10 @@ export class Memory {
     }
     if (allowed === 1) return loc.newest;
     this.counters.choices++;
-    if (this.rng.next() >= this.config.weakness) return loc.newest;
+    const rng = a.rng;
+    if (rng.next() >= this.config.weakness) return loc.newest;
     this.counters.stale++;
-    const back = 1 + this.rng.int(allowed - 1);
+    const back = 1 + rng.int(allowed - 1);
     return loc.stores[(loc.top - back + n) % n]!;
   }
 

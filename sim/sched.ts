@@ -1,7 +1,8 @@
 /**
  * The scheduler, grown only as far as the foundation needs (DESIGN section 4):
  * per-CPU run queues; SCHED_FIFO before SCHED_NORMAL; a CFS-like pick of the smallest
- * virtual runtime among fair threads; slice expiry and wake-up preemption; the costs of a
+ * virtual runtime (integer nanoseconds, weighted with the kernel's inverse weights) among
+ * fair threads; slice expiry and wake-up preemption; the costs of a
  * context switch and of waking an idle CPU from `sim/costs.ts`.
  */
 import type { Cpu } from "./cpu.js";
@@ -10,6 +11,8 @@ import { TP } from "./trace.js";
 import {
   NICE_0_LOAD,
   SCHED_FIFO,
+  SCHED_PRIO_TO_WEIGHT,
+  SCHED_PRIO_TO_WMULT,
   TASK_DEAD,
   TASK_INTERRUPTIBLE,
   TASK_RUNNING,
@@ -29,8 +32,37 @@ export const PREV_RUNNABLE = 0;
 export const PREV_SLEEPING = 1;
 export const PREV_DEAD = 2;
 
+/**
+ * kernel/sched/fair.c __calc_delta(delta, NICE_0_LOAD, &se->load) as calc_delta_fair calls
+ * it: fact = scale_load_down(NICE_0_LOAD) * inv_weight, shifted down until it fits 32
+ * bits, then (delta * fact) >> shift. Integers throughout, like the kernel: vruntime is a
+ * whole number of nanoseconds and every machine computes the same one.
+ */
+const WMULT_SHIFT = 32;
+const FAIR_FACT = new Map<number, { fact: number; shift: number }>();
+SCHED_PRIO_TO_WEIGHT.forEach((w, i) => {
+  let fact = NICE_0_LOAD * SCHED_PRIO_TO_WMULT[i]!; // < 2^39: exact
+  let shift = WMULT_SHIFT;
+  const hi = Math.floor(fact / 2 ** 32);
+  if (hi > 0) {
+    const fs = 32 - Math.clz32(hi); // fls()
+    shift -= fs;
+    fact = Math.floor(fact / 2 ** fs);
+  }
+  FAIR_FACT.set(w, { fact, shift });
+});
+
+export function calcDeltaFair(delta: number, weight: number): number {
+  if (weight === NICE_0_LOAD) return delta;
+  const f = FAIR_FACT.get(weight)!;
+  const p = delta * f.fact;
+  // mul_u64_u32_shr: exact in doubles while the product fits 53 bits, else in BigInt.
+  if (p <= Number.MAX_SAFE_INTEGER) return Math.floor(p / 2 ** f.shift);
+  return Number((BigInt(delta) * BigInt(f.fact)) >> BigInt(f.shift));
+}
+
 function vruntimeNow(t: Thread, now: number): number {
-  return t.vruntime + ((now - t.execStart) * NICE_0_LOAD) / t.weight;
+  return t.vruntime + calcDeltaFair(now - t.execStart, t.weight);
 }
 
 /** Charges the CPU time `t` used since it was switched in. */
@@ -38,7 +70,7 @@ function updateCurr(t: Thread, now: number): void {
   const delta = now - t.execStart;
   if (delta <= 0) return;
   t.runtimeNs += delta;
-  t.vruntime += (delta * NICE_0_LOAD) / t.weight;
+  t.vruntime += calcDeltaFair(delta, t.weight);
   t.execStart = now;
 }
 
@@ -101,6 +133,7 @@ export function schedule(cpu: Cpu): void {
     k.mem.mb(cpu.id);
     k.trace.emit(TP.sched_switch, cpu.id, prev.pid, to.pid, prevState);
     cpu.nrSwitches++;
+    cpu.switchCurr();
     cpu.curr = to;
     cpu.stack[0] = to.frame;
     if (k.costs.context_switch > 0) cpu.pushSwitch(k.costs.context_switch);

@@ -25,6 +25,17 @@ export const SCHED_PRIO_TO_WEIGHT: readonly number[] = [
 ];
 export const NICE_0_LOAD = 1024;
 
+/**
+ * kernel/sched/core.c sched_prio_to_wmult[]: 2^32 / weight, precalculated, so the fair
+ * class turns its divisions into a multiply and a shift (kernel/sched/fair.c __calc_delta).
+ */
+export const SCHED_PRIO_TO_WMULT: readonly number[] = [
+  48388, 59856, 76040, 92818, 118348, 147320, 184698, 229616, 287308, 360437, 449829, 563644,
+  704093, 875809, 1099582, 1376151, 1717300, 2157191, 2708050, 3363326, 4194304, 5237765, 6557202,
+  8165337, 10153587, 12820798, 15790321, 19976592, 24970740, 31350126, 39045157, 49367440,
+  61356676, 76695844, 95443717, 119304647, 148102320, 186737708, 238609294, 286331153,
+];
+
 export interface Thread {
   readonly pid: number;
   readonly comm: string;

@@ -19,6 +19,32 @@ const UNITS: Record<string, number> = {
 /** Longest duration a scenario may ask for: one simulated day. */
 export const MAX_DURATION_NS = 86_400 * NSEC_PER_SEC;
 
+/*
+ * Jiffies <-> nanoseconds in exact integer arithmetic. The plain formulas (ns * hz / 1e9,
+ * j * 1e9 / hz) form products past 2^53 after ~2.5 simulated hours at HZ=1000, and are
+ * then right only by rounding margins; splitting off whole seconds first keeps every
+ * intermediate under ~1e12 for any duration up to MAX_DURATION_NS. (A remainder r < 1e12 divided by hz <= 1000 is never within one ulp of
+ * an integer unless it is one, so floor/ceil of the quotient are exact.)
+ */
+
+/** floor(ns * hz / NSEC_PER_SEC): the jiffy that time `ns` falls in. */
+export function nsToJiffiesFloor(ns: number, hz: number): number {
+  const sec = Math.floor(ns / NSEC_PER_SEC);
+  return sec * hz + Math.floor(((ns - sec * NSEC_PER_SEC) * hz) / NSEC_PER_SEC);
+}
+
+/** ceil(ns * hz / NSEC_PER_SEC): whole jiffies covering `ns` (nsecs_to_jiffies rounding up). */
+export function nsToJiffiesCeil(ns: number, hz: number): number {
+  const sec = Math.floor(ns / NSEC_PER_SEC);
+  return sec * hz + Math.ceil(((ns - sec * NSEC_PER_SEC) * hz) / NSEC_PER_SEC);
+}
+
+/** ceil(j * NSEC_PER_SEC / hz): the nanosecond at which jiffy `j` begins. */
+export function jiffiesToNsCeil(j: number, hz: number): number {
+  const sec = Math.floor(j / hz);
+  return sec * NSEC_PER_SEC + Math.ceil(((j - sec * hz) * NSEC_PER_SEC) / hz);
+}
+
 /**
  * Parses `500us`, `100ms`, `2s`, `1.5ms`, `250ns` or a bare integer (nanoseconds) into
  * integer nanoseconds. Returns undefined when the text is not a duration.

@@ -10,6 +10,7 @@ import { inInterrupt, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { wakeUpProcess } from "../sim/sched.js";
 import { TASK_RUNNING, type Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
+import { hex8 } from "../sim/warn.js";
 import { NSEC_PER_MSEC, NSEC_PER_SEC } from "../sim/time.js";
 
 // include/linux/interrupt.h: the vectors, in priority order (lower runs first).
@@ -115,6 +116,7 @@ export class Softirq {
   }
 
   wakeupSoftirqd(cpu: Cpu): void {
+    if (this.k.plants.stuckSoftirq) return; // the planted bug: nobody is told
     const t = this.ksoftirqd[cpu.id];
     if (t !== undefined) wakeUpProcess(this.k, t);
   }
@@ -127,6 +129,8 @@ export class Softirq {
    */
   *handleSoftirqs(cpu: Cpu, ksirqd: boolean): Handler {
     const k = this.k;
+    // The planted bug: return with the pending bits neither cleared nor run.
+    if (k.plants.stuckSoftirq && cpu.softirqPending !== 0 && k.plants.fire("stuck-softirq", 1)) return;
     const end = k.jiffies + this.maxSoftirqJiffies;
     let maxRestart = MAX_SOFTIRQ_RESTART;
     let pending = cpu.softirqPending;
@@ -141,7 +145,16 @@ export class Softirq {
         const action = this.actions[nr];
         this.stats.counts[nr]![cpu.id]!++;
         k.trace.emit(TP.softirq_entry, cpu.id, nr);
+        const prevCount = cpu.preemptCount;
         if (action !== null && action !== undefined) yield* action(k);
+        if (cpu.preemptCount !== prevCount) {
+          // kernel/softirq.c handle_softirqs(): the action must leave preempt_count as it found it.
+          k.warn(
+            "preempt_count balanced on softirq exit",
+            `huh, entered softirq ${nr} ${SOFTIRQ_NAMES[nr]} with preempt_count ${hex8(prevCount)}, exited with ${hex8(cpu.preemptCount)}?`,
+            cpu.id,
+          );
+        }
         k.trace.emit(TP.softirq_exit, cpu.id, nr);
       }
       yield k.localIrqDisable();
@@ -166,7 +179,8 @@ export class Softirq {
   private *runKsoftirqd(cpu: Cpu, _self: Thread): Handler {
     const k = this.k;
     for (;;) {
-      if (cpu.softirqPending === 0) {
+      // (With the planted stuck-softirq bug it never looks: the bits stay pending.)
+      if (cpu.softirqPending === 0 || k.plants.stuckSoftirq) {
         yield k.schedule();
         continue;
       }

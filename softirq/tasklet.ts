@@ -59,6 +59,7 @@ export class Tasklets {
   ) {
     this.vec = k.cpus.map(() => []);
     this.hiVec = k.cpus.map(() => []);
+    this.taken = k.cpus.flatMap(() => [[], []]);
     softirq.openSoftirq(TASKLET_SOFTIRQ, (kk) => this.action(kk, this.vec, TASKLET_SOFTIRQ));
     softirq.openSoftirq(HI_SOFTIRQ, (kk) => this.action(kk, this.hiVec, HI_SOFTIRQ));
   }
@@ -105,16 +106,29 @@ export class Tasklets {
     return true;
   }
 
+  /** Every list a tasklet can be on now (for the invariant walk). */
+  lists(): TaskletStruct[][] {
+    return [...this.vec, ...this.hiVec, ...this.taken];
+  }
+
+  /** Per CPU and vector: the list tasklet_action took and has not finished (tasklet_action_common's local list). */
+  private readonly taken: TaskletStruct[][];
+
   /** tasklet_action_common(): run this CPU's list, taken whole with IRQs off. */
   private *action(k: Kernel, vec: TaskletStruct[][], nr: number): Handler {
     const cpu = k.smpProcessorId();
     const list = vec[cpu]!.splice(0);
-    for (const t of list) {
+    const slot = cpu * 2 + (nr === HI_SOFTIRQ ? 1 : 0);
+    this.taken[slot] = list;
+    while (list.length > 0) {
+      const t = list[0]!;
       yield k.cpu(k.costs.tasklet_run);
+      list.shift(); // off the taken list: it runs, or goes back on this CPU's list
       if (t.runningOn < 0) {
         // tasklet_trylock() succeeded.
         if (t.count === 0) {
-          if (!t.sched) throw new Error(`tasklet ${t.name}: run without TASKLET_STATE_SCHED (kernel BUG)`);
+          // kernel/softirq.c tasklet_clear_sched(): WARN if SCHED was not set.
+          if (!t.sched) k.warn("a tasklet on a list has TASKLET_STATE_SCHED", `tasklet ${t.name} runs without TASKLET_STATE_SCHED`, cpu);
           t.sched = false; // tasklet_clear_sched
           t.runningOn = cpu;
           t.stats.runs[cpu]!++;
@@ -122,6 +136,7 @@ export class Tasklets {
           if (this.onRunLatency !== null) this.onRunLatency(t, k.now - t.scheduledAt);
           yield* t.func(k, t);
           k.trace.emit(TP.tasklet_exit, cpu, t.id);
+          if (t.runningOn !== cpu) k.warn("a tasklet never runs on two CPUs", `tasklet ${t.name} ran on cpu${cpu} while TASKLET_STATE_RUN said cpu${t.runningOn}`, cpu);
           this.unlock(t);
           continue;
         }

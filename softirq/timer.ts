@@ -13,7 +13,7 @@ import type { Handler } from "../sim/ops.js";
 import { createEvent, type SimEvent } from "../sim/engine.js";
 import { IRQ_HANDLED, type IrqDesc } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
-import { NSEC_PER_SEC } from "../sim/time.js";
+import { jiffiesToNsCeil } from "../sim/time.js";
 import { HRTIMER_SOFTIRQ, TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
 
 export interface TimerList {
@@ -152,7 +152,7 @@ export class Timers {
 
   /** Nanoseconds at which jiffy `j` begins. */
   private jiffyNs(j: number): number {
-    return Math.ceil((j * NSEC_PER_SEC) / this.k.hz);
+    return jiffiesToNsCeil(j, this.k.hz);
   }
 
   /** Program the LOC interrupt for the next event on `cpu`: a jiffy, a timer, an hrtimer. */

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from "./scenario.js";
 import { Kernel } from "../sim/kernel.js";
+import type { Plants } from "../sim/plant.js";
 import { resolveCosts } from "../sim/costs.js";
 import type { Memory } from "../sim/memory.js";
 import { Latency } from "../sim/metrics.js";
@@ -50,8 +51,9 @@ export interface System {
   };
 }
 
-export function boot(scenario: Scenario): System {
+export function boot(scenario: Scenario, plants?: Plants): System {
   const k = new Kernel({
+    ...(plants === undefined ? {} : { plants }),
     seed: scenario.seed,
     cpus: scenario.cpus,
     hz: scenario.kernel.hz,
@@ -122,6 +124,7 @@ export function boot(scenario: Scenario): System {
     const sk = createSocket(mem, `${name}.sock`);
     sockets.push(sk);
     net.sockets[index] = sk;
+    net.skbs.addOwner(sk.owner);
     const t = dev.traffic;
     nics.push(
       new Nic(k, mem, net, {

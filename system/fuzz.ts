@@ -1,8 +1,10 @@
 /**
- * Deterministic-simulation testing of the simulator itself (issue 10, part 3): a fast-check
- * arbitrary of random VALID scenarios, and the property every one of them must satisfy:
- * the invariants hold, and two runs of the same scenario give the same fingerprint and
- * byte-identical JSON.
+ * Deterministic-simulation testing of the simulator itself (`irqsim fuzz`, in the spirit of
+ * TigerBeetle's VOPR): a fast-check arbitrary of random VALID scenarios, and the property
+ * every one of them must satisfy: the invariants hold (walked every FUZZ_CHECK_EVERY
+ * events and at the end, with the kernel's WARN checks always on), and two runs of the
+ * same scenario give the same fingerprint and byte-identical JSON. fast-check is a runtime
+ * dependency because the published CLI runs this.
  *
  * The arbitrary produces the raw YAML-shaped object (what a user would write), and the
  * property runs it through `stringify` + `parseScenarioText`, so a counterexample printed
@@ -13,6 +15,7 @@ import { stringify } from "yaml";
 import { COST_KEYS, DEFAULT_COSTS, NONZERO_COSTS } from "../sim/costs.js";
 import { runScenario } from "./run.js";
 import { parseScenarioText } from "./scenario.js";
+import type { PlantName } from "../sim/plant.js";
 
 /** A raw scenario as written in YAML (validated later, by the real parser). */
 export type RawScenario = Record<string, unknown>;
@@ -178,6 +181,17 @@ function buildScenario(g: Gen): RawScenario {
       if (!irqs.includes(dev.irq as number)) irqs.push(dev.irq as number);
       if (d.type === "nic") {
         nics.push(name);
+        // Fields a mode never reads are refused by the schema (no silent knobs): drop them.
+        if (dev.mode !== "napi") delete dev.weight;
+        if (dev.mode !== "threaded" && dev.mode !== "workqueue") {
+          delete dev.io_wait;
+          delete dev.lock;
+        }
+        const co = dev.coalesce as { rx_usecs: string; rx_frames: number; adaptive_rx: boolean } | undefined;
+        if (co !== undefined) {
+          if (co.adaptive_rx) dev.coalesce = { adaptive_rx: true };
+          else if (co.rx_usecs === "0us") dev.coalesce = { rx_usecs: "0us", rx_frames: 0, adaptive_rx: false };
+        }
         if (dev.mode === "workqueue") {
           dev.workqueue = "fuzz_wq";
           needWq = true;
@@ -239,6 +253,8 @@ export function scenarioYaml(raw: RawScenario): string {
 
 /** Events one generated run may take before it counts as a runaway. */
 export const MAX_FUZZ_EVENTS = 2_000_000;
+/** The invariants are walked every this many events of every generated run. */
+export const FUZZ_CHECK_EVERY = 1_000;
 
 export interface FuzzOutcome {
   ok: boolean;
@@ -248,46 +264,97 @@ export interface FuzzOutcome {
   events?: number;
 }
 
-/** Runs one generated scenario twice and checks invariants and determinism. */
-export function checkScenario(raw: RawScenario): FuzzOutcome {
+export interface FuzzCheckOptions {
+  /** Planted bugs to run every scenario with (sim/plant.ts). */
+  plants?: readonly PlantName[];
+  /** Walk the invariants every this many events (default FUZZ_CHECK_EVERY). */
+  checkEvery?: number;
+}
+
+/**
+ * Runs one generated scenario twice and checks invariants (every `checkEvery` events and
+ * at the end) and determinism (same fingerprint, byte-identical JSON).
+ */
+export function checkScenario(raw: RawScenario, opts: FuzzCheckOptions = {}): FuzzOutcome {
   const yaml = scenarioYaml(raw);
+  const runOpts = { maxEvents: MAX_FUZZ_EVENTS, checkEvery: opts.checkEvery ?? FUZZ_CHECK_EVERY, plants: opts.plants ?? [] };
   // 1-5 ms of a sane scenario is well under a million events; more means a runaway loop.
-  const a = runScenario(parseScenarioText(yaml, "fuzz.yaml"), { maxEvents: MAX_FUZZ_EVENTS });
+  const a = runScenario(parseScenarioText(yaml, "fuzz.yaml"), runOpts);
   if (a.stopped_by === "max_events") return { ok: false, problem: `runaway: over ${MAX_FUZZ_EVENTS} events by ${a.simulated_ns} ns simulated`, fingerprint: a.fingerprint, events: a.events };
-  if (!a.invariants.ok) return { ok: false, problem: `invariant violated: ${a.invariants.violations.join("; ")}`, fingerprint: a.fingerprint, events: a.events };
-  const b = runScenario(parseScenarioText(yaml, "fuzz.yaml"), { maxEvents: MAX_FUZZ_EVENTS });
+  if (!a.invariants.ok) {
+    const first = a.invariants.first;
+    const where = first === undefined ? "at the end of the run" : `at event #${first.event} (${first.time_ns} ns)`;
+    return { ok: false, problem: `invariant violated ${where}: ${(first?.violations ?? a.invariants.violations)[0]}`, fingerprint: a.fingerprint, events: a.events };
+  }
+  const b = runScenario(parseScenarioText(yaml, "fuzz.yaml"), runOpts);
   if (a.fingerprint !== b.fingerprint) return { ok: false, problem: `not deterministic: fingerprint ${a.fingerprint} then ${b.fingerprint}` };
   if (JSON.stringify(a) !== JSON.stringify(b)) return { ok: false, problem: "not deterministic: same fingerprint but different JSON result" };
   return { ok: true, problem: "", fingerprint: a.fingerprint, events: a.events };
 }
 
 /** The property: every generated scenario runs, keeps its invariants and is deterministic. */
-export function fuzzProperty(): fc.IProperty<[RawScenario]> {
+export function fuzzProperty(opts: FuzzCheckOptions = {}, onRun?: (out: FuzzOutcome) => void): fc.IProperty<[RawScenario]> {
   return fc.property(scenarioArb, (raw) => {
     let out: FuzzOutcome;
     try {
-      out = checkScenario(raw);
+      out = checkScenario(raw, opts);
     } catch (e) {
-      throw new Error(`threw ${(e as Error).message}\n--- scenario (save as fuzz.yaml, then: irqsim run fuzz.yaml) ---\n${scenarioYaml(raw)}`);
+      out = { ok: false, problem: `threw ${(e as Error).message}` };
     }
-    if (!out.ok) throw new Error(`${out.problem}\n--- scenario (save as fuzz.yaml, then: irqsim run fuzz.yaml) ---\n${scenarioYaml(raw)}`);
+    onRun?.(out);
+    if (!out.ok) throw new Error(out.problem);
   });
 }
 
+export interface FuzzOptions extends FuzzCheckOptions {
+  seed: number;
+  /** Scenarios to generate (ignored with timeLimitMs, which runs until time is up). */
+  numRuns: number;
+  /** Wall-clock budget of the search loop, ms (never used inside a simulation). */
+  timeLimitMs?: number;
+  /** Called after each scenario's runs (progress). */
+  onRun?: (out: FuzzOutcome) => void;
+}
+
+export interface FuzzReport {
+  ok: boolean;
+  /** fast-check's seed: the same seed and options replay the same search. */
+  seed: number;
+  /** Scenarios generated and checked (each run twice), shrink attempts included. */
+  scenarios: number;
+  /** Events simulated in the first run of every scenario. */
+  events: number;
+  /** The search stopped at the time limit. */
+  interrupted: boolean;
+  /** On failure: what broke (for the shrunk scenario), where fast-check found it, the YAML. */
+  problem?: string;
+  path?: string;
+  shrinks?: number;
+  yaml?: string;
+}
+
 /**
- * Runs the fuzzer: `numRuns` scenarios from `seed`. On failure the report names the
- * fast-check seed/path (to replay the search) and the shrunk scenario as YAML.
+ * Runs the fuzzer: scenarios from `seed` until `numRuns` pass or one fails. A failure is
+ * shrunk by fast-check to a smallest scenario that still fails; the report names the seed
+ * and path (to replay the search) and carries that scenario as YAML.
  */
-export function runFuzz(opts: { seed: number; numRuns: number }): { ok: boolean; report: string } {
-  const details = fc.check(fuzzProperty(), { seed: opts.seed, numRuns: opts.numRuns });
-  if (!details.failed) return { ok: true, report: `fuzz: ${details.numRuns} scenarios ok (seed ${opts.seed})` };
+export function runFuzz(opts: FuzzOptions): FuzzReport {
+  let scenarios = 0;
+  let events = 0;
+  const onRun = (out: FuzzOutcome): void => {
+    scenarios++;
+    events += out.events ?? 0;
+    opts.onRun?.(out);
+  };
+  const params: fc.Parameters<[RawScenario]> = { seed: opts.seed, numRuns: opts.timeLimitMs === undefined ? opts.numRuns : Number.MAX_SAFE_INTEGER };
+  if (opts.timeLimitMs !== undefined) params.interruptAfterTimeLimit = opts.timeLimitMs;
+  const details = fc.check(fuzzProperty(opts, onRun), params);
+  const report: FuzzReport = { ok: !details.failed, seed: opts.seed, scenarios, events, interrupted: details.interrupted };
+  if (!details.failed) return report;
   const ex = details.counterexample?.[0];
-  const why = details.errorInstance instanceof Error ? details.errorInstance.message.split("\n", 1)[0] : String(details.errorInstance);
-  const report = [
-    `fuzz: FAILED after ${details.numRuns} scenarios (fast-check seed ${details.seed}, path "${details.counterexamplePath ?? ""}", ${details.numShrinks} shrinks)`,
-    `fuzz: ${why}`,
-    `--- shrunk scenario (save as fuzz.yaml, then: irqsim run fuzz.yaml) ---`,
-    ex === undefined ? "(none)" : scenarioYaml(ex),
-  ].join("\n");
-  return { ok: false, report };
+  report.problem = details.errorInstance instanceof Error ? details.errorInstance.message.split("\n", 1)[0]! : String(details.errorInstance);
+  report.path = details.counterexamplePath ?? "";
+  report.shrinks = details.numShrinks;
+  if (ex !== undefined) report.yaml = scenarioYaml(ex);
+  return report;
 }

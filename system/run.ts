@@ -14,6 +14,8 @@ import { NSEC_PER_SEC } from "../sim/time.js";
 import type { LatencySummary } from "../sim/metrics.js";
 import type { StopReason } from "../sim/engine.js";
 import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
+import { Plants, type PlantName } from "../sim/plant.js";
+import { warningLine } from "../sim/warn.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 
@@ -22,6 +24,10 @@ export interface RunOptions {
   maxEvents?: number;
   /** Check invariants after every event (slow; used to locate the first violation). */
   checkEveryEvent?: boolean;
+  /** Check invariants every this many events (the fuzzer's setting); stops at the first violation. */
+  checkEvery?: number;
+  /** Planted bugs (`--plant`, sim/plant.ts). */
+  plants?: readonly PlantName[];
 }
 
 export interface ExpectResult {
@@ -106,7 +112,8 @@ export interface RunResult {
   simulated_ns: number;
   events: number;
   trace_points: number;
-  stopped_by: "duration" | "max_events" | "interrupted";
+  /** "invariant": a WARN check or the fuzzer's periodic check stopped it early. */
+  stopped_by: "duration" | "max_events" | "interrupted" | "invariant";
   packets: {
     arrived: number;
     delivered: number;
@@ -220,6 +227,10 @@ export class Simulation {
   readonly sys: System;
   private readonly end: number;
   private stoppedBy: RunResult["stopped_by"] = "duration";
+  /** The planted bugs and how often each fired (empty without --plant). */
+  get plantHits(): Partial<Record<PlantName, number>> {
+    return this.sys.k.plants.hits;
+  }
   private done = false;
   firstViolation: FirstViolation | null = null;
 
@@ -227,12 +238,13 @@ export class Simulation {
     readonly scenario: Scenario,
     private readonly opts: RunOptions = {},
   ) {
-    this.sys = boot(scenario);
+    this.sys = boot(scenario, opts.plants === undefined || opts.plants.length === 0 ? undefined : new Plants(opts.plants));
     this.end = scenario.duration;
-    if (opts.checkEveryEvent) {
+    const every = opts.checkEveryEvent ? 1 : (opts.checkEvery ?? 0);
+    if (every > 0) {
       const engine = this.sys.k.engine;
       engine.afterEvent = () => {
-        if (this.firstViolation !== null) return;
+        if (this.firstViolation !== null || engine.fired % every !== 0) return;
         const v = checkInvariants(this.sys);
         if (v.length > 0) {
           this.firstViolation = { event: engine.fired, time_ns: engine.now, violations: v };
@@ -257,7 +269,10 @@ export class Simulation {
     const budget = this.opts.maxEvents === undefined ? sliceEvents : Math.min(sliceEvents, this.opts.maxEvents - engine.fired);
     const why: StopReason = engine.run({ until: this.end, maxEvents: budget });
     if (why === "time" || why === "idle") this.done = true;
-    else if (why === "stopped") this.done = true;
+    else if (why === "stopped") {
+      this.done = true;
+      if (this.sys.k.warning !== null || this.firstViolation !== null) this.stoppedBy = "invariant";
+    }
     else if (this.opts.maxEvents !== undefined && engine.fired >= this.opts.maxEvents) {
       this.stoppedBy = "max_events";
       this.done = true;
@@ -277,6 +292,9 @@ export class Simulation {
   }
 
   finish(): RunResult {
+    const w = this.sys.k.warning;
+    // A WARN names its own event: that is where the history first went wrong.
+    if (this.firstViolation === null && w !== null) this.firstViolation = { event: w.event, time_ns: w.ns, violations: [warningLine(w)] };
     return buildResult(this.sys, this.stoppedBy, this.firstViolation);
   }
 }

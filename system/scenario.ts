@@ -96,6 +96,9 @@ const TrafficSchema = z.discriminatedUnion("kind", [
     start: duration("zero").default(0),
   }),
 ]);
+/** include/linux/netdevice.h NAPI_POLL_WEIGHT. */
+const DEFAULT_NAPI_WEIGHT = 64;
+
 const NicDeviceSchema = z.strictObject({
   type: z.literal("nic"),
   irq: z.int().min(1).max(1023),
@@ -132,7 +135,7 @@ const NicDeviceSchema = z.strictObject({
    */
   mode: z.enum(["irq", "napi", "tasklet", "threaded", "workqueue"]).default("irq"),
   /** NAPI weight: the most packets one poll may take (NAPI_POLL_WEIGHT = 64). */
-  weight: z.int().min(1).max(512).default(64),
+  weight: z.int().min(1).max(512).default(DEFAULT_NAPI_WEIGHT),
   /** Mode tasklet: the tasklet's name; devices naming the same one share it. */
   tasklet: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a tasklet name of lowercase letters, digits and '_'" }).optional(),
   /** Mode workqueue: the workqueue (under `workqueues:`) its per-packet work items go to. */
@@ -404,6 +407,9 @@ export const ScenarioSchema = z
           ctx.addIssue({ code: "custom", path: ["devices", name, "affinity", i], message: `expected a CPU id < cpus (${s.cpus})`, input: cpu });
         }
       });
+      if (dev.type === "uart" && dev.workqueue === undefined && !dev.barriers) {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "barriers"], message: "does not apply without a workqueue (they order the tty flip buffer that flush_to_ldisc drains)", input: dev.barriers });
+      }
       if (dev.type === "uart" && dev.workqueue !== undefined && !Object.hasOwn(s.workqueues, dev.workqueue)) {
         const known = Object.keys(s.workqueues).join(", ") || "none defined";
         ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
@@ -419,6 +425,22 @@ export const ScenarioSchema = z
         if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
           ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
         }
+        // No silent knobs: a field the chosen mode never reads is refused, unless it is left
+        // at its default (so one file can be swept across modes).
+        const notFor = (field: string, input: unknown, only: string): void => {
+          ctx.addIssue({ code: "custom", path: ["devices", name, field], message: `does not apply to mode ${dev.mode} (${only})`, input });
+        };
+        if (dev.weight !== DEFAULT_NAPI_WEIGHT && dev.mode !== "napi") notFor("weight", dev.weight, "the NAPI weight: mode napi only");
+        const sleeps = dev.mode === "threaded" || dev.mode === "workqueue";
+        if (dev.io_wait !== 0 && !sleeps) notFor("io_wait", dev.io_wait, "a sleep per packet in process context: modes threaded and workqueue only");
+        if (dev.lock && !sleeps) notFor("lock", dev.lock, "the device mutex around the I/O wait: modes threaded and workqueue only");
+        const co = dev.coalesce;
+        const coalesceIssue = (field: string, input: unknown, why: string): void => {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "coalesce", field], message: `does not apply ${why}`, input });
+        };
+        if (co.adaptive_rx && co.rx_usecs !== 0) coalesceIssue("rx_usecs", co.rx_usecs, "with adaptive_rx: true (the driver picks the moderation itself)");
+        else if (co.adaptive_rx && co.rx_frames !== 0) coalesceIssue("rx_frames", co.rx_frames, "with adaptive_rx: true (the driver picks the moderation itself)");
+        else if (co.rx_frames !== 0 && co.rx_usecs === 0) coalesceIssue("rx_frames", co.rx_frames, "with rx_usecs 0 (rx-frames ends early a wait that rx-usecs starts)");
         if (dev.shared && dev.queues > 1) {
           ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: "expected 1 queue on a shared INTx line (multi-queue needs MSI-X)", input: dev.queues });
         }

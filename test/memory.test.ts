@@ -104,7 +104,8 @@ describe("each barrier on the classic shapes", () => {
 /** One CPU (agent 0) and one device (agent 1) on a model that is as weak as allowed. */
 function ring(config: Partial<MemoryConfig> = {}): { mem: Memory; cpu: number; dev: number; clock: { now: number } } {
   const clock = { now: 0 };
-  const mem = new Memory(clock, { model: "lkmm", weakness: 1, window: 1_000, ...config }, new Rng(3).stream("memory"), 2);
+  const stream = new Rng(3).stream("memory");
+  const mem = new Memory(clock, { model: "lkmm", weakness: 1, window: 1_000, ...config }, () => stream, 2);
   return { mem, clock, cpu: mem.addAgent("CPU0", false), dev: mem.addAgent("nic0", true) };
 }
 
@@ -228,5 +229,26 @@ describe("missing-barrier over seeds 1..20", () => {
     const b = runScenario(loadScenario("missing-barrier", { sets: ["seed=5", "duration=10ms"] }).scenario);
     expect(b.memory).toEqual(a.memory);
     expect(b.fingerprint).toBe(a.fingerprint);
+  });
+});
+
+describe("per-agent staleness streams", () => {
+  // DESIGN section 2: adding a device must not change the draws another device sees. Each
+  // memory agent (CPU, DMA engine) draws from its own stream, so a NIC added on another CPU
+  // leaves nic0's ring, its polls and its corrupt packets exactly as they were.
+  test("a NIC added on CPU2 changes nothing about nic0 in missing-barrier", () => {
+    const nic1 = "devices.nic1={type: nic, irq: 30, affinity: [2], mode: napi, barriers: false, traffic: {kind: poisson, rate: 50000, size: 1500}}";
+    for (const seed of [1, 2]) {
+      const run = (sets: string[]) => {
+        const { scenario } = loadScenario("missing-barrier", { sets: ["cpus=3", "duration=20ms", ...sets] });
+        scenario.seed = seed;
+        const r = runScenario(scenario);
+        return { nic0: r.devices.nic0, napi: r.napi[0], softnet0: r.softnet[0], corrupt: r.memory.corrupt.filter((c) => c.device === "nic0"), delivered: r.packets.delivered };
+      };
+      const alone = run([]);
+      const withNic1 = run([nic1]);
+      expect(alone.corrupt.length).toBeGreaterThan(0);
+      expect(withNic1).toEqual(alone);
+    }
   });
 });

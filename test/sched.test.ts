@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { bareKernel, runUntil } from "./helpers/kernel.js";
 import { SCHED_FIFO } from "../sim/thread.js";
 import { ACCT_SYSTEM } from "../sim/cpu.js";
-import { wakeUpProcess } from "../sim/sched.js";
+import { jiffiesToNsCeil, nsToJiffiesFloor } from "../sim/time.js";
+import { wakeUpProcess, calcDeltaFair } from "../sim/sched.js";
 
 describe("scheduler", () => {
   test("two CPU-bound fair threads share a CPU in slices of sched_base_slice", () => {
@@ -80,5 +81,35 @@ describe("scheduler", () => {
     runUntil(k, 1_000_000);
     // Both start at t = 4000 (boot wake-ups are remote too); the waker runs 100us.
     expect(ranAt).toBe(4_000 + 100_000 + 4_000);
+  });
+});
+
+describe("integer vruntime (kernel/sched/fair.c __calc_delta)", () => {
+  test("weights scale time with the kernel's inverse weights, in whole nanoseconds", () => {
+    expect(calcDeltaFair(1_000_000, 1024)).toBe(1_000_000); // nice 0: vruntime = runtime
+    // nice 19 (weight 15, wmult 286331153): fact 1024*wmult >> 7, shift 25.
+    expect(calcDeltaFair(1_000_000, 15)).toBe(68_266_666);
+    // nice -20 (weight 88761, wmult 48388): fact fits 32 bits, shift 32.
+    expect(calcDeltaFair(1_000_000, 88761)).toBe(11_536);
+    // A day of runtime at nice 19 overflows 53 bits in the product: still exact.
+    const day = 86_400_000_000_000;
+    expect(calcDeltaFair(day, 15)).toBe(Number((BigInt(day) * 2290649224n) >> 25n));
+    expect(Number.isInteger(calcDeltaFair(123_457, 820))).toBe(true);
+  });
+});
+
+describe("exact jiffies for a day of simulated time", () => {
+  test("ns <-> jiffies agree with BigInt arithmetic at every HZ up to 24 h", () => {
+    const ref = (ns: bigint, hz: bigint) => ns * hz / 1_000_000_000n;
+    for (const hz of [100, 250, 300, 1000]) {
+      for (const ns of [0, 1, 999_999_999, 3_333_333, 9_007_199_254, 86_399_999_999_999, 86_400_000_000_000, 12_345_678_901_234]) {
+        const j = nsToJiffiesFloor(ns, hz);
+        expect(j).toBe(Number(ref(BigInt(ns), BigInt(hz))));
+        // jiffy j begins at ceil(j * 1e9 / hz): at or before ns, and the next one after it.
+        const start = jiffiesToNsCeil(j, hz);
+        expect(start).toBe(Number((BigInt(j) * 1_000_000_000n + BigInt(hz) - 1n) / BigInt(hz)));
+        expect(start <= ns && jiffiesToNsCeil(j + 1, hz) > ns).toBe(true);
+      }
+    }
   });
 });

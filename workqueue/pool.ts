@@ -14,6 +14,7 @@ import type { Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
 import type { TimerList } from "../softirq/timer.js";
 import type { WorkStruct } from "./work.js";
+import { hex8 } from "../sim/warn.js";
 import type { Workqueue, Workqueues } from "./workqueue.js";
 
 /** kernel/workqueue.c: pools keep idle workers at most this many times the busy ones. */
@@ -124,6 +125,7 @@ function tooManyWorkers(pool: WorkerPool): boolean {
 }
 
 function setNrRunning(wqs: Workqueues, pool: WorkerPool, n: number): void {
+  if (n < 0) wqs.k.warn("nr_running >= 0", `worker pool ${pool.id}: nr_running would drop to ${n}`);
   pool.nrRunning = n;
   wqs.k.trace.emit(TP.workqueue_nr_running, pool.cpu, pool.id, n);
 }
@@ -354,6 +356,7 @@ function* processOneWork(wqs: Workqueues, w: Worker, work: WorkStruct): Handler 
   const pool = w.pool;
   const pwq = work.pwq!;
   w.scheduled.splice(w.scheduled.indexOf(work), 1);
+  wqs.live.delete(work);
   pool.busy.set(work.id, w);
   w.current = work;
   w.currentPwq = pwq;
@@ -377,6 +380,14 @@ function* processOneWork(wqs: Workqueues, w: Worker, work: WorkStruct): Handler 
   k.trace.emit(TP.workqueue_execute_start, k.smpProcessorId(), work.id);
   yield k.cpu(k.costs.work_dispatch);
   yield* work.fn(k, work);
+  const leaked = k.thisCpu.preemptCount;
+  if (leaked !== 0) {
+    // kernel/workqueue.c process_one_work(): in_atomic() after the function returns.
+    k.warn(
+      "preempt_count balanced on work item exit",
+      `BUG: workqueue leaked atomic, lock or RCU: ${w.thread.comm}[${w.thread.pid}]\n     preempt=0x${hex8(leaked)} lock=0->0 RCU=0->0 workfn=${work.func}`,
+    );
+  }
   k.trace.emit(TP.workqueue_execute_end, k.smpProcessorId(), work.id);
   k.engine.cancel(w.hogCheck);
   pwq.stats.completed++;

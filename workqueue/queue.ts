@@ -7,6 +7,7 @@
  */
 import type { Handler } from "../sim/ops.js";
 import { TP } from "../sim/trace.js";
+import { nsToJiffiesCeil } from "../sim/time.js";
 import { kickPool, findWorkerExecutingWork } from "./pool.js";
 import type { DelayedWork, WorkStruct } from "./work.js";
 import type { Workqueue, Workqueues } from "./workqueue.js";
@@ -58,6 +59,13 @@ function insertQueued(wqs: Workqueues, reqCpu: number, wq: Workqueue, work: Work
       pool = pwq.pool;
     }
   }
+  // insert_work(): the kernel's list_add_tail would corrupt a list the item is already on.
+  if (wqs.live.has(work)) {
+    k.warn("a work item is on at most one list", `work ${work.id} (${work.func}) queued on ${wq.name} while still on ${work.owner} since event #${work.touchedEvent}`);
+    return;
+  }
+  wqs.live.add(work);
+  work.touchedEvent = k.engine.fired + 1;
   work.queueSeq++;
   work.queuedAt = k.now;
   work.pwq = pwq;
@@ -70,18 +78,18 @@ function insertQueued(wqs: Workqueues, reqCpu: number, wq: Workqueue, work: Work
   if (pwq.inactive.length === 0 && pwq.nrActive < wq.maxActive) {
     pwq.nrActive++;
     k.trace.emit(TP.workqueue_activate_work, here, work.id);
+    work.owner = `pool ${pool.id} worklist`;
+    // The planted bug: pending, counted as queued, and on no list: it never runs.
+    if (k.plants.lostWork && k.plants.fire("lost-work", 3)) return;
     pool.worklist.push(work);
     kickPool(wqs, pool);
   } else {
     work.inactive = true;
+    work.owner = `${wq.name} inactive list of pool ${pool.id}`;
     pwq.inactive.push(work);
   }
 }
 
-/** nsecs_to_jiffies, rounding up as msecs_to_jiffies does. */
-function nsToJiffies(ns: number, hz: number): number {
-  return Math.ceil((ns * hz) / 1_000_000_000);
-}
 
 /**
  * queue_delayed_work_on(): false if pending; a zero delay queues at once, otherwise the
@@ -110,7 +118,7 @@ function armDelayed(wqs: Workqueues, cpu: number, wq: Workqueue, dwork: DelayedW
   dwork.cpu = cpu;
   dwork.work.timer = dwork.timer;
   const timerCpu = cpu >= 0 ? cpu : (k.current?.id ?? 0);
-  wqs.timers.modTimer(dwork.timer, k.jiffies + nsToJiffies(delayNs, k.hz), timerCpu);
+  wqs.timers.modTimer(dwork.timer, k.jiffies + nsToJiffiesCeil(delayNs, k.hz), timerCpu);
 }
 
 /**
@@ -138,6 +146,7 @@ export function tryToGrabPending(wqs: Workqueues, work: WorkStruct): boolean {
   }
   const pwq = work.pwq;
   if (pwq === null) return true; // PENDING held by someone grabbing it already
+  wqs.live.delete(work);
   if (work.inactive) {
     pwq.inactive.splice(pwq.inactive.indexOf(work), 1);
     work.inactive = false;

@@ -36,6 +36,9 @@ export interface WorkStruct {
   finishedSeq: number;
   cancelledSeq: number;
   queuedAt: number;
+  /** While queued: the list it was last put on, and the event that put it there. */
+  owner: string;
+  touchedEvent: number;
   /** flush_work()/cancel_work_sync() waiters. */
   readonly done: WaitQueue;
 }
@@ -65,6 +68,8 @@ export function createWork(id: number, func: string, fn: WorkFunc, data: unknown
     finishedSeq: 0,
     cancelledSeq: 0,
     queuedAt: 0,
+    owner: "",
+    touchedEvent: 0,
     done: createWaitQueue(`${func}.done`),
   };
 }

@@ -76,6 +76,12 @@ export class Workqueues {
   /** Worker by thread pid (for the scheduler hooks). */
   readonly workers = new Map<number, Worker>();
   readonly stats = { queued: 0, started: 0, cancelled: 0 };
+  /**
+   * The registry of queued work: every item between __queue_work and process_one_work (or
+   * a cancel). The invariant walk finds each on the list its owner names; one on no list
+   * is a lost work item.
+   */
+  readonly live = new Set<WorkStruct>();
   readonly stalls: CreationStall[] = [];
   /** queue_work -> the work function starts, for every workqueue, when set (besides queueToStart). */
   onStartLatency: ((wq: Workqueue, ns: number) => void) | null = null;
@@ -127,6 +133,11 @@ export class Workqueues {
   /** Every pool, per-CPU first. */
   pools(): WorkerPool[] {
     return [...this.cpuPools.flat(), ...this.unboundPools];
+  }
+
+  /** The items executing now, on any worker (the pools' busy hashes). */
+  *running(): Iterable<WorkStruct> {
+    for (const pool of this.pools()) for (const w of pool.busy.values()) if (w.current !== null) yield w.current;
   }
 
   /**
@@ -218,6 +229,7 @@ export class Workqueues {
       pwq.nrActive++;
       this.k.trace.emit(TP.workqueue_activate_work, this.k.current?.id ?? -1, next.id);
       pwq.pool.worklist.push(next);
+      next.owner = `pool ${pwq.pool.id} worklist`;
       kickPool(this, pwq.pool);
     }
   }
