@@ -96,6 +96,11 @@ const NIC_FIELDS: { change: string; base?: string[] }[] = [
   { change: "traffic.start=500us" },
   { change: "traffic.on=200us", base: ["devices.nic0.traffic={kind: onoff, rate: 120000, on: 500us, off: 500us}"] },
   { change: "traffic.off=200us", base: ["devices.nic0.traffic={kind: onoff, rate: 120000, on: 500us, off: 500us}"] },
+  // Closed loop (devices/closed_loop.ts): each client waits for the reader's recv().
+  { change: "traffic.clients=8", base: ["devices.nic0.traffic={kind: closed, clients: 2, think: 20us}"] },
+  { change: "traffic.think=50us", base: ["devices.nic0.traffic={kind: closed, clients: 2, think: 20us}"] },
+  { change: "traffic.size=64", base: ["devices.nic0.traffic={kind: closed, clients: 2, think: 20us}"] },
+  { change: "traffic.start=500us", base: ["devices.nic0.traffic={kind: closed, clients: 2, think: 20us}"] },
 ];
 
 /**
@@ -316,7 +321,11 @@ workqueues:
     const sinkTypes: Record<string, string> = { nic0: "nic", nic1: "nic", nic2: "nic", nic3: "nic", noisy0: "noisy", tty0: "uart", nvme0: "block", h0: "hrtimer", app0: "socket-reader", hog: "busy", off: "irqs-off", fio: "block-io" };
     const covered = new Set<string>(["devices.*<uart>.barriers"]); // the UART test
     const field = (set: string): string => set.slice(0, set.indexOf("="));
-    for (const f of NIC_FIELDS) covered.add(`devices.*<nic>.${field(f.change)}`.replace(/\.traffic\.(on|off)$/, ".traffic<onoff>.$1"));
+    for (const f of NIC_FIELDS) {
+      const closed = f.base?.some((b) => b.includes("kind: closed")) === true;
+      const path = `devices.*<nic>.${field(f.change)}`;
+      covered.add(closed ? path.replace(".traffic.", ".traffic<closed>.") : path.replace(/\.traffic\.(on|off)$/, ".traffic<onoff>.$1"));
+    }
     covered.add("devices.*<nic>.mode"); // the five mode tests
     for (const f of SINK_FIELDS) {
       for (const set of typeof f === "string" ? [f] : f.change) {
@@ -334,6 +343,7 @@ workqueues:
     for (const key of COST_KEYS) covered.add(`costs.${key}`);
     // The traffic's other kinds share size/start/rate with the first; kind itself is varied.
     for (const k of ["kind", "rate", "size", "start"]) covered.add(`devices.*<nic>.traffic<onoff>.${k}`);
+    covered.add("devices.*<nic>.traffic<closed>.kind");
     const missing = schemaLeaves().filter((leaf) => !covered.has(leaf) && !Object.hasOwn(NOT_KNOBS, leaf));
     expect(missing).toEqual([]);
   });
