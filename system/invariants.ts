@@ -43,6 +43,7 @@ export function checkInvariants(sys: System): string[] {
     }
   }
   checkWork(sys, v);
+  if (sys.runtime !== null) v.push(...sys.runtime.check());
   return v;
 }
 

@@ -14,6 +14,7 @@ import { NSEC_PER_SEC } from "../sim/time.js";
 import type { LatencySummary } from "../sim/metrics.js";
 import type { StopReason } from "../sim/engine.js";
 import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
+import type { RuntimeResult } from "../runtimes/system.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 
@@ -211,6 +212,8 @@ export interface RunResult {
   dmesg: string[];
   /** Log lines overwritten because the 128 KiB log buffer wrapped. */
   dmesg_dropped: number;
+  /** The event-loop runtime (scenarios with `runtime:` only; absent otherwise). */
+  runtime?: RuntimeResult;
   expect: { ok: boolean; results: ExpectResult[] };
   invariants: { ok: boolean; violations: string[]; first?: FirstViolation };
 }
@@ -523,6 +526,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     },
     dmesg: k.dmesgLines(),
     dmesg_dropped: k.dmesgDropped,
+    ...(sys.runtime !== null ? { runtime: sys.runtime.result() } : {}),
     expect: { ok: true, results: [] },
     invariants: { ok: violations.length === 0, violations },
   };

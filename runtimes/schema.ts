@@ -1,0 +1,193 @@
+/**
+ * The `runtime:` part of a scenario: an event-loop runtime above the kernel (the async
+ * layer), its queue and its worker pool (the sync layer), with the knobs each runtime's
+ * users know (UV_THREADPOOL_SIZE, ThreadPoolExecutor's core/max/queue/policy, asyncio's
+ * max_workers and wait_for timeout, Android's input dispatch timeout). sim/scenario.ts
+ * hooks this in with one field and one cross-field call, so the kernel schema stays its own.
+ */
+import { z } from "zod";
+import { MAX_DURATION_NS, parseDurationNs } from "../sim/time.js";
+
+/** A duration: `500us`-style text or integer ns (the same forms as the kernel schema). */
+function duration(min: "zero" | "positive") {
+  const hint = `expected a duration ${min === "positive" ? "> 0" : ">= 0"} such as 500us, 100ms or 2s`;
+  return z.union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? undefined : hint) }).transform((value, ctx) => {
+    const ns = parseDurationNs(value);
+    const negative = typeof value === "number" ? value < 0 : /^\s*-/.test(value);
+    if (ns === undefined || negative || (min === "positive" && ns === 0) || ns > MAX_DURATION_NS) {
+      ctx.addIssue({ code: "custom", message: hint, input: value });
+      return z.NEVER;
+    }
+    return ns;
+  });
+}
+
+const cpuId = z.int().min(0).max(63);
+
+/** Open-loop arrivals: requests come at their own rate whatever the system does (no coordinated omission). */
+const ArrivalsSchema = z.strictObject({
+  kind: z.enum(["constant", "poisson"]).default("poisson"),
+  /** requests per second */
+  rate: z.number().gt(0).lte(10_000_000),
+  start: duration("zero").default(0),
+});
+
+/** One kind of request the loop receives, e.g. Node's fs.readFile or crypto.pbkdf2. */
+const RequestClassSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, { error: "expected a name such as fs.readFile" }),
+  /** relative share of arrivals */
+  weight: z.int().min(1).max(1_000_000).default(1),
+  /** CPU the loop spends on the request's callback (parse, dispatch, result callback) */
+  callback: duration("zero").default(0),
+  /** CPU the sync layer spends on it */
+  work: duration("zero").default(0),
+  /** blocking wait inside the work (disk, network, getaddrinfo): the thread sleeps */
+  io: duration("zero").default(0),
+  /** run the work synchronously on the loop (fs.readFileSync, a DB call in a callback): it blocks the loop */
+  on_loop: z.boolean().default(false),
+  /** Android: the arrival is an input event (the ANR watchdog times its dispatch) */
+  input: z.boolean().default(false),
+  /** Android: postDelayed(), the message's `when` is arrival + delay */
+  delay: duration("zero").default(0),
+});
+
+/** Costs of the boundary itself; the wakeup and context switch come from the kernel's `costs:`. */
+const RuntimeCostsSchema = z
+  .strictObject({
+    /** one uncontended enqueue or dequeue (lock or CAS on head/tail): 20-50 ns */
+    enqueue: duration("zero").default(30),
+    /** a cache line moving between cores: a spinning consumer sees the store after it, a contended lock pays it */
+    cacheline: duration("zero").default(50),
+    /** pthread_create + first run of a new pool thread */
+    thread_create: duration("zero").default(20_000),
+  })
+  .default(() => ({ enqueue: 30, cacheline: 50, thread_create: 20_000 }));
+
+const loopCommon = {
+  loop_cpu: cpuId.default(0),
+  /** CPUs the pool's threads may run on (default: all) */
+  pool_cpus: z.array(cpuId).min(1).optional(),
+  arrivals: ArrivalsSchema,
+  requests: z.array(RequestClassSchema).min(1).max(64),
+  costs: RuntimeCostsSchema,
+};
+
+export const RuntimeSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    /** seed 000's bounded pool: threads call acquire(), hold, release() */
+    kind: z.literal("seed-pool"),
+    max_workers: z.int().min(1).max(1024).default(2),
+    threads: z.int().min(1).max(1024).default(4),
+    /** time.sleep(0.1) while holding a slot */
+    hold: duration("positive").default(100_000_000),
+    /** none: the code as written (a rejected worker gives up); sleep: it sleeps `hold` and tries again */
+    retry: z.enum(["none", "sleep"]).default("none"),
+    /** a rejected worker gives up after this many tries (retry: sleep) */
+    max_tries: z.int().min(1).max(1_000_000).default(100),
+    /** the work a thread does between acquire() and release() besides sleeping */
+    work: duration("zero").default(10_000),
+    costs: RuntimeCostsSchema,
+  }),
+  z.strictObject({
+    /** Node.js: the libuv loop and its threadpool for fs, crypto, dns.lookup, zlib */
+    kind: z.literal("node"),
+    uv_threadpool_size: z.int().min(1).max(1024).default(4),
+    /** report a loop callback running longer than this (event-loop delay, as monitorEventLoopDelay sees it) */
+    blocked_threshold: duration("positive").default(100_000_000),
+    ...loopCommon,
+  }),
+  z.strictObject({
+    /** java.util.concurrent.ThreadPoolExecutor fed by an event loop (Netty / Vert.x style) */
+    kind: z.literal("java"),
+    core_pool_size: z.int().min(0).max(1024).default(4),
+    maximum_pool_size: z.int().min(1).max(1024).default(8),
+    /** ArrayBlockingQueue capacity (0: a SynchronousQueue, direct hand-off) */
+    queue_capacity: z.int().min(0).max(1_000_000).default(16),
+    rejection: z.enum(["abort", "caller_runs", "discard", "discard_oldest"]).default("abort"),
+    /** Vert.x BlockedThreadChecker: maxEventLoopExecuteTime (2 s) */
+    blocked_thread_check: duration("positive").default(2_000_000_000),
+    ...loopCommon,
+  }),
+  z.strictObject({
+    /** Python asyncio: loop.run_in_executor onto a concurrent.futures.ThreadPoolExecutor */
+    kind: z.literal("asyncio"),
+    /** ThreadPoolExecutor(max_workers); default min(32, os.cpu_count() + 4) */
+    max_workers: z.int().min(1).max(1024).optional(),
+    /** asyncio.wait_for(..., timeout); 0: no timeout */
+    timeout: duration("zero").default(0),
+    /** PYTHONASYNCIODEBUG=1 / loop.set_debug(True) */
+    debug: z.boolean().default(false),
+    /** loop.slow_callback_duration (0.1 s) */
+    slow_callback_duration: duration("positive").default(100_000_000),
+    ...loopCommon,
+  }),
+  z.strictObject({
+    /** Android: main Looper + MessageQueue (ordered by when) + HandlerThread */
+    kind: z.literal("android"),
+    handler_threads: z.int().min(1).max(64).default(1),
+    /** InputDispatcher's timeout (DEFAULT_INPUT_DISPATCHING_TIMEOUT, 5 s) */
+    input_dispatch_timeout: duration("positive").default(5_000_000_000),
+    ...loopCommon,
+  }),
+  z.strictObject({
+    /** the hand-off tax bench: one way of getting work from the async layer to the sync layer */
+    kind: z.literal("handoff"),
+    mode: z.enum(["inline", "park", "spin", "batch", "shards", "leader_followers"]).default("park"),
+    workers: z.int().min(1).max(256).default(1),
+    /** spin: how long an idle worker busy-waits (onSpinWait) before it parks */
+    spin: duration("positive").optional(),
+    /** batch: items per wake-up (the producer signals once per batch) */
+    batch: z.int().min(1).max(4096).optional(),
+    /** batch: the longest an item waits for its batch to fill before the producer signals anyway */
+    batch_window: duration("positive").optional(),
+    /** shards / the producers of a shared queue: loops on CPUs 0..producers-1 */
+    producers: z.int().min(1).max(32).default(1),
+    ...loopCommon,
+  }),
+]);
+
+export type RuntimeSpec = z.infer<typeof RuntimeSchema>;
+export type LoopRuntimeSpec = Exclude<RuntimeSpec, { kind: "seed-pool" }>;
+export type RequestClass = z.infer<typeof RequestClassSchema>;
+export const RUNTIME_MODELS: Record<string, string> = {
+  "seed-pool": "seed 000's bounded pool: acquire() or be rejected",
+  node: "Node.js: libuv event loop + UV_THREADPOOL_SIZE worker threads",
+  java: "Java: event loop + ThreadPoolExecutor (core/max threads, bounded queue, rejection policy)",
+  asyncio: "Python asyncio: loop.run_in_executor onto a ThreadPoolExecutor",
+  android: "Android: main Looper + MessageQueue + HandlerThread",
+  handoff: "the hand-off tax: loop -> queue -> worker pool",
+};
+
+/** Defaults of the hand-off knobs that apply to one mode only (so setting them elsewhere is an error). */
+export const HANDOFF_DEFAULTS = { spin: 20_000, batch: 8, batch_window: 50_000 } as const;
+export type RuntimeCosts = z.infer<typeof RuntimeCostsSchema>;
+
+type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
+
+/** Cross-field rules (called from the scenario's superRefine): CPU ids and layout. */
+export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) => void): void {
+  const cpuIssue = (path: (string | number)[], input: unknown): void => add({ code: "custom", path: ["runtime", ...path], message: `expected a CPU id < cpus (${cpus})`, input });
+  if (r.kind === "seed-pool") return;
+  if (r.loop_cpu >= cpus) cpuIssue(["loop_cpu"], r.loop_cpu);
+  r.pool_cpus?.forEach((c, i) => {
+    if (c >= cpus) cpuIssue(["pool_cpus", i], c);
+  });
+  if (r.kind === "java" && r.core_pool_size > r.maximum_pool_size) {
+    add({ code: "custom", path: ["runtime", "core_pool_size"], message: `expected core_pool_size <= maximum_pool_size (${r.maximum_pool_size}), as ThreadPoolExecutor requires`, input: r.core_pool_size });
+  }
+  if (r.kind === "handoff") {
+    const need = r.mode === "shards" ? 2 * r.producers : r.producers + (r.mode === "inline" || r.mode === "leader_followers" ? 0 : 1);
+    if (need > cpus) add({ code: "custom", path: ["runtime", "producers"], message: `expected at most ${Math.floor(cpus / (r.mode === "shards" ? 2 : 1))} producers for mode ${r.mode} on ${cpus} CPUs`, input: r.producers });
+  }
+  if (r.kind === "handoff") {
+    const only = { spin: "spin", batch: "batch", batch_window: "batch" } as const;
+    for (const [field, mode] of Object.entries(only)) {
+      if (r[field as keyof typeof only] !== undefined && r.mode !== mode) add({ code: "custom", path: ["runtime", field], message: `expected ${field} only with mode ${mode}`, input: r[field as keyof typeof only] });
+    }
+  }
+  for (const [i, c] of r.requests.entries()) {
+    if (r.kind !== "android" && (c.input || c.delay > 0)) {
+      add({ code: "custom", path: ["runtime", "requests", i, c.input ? "input" : "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.input ? c.input : c.delay });
+    }
+  }
+}
