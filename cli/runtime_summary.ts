@@ -6,7 +6,7 @@
 import type { ChalkInstance } from "chalk";
 import type { LoopRuntimeResult, RuntimeResult } from "../runtimes/system.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";
-import { int, ns, renderTable } from "./table.js";
+import { int, ns, renderTable, type Column } from "./table.js";
 
 export function runtimeSection(rt: RuntimeResult, c: ChalkInstance): string[] {
   return rt.kind === "seed-pool" ? seedPoolSection(rt, c) : loopSection(rt, c);
@@ -68,4 +68,37 @@ function loopSection(rt: LoopRuntimeResult, c: ChalkInstance): string[] {
     if (more > 0) out.push(c.dim(`  ... ${int(more)} more lines${rt.log_dropped > 0 ? "" : " in --json"}`));
   }
   return out;
+}
+
+/** `irqsim sweep` over a runtime scenario: one row per run, these columns after the parameters. */
+export const RUNTIME_SWEEP_COLUMNS: Column[] = [
+  { header: "done", align: "right" },
+  { header: "rejected", align: "right" },
+  { header: "timed out", align: "right" },
+  { header: "hand-off", align: "right" },
+  { header: "overhead", align: "right" },
+  { header: "wake/item", align: "right" },
+  { header: "queue p99", align: "right" },
+  { header: "resp p50", align: "right" },
+  { header: "resp p99", align: "right" },
+  { header: "resp p99.9", align: "right" },
+  { header: "watchdog", align: "right" },
+];
+
+export function runtimeSweepCells(rt: RuntimeResult): string[] {
+  if (rt.kind === "seed-pool") return [int(rt.released), int(rt.rejected), "-", "-", "-", "-", "-", ns(rt.acquire_delay_ns.p50), ns(rt.acquire_delay_ns.p99), ns(rt.acquire_delay_ns.p999), "-"];
+  const l = rt.latency_ns;
+  return [
+    int(rt.requests.completed),
+    int(rt.requests.rejected),
+    int(rt.requests.timed_out),
+    ns(rt.handoff.handoff_mean_ns),
+    `${rt.handoff.overhead_pct}%`,
+    String(rt.handoff.wakeups_per_item),
+    ns(l.queue_wait!.p99),
+    ns(l.response!.p50),
+    ns(l.response!.p99),
+    ns(l.response!.p999),
+    int(rt.watchdog.reports),
+  ];
 }

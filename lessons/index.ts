@@ -11,6 +11,7 @@ import { interruptCoalescing } from "./interrupt-coalescing.js";
 import { threadedIrqOneshot } from "./threaded-irq-oneshot.js";
 import { spuriousIrq } from "./spurious-irq.js";
 import { rssMultiqueue } from "./rss-multiqueue.js";
+import { handoffTax } from "./handoff-tax.js";
 
 export const LESSONS: readonly Lesson[] = [
   topHalfBottomHalf,
@@ -24,6 +25,7 @@ export const LESSONS: readonly Lesson[] = [
   threadedIrqOneshot,
   spuriousIrq,
   rssMultiqueue,
+  handoffTax,
 ];
 
 export function findLesson(name: string): Lesson | undefined {

@@ -16,7 +16,7 @@ import { EventLoop, MSG_ARRIVAL, MSG_RESULT, MSG_TIMEOUT, type LoopMsg } from ".
 import { WorkerPool } from "./pool.js";
 import { WorkQueue } from "./queue.js";
 import { REQ_CANCELLED, REQ_COMPLETED, REQ_POSTED, REQ_QUEUED, REQ_REJECTED, REQ_RUNNING, type Request } from "./request.js";
-import { HANDOFF_DEFAULTS, RUNTIME_MODELS, type LoopRuntimeSpec, type RuntimeSpec } from "./schema.js";
+import { HANDOFF_DEFAULTS, RUNTIME_MODELS, SLOW_CALLBACK_DEFAULT, THREAD_CREATE_DEFAULT, type LoopRuntimeSpec, type RuntimeSpec } from "./schema.js";
 import { AndroidAnrWatchdog, asyncioSlowCallback, makeLog, nodeLoopDelay, vertxBlockedThreadChecker } from "./watchdog.js";
 import { bootSeedPool } from "./seed_pool.js";
 import type { LoopRuntimeResult, RuntimeSystem } from "./system.js";
@@ -47,7 +47,8 @@ function tpeString(pool: WorkerPool, completed: number): string {
 
 class LoopRuntime implements RuntimeSystem {
   private readonly loops: EventLoop[] = [];
-  private readonly pools: WorkerPool[] = [];
+  /** readonly for the tests that break an invariant on purpose */
+  readonly pools: WorkerPool[] = [];
   private readonly log: ReturnType<typeof makeLog>;
   private readonly live = new Set<Request>();
   private readonly response = new Latency("response", "arrival -> the loop has run its result callback (open-loop, HDR)");
@@ -109,8 +110,8 @@ class LoopRuntime implements RuntimeSystem {
       this.loops.forEach((l) => (l.watch = vertxBlockedThreadChecker(k, l, s.blocked_thread_check, this.log)));
     } else if (s.kind === "asyncio") {
       this.watchName = s.debug ? "asyncio debug: slow_callback_duration" : "none (asyncio debug mode is off)";
-      this.watchThreshold = s.slow_callback_duration;
-      if (s.debug) this.loops[0]!.watch = asyncioSlowCallback(s.slow_callback_duration, this.log, className);
+      this.watchThreshold = s.slow_callback_duration ?? SLOW_CALLBACK_DEFAULT;
+      if (s.debug) this.loops[0]!.watch = asyncioSlowCallback(this.watchThreshold, this.log, className);
     } else if (s.kind === "node") {
       this.watchName = "event-loop delay (monitorEventLoopDelay)";
       this.watchThreshold = s.blocked_threshold;
@@ -214,7 +215,8 @@ class LoopRuntime implements RuntimeSystem {
   }
 
   private *createThread(pool: WorkerPool, first: Request | null): Handler<void> {
-    if (this.spec.costs.thread_create > 0) yield this.k.user(this.spec.costs.thread_create);
+    const cost = this.spec.costs.thread_create ?? THREAD_CREATE_DEFAULT;
+    if (cost > 0) yield this.k.user(cost);
     if (first !== null) {
       first.published = this.k.now;
       first.state = REQ_QUEUED;

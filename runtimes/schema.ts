@@ -58,10 +58,10 @@ const RuntimeCostsSchema = z
     enqueue: duration("zero").default(30),
     /** a cache line moving between cores: a spinning consumer sees the store after it, a contended lock pays it */
     cacheline: duration("zero").default(50),
-    /** pthread_create + first run of a new pool thread */
-    thread_create: duration("zero").default(20_000),
+    /** java, asyncio (pools that grow on demand): pthread_create + first run of a new pool thread (default 20 us) */
+    thread_create: duration("zero").optional(),
   })
-  .default(() => ({ enqueue: 30, cacheline: 50, thread_create: 20_000 }));
+  .default(() => ({ enqueue: 30, cacheline: 50 }));
 
 const loopCommon = {
   loop_cpu: cpuId.default(0),
@@ -82,11 +82,12 @@ export const RuntimeSchema = z.discriminatedUnion("kind", [
     hold: duration("positive").default(100_000_000),
     /** none: the code as written (a rejected worker gives up); sleep: it sleeps `hold` and tries again */
     retry: z.enum(["none", "sleep"]).default("none"),
-    /** a rejected worker gives up after this many tries (retry: sleep) */
-    max_tries: z.int().min(1).max(1_000_000).default(100),
+    /** retry: sleep only: a rejected worker gives up after this many tries (default 100) */
+    max_tries: z.int().min(1).max(1_000_000).optional(),
     /** the work a thread does between acquire() and release() besides sleeping */
     work: duration("zero").default(10_000),
-    costs: RuntimeCostsSchema,
+    /** the lock round trip of acquire() and release() (one uncontended enqueue) */
+    costs: z.strictObject({ enqueue: duration("zero").default(30) }).default(() => ({ enqueue: 30 })),
   }),
   z.strictObject({
     /** Node.js: the libuv loop and its threadpool for fs, crypto, dns.lookup, zlib */
@@ -117,8 +118,8 @@ export const RuntimeSchema = z.discriminatedUnion("kind", [
     timeout: duration("zero").default(0),
     /** PYTHONASYNCIODEBUG=1 / loop.set_debug(True) */
     debug: z.boolean().default(false),
-    /** loop.slow_callback_duration (0.1 s) */
-    slow_callback_duration: duration("positive").default(100_000_000),
+    /** debug only: loop.slow_callback_duration (default 0.1 s) */
+    slow_callback_duration: duration("positive").optional(),
     ...loopCommon,
   }),
   z.strictObject({
@@ -160,6 +161,10 @@ export const RUNTIME_MODELS: Record<string, string> = {
 
 /** Defaults of the hand-off knobs that apply to one mode only (so setting them elsewhere is an error). */
 export const HANDOFF_DEFAULTS = { spin: 20_000, batch: 8, batch_window: 50_000 } as const;
+/** Defaults of knobs that apply only with another setting. */
+export const SLOW_CALLBACK_DEFAULT = 100_000_000;
+export const MAX_TRIES_DEFAULT = 100;
+export const THREAD_CREATE_DEFAULT = 20_000;
 export type RuntimeCosts = z.infer<typeof RuntimeCostsSchema>;
 
 type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
@@ -167,7 +172,13 @@ type Issue = { code: "custom"; path: (string | number)[]; message: string; input
 /** Cross-field rules (called from the scenario's superRefine): CPU ids and layout. */
 export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) => void): void {
   const cpuIssue = (path: (string | number)[], input: unknown): void => add({ code: "custom", path: ["runtime", ...path], message: `expected a CPU id < cpus (${cpus})`, input });
-  if (r.kind === "seed-pool") return;
+  if (r.kind === "seed-pool") {
+    if (r.max_tries !== undefined && r.retry === "none") add({ code: "custom", path: ["runtime", "max_tries"], message: "expected max_tries only with retry: sleep", input: r.max_tries });
+    return;
+  }
+  if (r.kind === "asyncio" && r.slow_callback_duration !== undefined && !r.debug) {
+    add({ code: "custom", path: ["runtime", "slow_callback_duration"], message: "expected slow_callback_duration only with debug: true (asyncio checks it in debug mode only)", input: r.slow_callback_duration });
+  }
   if (r.loop_cpu >= cpus) cpuIssue(["loop_cpu"], r.loop_cpu);
   r.pool_cpus?.forEach((c, i) => {
     if (c >= cpus) cpuIssue(["pool_cpus", i], c);
@@ -179,7 +190,12 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     const need = r.mode === "shards" ? 2 * r.producers : r.producers + (r.mode === "inline" || r.mode === "leader_followers" ? 0 : 1);
     if (need > cpus) add({ code: "custom", path: ["runtime", "producers"], message: `expected at most ${Math.floor(cpus / (r.mode === "shards" ? 2 : 1))} producers for mode ${r.mode} on ${cpus} CPUs`, input: r.producers });
   }
+  if (r.costs.thread_create !== undefined && r.kind !== "java" && r.kind !== "asyncio") {
+    add({ code: "custom", path: ["runtime", "costs", "thread_create"], message: `expected thread_create only with kind java or asyncio (${r.kind} starts its threads at boot)`, input: r.costs.thread_create });
+  }
   if (r.kind === "handoff") {
+    if (r.workers !== 1 && (r.mode === "shards" || r.mode === "inline")) add({ code: "custom", path: ["runtime", "workers"], message: `expected workers: 1 with mode ${r.mode} (${r.mode === "shards" ? "one worker per shard" : "no workers: the loop runs the work"})`, input: r.workers });
+    if (r.producers !== 1 && r.mode === "leader_followers") add({ code: "custom", path: ["runtime", "producers"], message: "expected producers: 1 with mode leader_followers (the followers take turns on one event source)", input: r.producers });
     const only = { spin: "spin", batch: "batch", batch_window: "batch" } as const;
     for (const [field, mode] of Object.entries(only)) {
       if (r[field as keyof typeof only] !== undefined && r.mode !== mode) add({ code: "custom", path: ["runtime", field], message: `expected ${field} only with mode ${mode}`, input: r[field as keyof typeof only] });

@@ -9,7 +9,7 @@
  */
 import type { Kernel } from "../sim/kernel.js";
 import { Latency, type LatencySummary } from "../sim/metrics.js";
-import { RUNTIME_MODELS, type RuntimeSpec } from "./schema.js";
+import { MAX_TRIES_DEFAULT, RUNTIME_MODELS, type RuntimeSpec } from "./schema.js";
 import { makeLog, RUNTIME_LOG_LIMIT } from "./watchdog.js";
 import type { RuntimeSystem } from "./system.js";
 
@@ -85,7 +85,7 @@ export function bootSeedPool(k: Kernel, spec: Extract<RuntimeSpec, { kind: "seed
         }
         st.rejected++;
         print(`Worker ${id}: rejected (${st.active}/${max} active)`);
-        if (spec.retry === "none" || tries >= spec.max_tries) {
+        if (spec.retry === "none" || tries >= (spec.max_tries ?? MAX_TRIES_DEFAULT)) {
           st.gaveUp++;
           return;
         }

@@ -385,7 +385,7 @@ export const ScenarioSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.runtime !== undefined) checkRuntime(s.runtime, s.cpus, (issue) => ctx.addIssue(issue));
-    else if (Object.keys(s.devices).length === 0) ctx.addIssue({ code: "custom", path: ["devices"], message: "expected at least one device", input: s.devices });
+    else if (Object.keys(s.devices).length === 0) ctx.addIssue({ code: "custom", path: ["devices"], message: "expected at least one device (or a runtime: section)", input: s.devices });
     // Cross-field rules. Zod runs this even after non-fatal issues (a number out of range,
     // an unknown key); such issues come first and only the first is reported.
     const irqOwner = new Map<number, { name: string; shared: boolean }>();
