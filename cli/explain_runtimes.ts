@@ -33,6 +33,11 @@ export const RUNTIME_RULES: Record<string, Rule[]> = {
     { rule: "The main thread's Looper takes Messages from a MessageQueue ordered by `when` (postDelayed adds the delay) and blocks in nativePollOnce (epoll on an eventfd) until the head is due or a post wakes it", where: "core/java/android/os/MessageQueue.java enqueueMessage, next; core/java/android/os/Looper.java loop" },
     { rule: "An input event not handled within the dispatching timeout (5 s) makes the system report an ANR: 'Input dispatching timed out'", where: "services/inputflinger/dispatcher/InputDispatcher.cpp, DEFAULT_INPUT_DISPATCHING_TIMEOUT" },
   ],
+  go_scheduler: [
+    { rule: "Goroutines run on GOMAXPROCS Ps, each driven by an M (an OS thread); a goroutine waiting on the network parks on the netpoller (epoll) and its M runs the next goroutine", where: "runtime/proc.go schedule, findRunnable; runtime/netpoll.go netpollblock, netpoll" },
+    { rule: "A blocking syscall keeps its M and P; sysmon retakes a P that has been in a syscall for a sysmon tick (20 us and up) when other work waits (or after 10 ms) and hands it to another M, started or created (handoffp, startm, newm)", where: "runtime/proc.go entersyscall, sysmon, retake, handoffp, startm" },
+    { rule: "exitsyscall takes the old P back if it is free, else an idle P, else queues the goroutine and parks the M (stopm)", where: "runtime/proc.go exitsyscall, exitsyscall0, stopm" },
+  ],
   handoff_tax: [
     { rule: "A ~3 us hand-off is ~6% of a 50 us task and ~300% of a 1 us task: below a few us of work, inline it or use Leader/Followers", where: "POSA2 vol. 2 (Schmidt et al.) Half-Sync/Half-Async; measured by system/handoff_sweep.ts" },
     { rule: "A worker that spins briefly before parking finds the next item after one cache-line transfer (tens of ns) instead of a futex wake-up (us): the hand-off is bimodal, weighted by how often the worker parked", where: "kernel/locking/mutex.c mutex_optimistic_spin (the kernel's own spin-then-sleep); LMAX Disruptor BusySpinWaitStrategy" },
@@ -111,6 +116,16 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     try_next: [
       { what: "the read moved to the HandlerThread: no ANR", sets: ["runtime.requests.3.on_loop=false"] },
       { what: "a longer timeout hides it (it does not fix it)", sets: ["runtime.input_dispatch_timeout=10s"] },
+    ],
+  },
+  "go-netpoller": {
+    shows: "A Go server on GOMAXPROCS=2: network waits park on the netpoller at no thread cost, while each blocking file read holds an M and its P until sysmon hands the P to another M. The Ms grow with concurrent blocking syscalls; the Ps stay at 2 -- the runtime is the async layer and goroutines are the sync layer.",
+    concepts: ["go_scheduler"],
+    look_at: ["runtime.go: syscalls, p_handoffs, ms against gomaxprocs, netpoll_parks", "handoff_parked: waking a parked M (startm)", "Threads: the go-mN threads"],
+    try_next: [
+      { what: "no file reads: the netpoller alone, no hand-offs, no extra Ms", sets: ["runtime.requests.1.weight=0"] },
+      { what: "a slower disk: more Ms blocked in syscalls at once", sets: ["runtime.requests.1.io=5ms"] },
+      { what: "GOMAXPROCS against the share of file reads", vary: ["runtime.gomaxprocs=1,2,4", "runtime.requests.1.weight=1,2,4"] },
     ],
   },
   "handoff-tax": {

@@ -36,6 +36,11 @@ export function signatures(rt: LoopRuntimeResult): string[] {
   if (q.timed_out > 0) {
     out.push(`${int(q.timed_out)} wait_for timeouts: ${int(q.cancelled)} cancelled before a thread took them; ${int(q.abandoned_completed)} ran to the end anyway, ${int(q.abandoned_running)} still running (a timeout cancels the await, not the thread's work)`);
   }
+  if (rt.go !== undefined) {
+    const g = rt.go;
+    out.push(`${int(g.syscalls)} blocking syscalls: sysmon handed ${int(g.p_handoffs)} Ps off to other Ms; ${int(g.ms)} OS threads (Ms) for GOMAXPROCS=${g.gomaxprocs}; ${int(g.exitsyscall_without_p)} syscalls came back to find their P gone`);
+    out.push(`${int(g.netpoll_parks)} network waits parked on the netpoller, holding no thread`);
+  }
   if (rt.watchdog.reports > 0) out.push(`${rt.watchdog.name}: ${int(rt.watchdog.reports)} reports (see the log below)`);
   if (rt.handoff.handoff_mean_ns > 0) out.push(`hand-off tax: ${ns(rt.handoff.handoff_mean_ns)} per hand-off to an idle thread = ${rt.handoff.overhead_pct}% of the ${ns(rt.handoff.work_mean_ns)} mean work`);
   return out;

@@ -21,23 +21,14 @@ import { AndroidAnrWatchdog, asyncioSlowCallback, makeLog, nodeLoopDelay, vertxB
 import { bootSeedPool } from "./seed_pool.js";
 import type { LoopRuntimeResult, RuntimeSystem } from "./system.js";
 import { bootLeaderFollowers } from "./leader_followers.js";
+import { bootGo } from "./go.js";
+import { mergeLatency, round1 } from "./latency.js";
 
 export function bootRuntime(k: Kernel, spec: RuntimeSpec, cpus: number): RuntimeSystem {
   if (spec.kind === "seed-pool") return bootSeedPool(k, spec);
+  if (spec.kind === "go") return bootGo(k, spec, cpus);
   if (spec.kind === "handoff" && spec.mode === "leader_followers") return bootLeaderFollowers(k, spec, cpus);
   return new LoopRuntime(k, spec, cpus);
-}
-
-/** One summary over several histograms (shards, several loops) without touching them. */
-export function mergeLatency(ls: Latency[]): LatencySummary & { description: string } {
-  if (ls.length === 1) return { description: ls[0]!.description, ...ls[0]!.summary() };
-  const all = new Latency(ls[0]!.name, ls[0]!.description);
-  for (const l of ls) all.histogram.add(l.histogram);
-  return { description: all.description, ...all.summary() };
-}
-
-export function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }
 
 /** Java's ThreadPoolExecutor.toString(), as RejectedExecutionException quotes it. */

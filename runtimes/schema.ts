@@ -36,7 +36,7 @@ const ArrivalsSchema = z.strictObject({
 const RequestClassSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, { error: "expected a name such as fs.readFile" }),
   /** relative share of arrivals */
-  weight: z.int().min(1).max(1_000_000).default(1),
+  weight: z.int().min(0).max(1_000_000).default(1),
   /** CPU the loop spends on the request's callback (parse, dispatch, result callback) */
   callback: duration("zero").default(0),
   /** CPU the sync layer spends on it */
@@ -47,6 +47,8 @@ const RequestClassSchema = z.strictObject({
   on_loop: z.boolean().default(false),
   /** Android: the arrival is an input event (the ANR watchdog times its dispatch) */
   input: z.boolean().default(false),
+  /** Go: the I/O is network I/O: the goroutine parks on the netpoller instead of blocking its thread in a syscall */
+  netpoll: z.boolean().default(false),
   /** Android: postDelayed(), the message's `when` is arrival + delay */
   delay: duration("zero").default(0),
 });
@@ -63,12 +65,19 @@ const RuntimeCostsSchema = z
   })
   .default(() => ({ enqueue: 30, cacheline: 50 }));
 
+/** Request classes: at least one, and at least one that can arrive. */
+const Requests = z
+  .array(RequestClassSchema)
+  .min(1)
+  .max(64)
+  .refine((cs) => cs.some((c) => c.weight > 0), { error: "expected at least one request class with weight > 0" });
+
 const loopCommon = {
   loop_cpu: cpuId.default(0),
   /** CPUs the pool's threads may run on (default: all) */
   pool_cpus: z.array(cpuId).min(1).optional(),
   arrivals: ArrivalsSchema,
-  requests: z.array(RequestClassSchema).min(1).max(64),
+  requests: Requests,
   costs: RuntimeCostsSchema,
 };
 
@@ -131,6 +140,19 @@ export const RuntimeSchema = z.discriminatedUnion("kind", [
     ...loopCommon,
   }),
   z.strictObject({
+    /** Go: goroutines on GOMAXPROCS Ps; blocking syscalls hand the P off, network waits park on the netpoller */
+    kind: z.literal("go"),
+    /** runtime.GOMAXPROCS (default: the number of CPUs) */
+    gomaxprocs: z.int().min(1).max(256).optional(),
+    /** sysmon's tick: a P in a syscall this long with other work waiting is retaken and handed off (20 us) */
+    sysmon_tick: duration("positive").default(20_000),
+    /** CPUs the Ms (OS threads) may run on (default: all) */
+    pool_cpus: z.array(cpuId).min(1).optional(),
+    arrivals: ArrivalsSchema,
+    requests: Requests,
+    costs: RuntimeCostsSchema,
+  }),
+  z.strictObject({
     /** the hand-off tax bench: one way of getting work from the async layer to the sync layer */
     kind: z.literal("handoff"),
     mode: z.enum(["inline", "park", "spin", "batch", "shards", "leader_followers"]).default("park"),
@@ -148,7 +170,8 @@ export const RuntimeSchema = z.discriminatedUnion("kind", [
 ]);
 
 export type RuntimeSpec = z.infer<typeof RuntimeSchema>;
-export type LoopRuntimeSpec = Exclude<RuntimeSpec, { kind: "seed-pool" }>;
+export type LoopRuntimeSpec = Exclude<RuntimeSpec, { kind: "seed-pool" } | { kind: "go" }>;
+export type GoRuntimeSpec = Extract<RuntimeSpec, { kind: "go" }>;
 export type RequestClass = z.infer<typeof RequestClassSchema>;
 export const RUNTIME_MODELS: Record<string, string> = {
   "seed-pool": "seed 000's bounded pool: acquire() or be rejected",
@@ -157,6 +180,7 @@ export const RUNTIME_MODELS: Record<string, string> = {
   asyncio: "Python asyncio: loop.run_in_executor onto a ThreadPoolExecutor",
   android: "Android: main Looper + MessageQueue + HandlerThread",
   handoff: "the hand-off tax: loop -> queue -> worker pool",
+  go: "Go: goroutines on GOMAXPROCS Ps, sysmon hands off Ps stuck in syscalls, the netpoller parks network waits",
 };
 
 /** Defaults of the hand-off knobs that apply to one mode only (so setting them elsewhere is an error). */
@@ -172,6 +196,17 @@ type Issue = { code: "custom"; path: (string | number)[]; message: string; input
 /** Cross-field rules (called from the scenario's superRefine): CPU ids and layout. */
 export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) => void): void {
   const cpuIssue = (path: (string | number)[], input: unknown): void => add({ code: "custom", path: ["runtime", ...path], message: `expected a CPU id < cpus (${cpus})`, input });
+  if (r.kind === "go") {
+    r.pool_cpus?.forEach((c, i) => {
+      if (c >= cpus) add({ code: "custom", path: ["runtime", "pool_cpus", i], message: `expected a CPU id < cpus (${cpus})`, input: c });
+    });
+    for (const [i, c] of r.requests.entries()) {
+      for (const f of ["on_loop", "input"] as const) if (c[f]) add({ code: "custom", path: ["runtime", "requests", i, f], message: `expected no ${f} with kind go (goroutines have no event loop to block)`, input: c[f] });
+      if (c.delay > 0) add({ code: "custom", path: ["runtime", "requests", i, "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.delay });
+      if (c.netpoll && c.io === 0) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected an io wait for the netpoller to park on (io > 0)", input: c.netpoll });
+    }
+    return;
+  }
   if (r.kind === "seed-pool") {
     if (r.max_tries !== undefined && r.retry === "none") add({ code: "custom", path: ["runtime", "max_tries"], message: "expected max_tries only with retry: sleep", input: r.max_tries });
     return;
@@ -191,7 +226,7 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     if (need > cpus) add({ code: "custom", path: ["runtime", "producers"], message: `expected at most ${Math.floor(cpus / (r.mode === "shards" ? 2 : 1))} producers for mode ${r.mode} on ${cpus} CPUs`, input: r.producers });
   }
   if (r.costs.thread_create !== undefined && r.kind !== "java" && r.kind !== "asyncio") {
-    add({ code: "custom", path: ["runtime", "costs", "thread_create"], message: `expected thread_create only with kind java or asyncio (${r.kind} starts its threads at boot)`, input: r.costs.thread_create });
+    add({ code: "custom", path: ["runtime", "costs", "thread_create"], message: `expected thread_create only with kind java, asyncio or go (${r.kind} starts its threads at boot)`, input: r.costs.thread_create });
   }
   if (r.kind === "handoff") {
     if (r.workers !== 1 && (r.mode === "shards" || r.mode === "inline")) add({ code: "custom", path: ["runtime", "workers"], message: `expected workers: 1 with mode ${r.mode} (${r.mode === "shards" ? "one worker per shard" : "no workers: the loop runs the work"})`, input: r.workers });
@@ -202,6 +237,7 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     }
   }
   for (const [i, c] of r.requests.entries()) {
+    if (c.netpoll) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected netpoll only with kind go", input: c.netpoll });
     if (r.kind !== "android" && (c.input || c.delay > 0)) {
       add({ code: "custom", path: ["runtime", "requests", i, c.input ? "input" : "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.input ? c.input : c.delay });
     }

@@ -33,6 +33,8 @@ export interface LoopRuntimeResult {
   /** The seed's arithmetic from this run: the mean hand-off as a share of the mean work. */
   handoff: { work_mean_ns: number; handoff_mean_ns: number; overhead_pct: number; wakeups_per_item: number };
   watchdog: { name: string; threshold_ns: number; reports: number };
+  /** kind go: Ps, Ms and where goroutines waited */
+  go?: { gomaxprocs: number; ms: number; max_busy_ms: number; syscalls: number; p_handoffs: number; netpoll_parks: number; exitsyscall_without_p: number };
   log: string[];
   log_dropped: number;
 }

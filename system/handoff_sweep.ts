@@ -102,6 +102,7 @@ export function mappingTable(): MappingColumn[] {
   const py = rt("asyncio-executor", ["runtime.timeout=0", "runtime.debug=false", "runtime.requests.1.weight=1", "runtime.arrivals.rate=5"]);
   const android = rt("android-looper", ["duration=2s"]);
   const handoff = rt("handoff-tax", []);
+  const go = rt("go-netpoller", ["duration=20ms"]);
   const hp = (x: LoopRuntimeResult): number => x.latency_ns.handoff_parked!.p50;
   const qw = (x: LoopRuntimeResult): number => x.latency_ns.queue_wait!.p99;
   return [
@@ -111,6 +112,7 @@ export function mappingTable(): MappingColumn[] {
     { system: "Java", async_layer: "Netty/Vert.x event loop", queue: "ThreadPoolExecutor's BlockingQueue", sync_layer: "ThreadPoolExecutor threads", measured_by: "java-tpe (200 req/s)", handoff_p50_ns: hp(java), handoff_p99_ns: qw(java), watchdog: "Vert.x BlockedThreadChecker" },
     { system: "Python asyncio", async_layer: "asyncio event loop", queue: "ThreadPoolExecutor's work queue", sync_layer: "ThreadPoolExecutor threads", measured_by: "asyncio-executor (no timeout, 5 req/s)", handoff_p50_ns: hp(py), handoff_p99_ns: qw(py), watchdog: "asyncio debug: slow_callback_duration" },
     { system: "Android", async_layer: "main Looper", queue: "MessageQueue (by when)", sync_layer: "HandlerThread", measured_by: "android-looper", handoff_p50_ns: hp(android), handoff_p99_ns: qw(android), watchdog: android.watchdog.name },
+    { system: "Go", async_layer: "netpoller (inside the runtime)", queue: "run queues of goroutines", sync_layer: "goroutines on Ms (OS threads) with Ps", measured_by: "go-netpoller (20 ms)", handoff_p50_ns: hp(go), handoff_p99_ns: qw(go), watchdog: go.watchdog.name },
     { system: "hand-off bench", async_layer: "loop thread", queue: "locked FIFO", sync_layer: "parked worker", measured_by: "handoff-tax", handoff_p50_ns: hp(handoff), handoff_p99_ns: qw(handoff), watchdog: "-" },
   ];
 }

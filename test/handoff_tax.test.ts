@@ -89,7 +89,7 @@ describe("the kernel/runtime mapping table", () => {
 
   test("explain prints it for runtime scenarios, with the kernel's rows measured too", async () => {
     const e = JSON.parse((await cli(["explain", "java-tpe", "--json"])).stdout) as { mapping: { system: string; handoff_p50_ns: number }[] };
-    expect(e.mapping.map((m) => m.system)).toEqual(["Linux kernel (softirq)", "Linux kernel (workqueue)", "Node.js", "Java", "Python asyncio", "Android", "hand-off bench"]);
+    expect(e.mapping.map((m) => m.system)).toEqual(["Linux kernel (softirq)", "Linux kernel (workqueue)", "Node.js", "Java", "Python asyncio", "Android", "Go", "hand-off bench"]);
     for (const m of e.mapping) expect(m.handoff_p50_ns).toBeGreaterThan(0);
     // raise_softirq runs NET_RX on the same CPU at irq_exit: no wake-up, cheaper than any thread hand-off
     expect(e.mapping[0]!.handoff_p50_ns).toBeLessThan(Math.min(...e.mapping.slice(1).map((m) => m.handoff_p50_ns)));

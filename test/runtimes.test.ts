@@ -8,7 +8,7 @@ import type { WorkerPool } from "../runtimes/pool.js";
 import { REQ_COMPLETED, createRequest } from "../runtimes/request.js";
 import { cli } from "./helpers/cli.js";
 
-const RUNTIME_SCENARIOS = ["seed-pool", "seed-pool-retry", "node-threadpool", "java-tpe", "java-caller-runs", "asyncio-executor", "android-looper", "handoff-tax"];
+const RUNTIME_SCENARIOS = ["seed-pool", "seed-pool-retry", "node-threadpool", "java-tpe", "java-caller-runs", "asyncio-executor", "android-looper", "go-netpoller", "handoff-tax"];
 
 function run(ref: string, sets: string[] = []): RunResult {
   return runScenario(loadScenario(ref, { sets }).scenario);
@@ -54,6 +54,13 @@ describe("runtime scenarios", () => {
     }],
     ["android-looper", "Input dispatching timed out (Waited 5000ms for MotionEvent", (r: RunResult) => {
       expect(runtimeOf(r).watchdog.reports).toBeGreaterThan(0);
+    }],
+    ["go-netpoller", "blocking syscalls: sysmon handed", (r: RunResult) => {
+      const g = runtimeOf(r).go!;
+      expect(g.gomaxprocs).toBe(2);
+      expect(g.p_handoffs).toBeGreaterThan(0);
+      expect(g.ms).toBeGreaterThan(g.gomaxprocs);
+      expect(g.netpoll_parks).toBeGreaterThan(0);
     }],
     ["handoff-tax", "hand-off tax: 3.1us per hand-off to an idle thread = 6.2% of the 50.0us mean work", () => {}],
   ])("%s: summary shows %j, --json agrees", async (name, text, check) => {
@@ -113,6 +120,16 @@ describe("runtime scenarios", () => {
     const rt = runtimeOf(run("android-looper", ["runtime.input_dispatch_timeout=10s"]));
     expect(rt.watchdog.reports).toBe(0);
     expect(rt.loops[0]!.longest_callback_ns).toBeGreaterThanOrEqual(5_500_000_000);
+  });
+
+  test("Go: without blocking syscalls the netpoller needs no extra Ms; a slower disk needs more", () => {
+    const net = runtimeOf(run("go-netpoller", ["runtime.requests.1.weight=0"])).go!;
+    expect(net.syscalls).toBe(0);
+    expect(net.p_handoffs).toBe(0);
+    expect(net.ms).toBeLessThanOrEqual(net.gomaxprocs);
+    const base = runtimeOf(run("go-netpoller")).go!;
+    const slow = runtimeOf(run("go-netpoller", ["runtime.requests.1.io=5ms"])).go!;
+    expect(slow.ms).toBeGreaterThan(base.ms);
   });
 
   test("seed pool: four slots reject nobody; eight threads on two slots wait four rounds", () => {
@@ -176,8 +193,11 @@ describe("runtime scenarios: bad input is one line and exit 2", () => {
     ["a loop CPU that does not exist", ["run", "node-threadpool", "--set", "runtime.loop_cpu=4"], "runtime.loop_cpu: expected a CPU id < cpus (4)"],
     ["a knob of another runtime", ["run", "node-threadpool", "--set", "runtime.max_workers=3"], "runtime.max_workers: unknown field"],
     ["slow_callback_duration without debug", ["run", "asyncio-executor", "--set", "runtime.debug=false", "--set", "runtime.slow_callback_duration=1s"], "expected slow_callback_duration only with debug: true"],
-    ["thread creation cost where threads start at boot", ["run", "node-threadpool", "--set", "runtime.costs.thread_create=1us"], "expected thread_create only with kind java or asyncio"],
+    ["thread creation cost where threads start at boot", ["run", "node-threadpool", "--set", "runtime.costs.thread_create=1us"], "expected thread_create only with kind java, asyncio or go"],
     ["an Android-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.delay=1ms"], "expected input and delay only with kind android"],
+    ["a Go-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.netpoll=true"], "expected netpoll only with kind go"],
+    ["an event-loop field in Go", ["run", "go-netpoller", "--set", "runtime.requests.0.on_loop=true"], "expected no on_loop with kind go"],
+    ["no request class that can arrive", ["run", "go-netpoller", "--set", "runtime.requests.0.weight=0", "--set", "runtime.requests.1.weight=0"], "expected at least one request class with weight > 0"],
   ])("%s", async (_what, args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
