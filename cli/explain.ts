@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
 import { loadScenario, type Scenario } from "../system/scenario.js";
 import { makeChalk } from "./output.js";
-import { handoffLines, mappingLines, RUNTIME_BUILTIN, RUNTIME_RULES } from "./explain_runtimes.js";
+import { handoffLines, mappingLines, RUNTIME_BUILTIN, RUNTIME_RULES, runtimeGenericText } from "./explain_runtimes.js";
 import { handoffTaxSweep, mappingTable, type HandoffRow, type MappingColumn } from "../system/handoff_sweep.js";
 import type { CommandContext } from "./options.js";
 
@@ -317,6 +317,7 @@ function conceptsOf(s: Scenario): string[] {
 }
 
 function genericText(s: Scenario): BuiltinText {
+  if (s.runtime !== undefined) return runtimeGenericText({ ...s, runtime: s.runtime });
   const devs = Object.entries(s.devices).map(([name, d]) => {
     if (d.type === "nic") return `${name} (NIC, IRQ ${d.irq}${d.queues > 1 ? `..${d.irq + d.queues - 1}` : ""}, mode ${d.mode}, ${"rate" in d.traffic ? `${d.traffic.rate} pkt/s` : "replayed traffic"})`;
     if (d.type === "hrtimer") return `${name} (${d.soft ? "soft" : "hard"} hrtimer every ${d.period} ns on CPU${d.cpu})`;

@@ -5,6 +5,8 @@
  * whose costs come from runs (system/handoff_sweep.ts).
  */
 import type { Rule } from "./explain.js";
+import type { Scenario } from "../system/scenario.js";
+import { RUNTIME_MODELS } from "../runtimes/schema.js";
 import type { HandoffRow, MappingColumn } from "../system/handoff_sweep.js";
 import { ns, renderTable } from "./table.js";
 
@@ -179,4 +181,29 @@ export function handoffLines(rows: HandoffRow[]): string[] {
       ns(r.cpu_per_request_ns),
     ]),
   );
+}
+
+const KIND_CONCEPTS: Record<string, string[]> = {
+  "seed-pool": ["seed_pool"],
+  node: ["event_loop", "node_threadpool"],
+  java: ["event_loop", "java_tpe"],
+  asyncio: ["event_loop", "asyncio_executor"],
+  android: ["event_loop", "android_looper"],
+  go: ["go_scheduler"],
+  handoff: ["event_loop", "handoff_tax"],
+};
+
+/** The explanation of a user's runtime scenario, assembled from its runtime: section. */
+export function runtimeGenericText(s: Scenario & { runtime: NonNullable<Scenario["runtime"]> }): RuntimeText {
+  const r = s.runtime;
+  const classes = r.kind === "seed-pool" ? `${r.threads} threads on ${r.max_workers} slots` : `requests: ${r.requests.map((c) => c.name).join(", ")} at ${r.arrivals.rate}/s`;
+  return {
+    shows: `${s.description}. Runtime: ${RUNTIME_MODELS[r.kind]}; ${classes}; ${s.cpus} CPU(s).`,
+    concepts: KIND_CONCEPTS[r.kind] ?? [],
+    look_at:
+      r.kind === "seed-pool"
+        ? ["Program output and acquired / rejected / gave up", "slot wait (start -> acquired)"]
+        : ["the Runtime section's starred lines: the behaviour this runtime shows", "queue_wait p99 against handoff_parked: waiting for a thread vs the hand-off itself", "response p99/p99.9 and the runtime log (the watchdog's reports)"],
+    try_next: [{ what: "another seed: the same scenario, different random draws", flags: ["--seed", String(s.seed + 1)] }],
+  };
 }

@@ -7,6 +7,9 @@ import { SEED_EXPECTED_OUTPUT } from "../runtimes/seed_pool.js";
 import type { WorkerPool } from "../runtimes/pool.js";
 import { REQ_COMPLETED, createRequest } from "../runtimes/request.js";
 import { cli } from "./helpers/cli.js";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const RUNTIME_SCENARIOS = ["seed-pool", "seed-pool-retry", "node-threadpool", "java-tpe", "java-caller-runs", "asyncio-executor", "android-looper", "go-netpoller", "handoff-tax"];
 
@@ -164,6 +167,26 @@ describe("runtime scenarios", () => {
     const rt = runtimeOf(run("android-looper", ["runtime.requests.3.on_loop=false", "duration=1s"]));
     // Lag is measured from `when`, so delayed messages do not count their delay as lag.
     expect(rt.latency_ns.loop_lag!.p50).toBeLessThan(20_000);
+  });
+
+  test("--trace shows a hand-off as the kernel traces it: the loop wakes worker0, which is switched in a wake-up later", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqsim-rt-"));
+    const file = join(dir, "h.txt");
+    expect((await cli(["run", "handoff-tax", "--duration", "1ms", "--trace", file])).code).toBe(0);
+    const lines = readFileSync(file, "utf8").split("\n");
+    const wake = lines.findIndex((l) => /^\s*loop-\d+ .* sched_wakeup: comm=worker0 /.test(l));
+    expect(wake).toBeGreaterThan(0);
+    expect(lines.slice(wake).some((l) => /sched_switch: prev_comm=swapper\/\d .* next_comm=worker0 /.test(l))).toBe(true);
+  });
+
+  test("explain on a user's runtime YAML names the runtime and its rules", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqsim-rt-"));
+    const file = join(dir, "mine.yaml");
+    writeFileSync(file, readFileSync(join(import.meta.dirname, "..", "scenarios", "java-tpe.yaml"), "utf8").replace("name: java-tpe", "name: mine"));
+    const r = await cli(["explain", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Runtime: Java: event loop + ThreadPoolExecutor");
+    expect(r.stdout).toContain("java/util/concurrent/ThreadPoolExecutor.java");
   });
 
   test("same scenario and seed: byte-identical --json; another seed: another history", async () => {
