@@ -4,6 +4,7 @@
  * runtime's own log, with each runtime's signature behaviour called out on top.
  */
 import type { ChalkInstance } from "chalk";
+import type { RunResult } from "../system/run.js";
 import type { LoopRuntimeResult, RuntimeResult } from "../runtimes/system.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";
 import { int, ns, renderTable, type Column } from "./table.js";
@@ -107,3 +108,23 @@ export function runtimeSweepCells(rt: RuntimeResult): string[] {
     int(rt.watchdog.reports),
   ];
 }
+
+/** `irqsim sweep --csv` over runtime scenarios: these columns instead of the packet ones. */
+export const RUNTIME_CSV_METRICS: [string, (r: RunResult) => number][] = (() => {
+  const loop = (r: RunResult) => (r.runtime !== undefined && r.runtime.kind !== "seed-pool" ? r.runtime : null);
+  const lat = (key: string, q: "p50" | "p99" | "p999") => (r: RunResult) => loop(r)?.latency_ns[key]?.[q] ?? 0;
+  return [
+    ["arrived", (r) => loop(r)?.requests.arrived ?? 0],
+    ["completed", (r) => loop(r)?.requests.completed ?? (r.runtime?.kind === "seed-pool" ? r.runtime.released : 0)],
+    ["rejected", (r) => loop(r)?.requests.rejected ?? (r.runtime?.kind === "seed-pool" ? r.runtime.rejected : 0)],
+    ["timed_out", (r) => loop(r)?.requests.timed_out ?? 0],
+    ["handoff_mean_ns", (r) => loop(r)?.handoff.handoff_mean_ns ?? 0],
+    ["overhead_pct", (r) => loop(r)?.handoff.overhead_pct ?? 0],
+    ["wakeups_per_item", (r) => loop(r)?.handoff.wakeups_per_item ?? 0],
+    ["queue_wait_p99_ns", lat("queue_wait", "p99")],
+    ["response_p50_ns", lat("response", "p50")],
+    ["response_p99_ns", lat("response", "p99")],
+    ["response_p999_ns", lat("response", "p999")],
+    ["watchdog_reports", (r) => r.runtime?.watchdog.reports ?? 0],
+  ];
+})();

@@ -27,7 +27,7 @@ import {
 } from "../system/sweep.js";
 import { useColor, writeFileAtomic, type Io } from "./output.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
-import { RUNTIME_SWEEP_COLUMNS, runtimeSweepCells } from "./runtime_summary.js";
+import { RUNTIME_CSV_METRICS, RUNTIME_SWEEP_COLUMNS, runtimeSweepCells } from "./runtime_summary.js";
 import { lineChart } from "./plot.js";
 import type { Command } from "commander";
 import { collect, parsePositiveInt, parseSeed, type CommandContext } from "./options.js";
@@ -463,13 +463,14 @@ function csvCell(v: string): string {
 
 export function toCsv(records: SweepRecord[]): string {
   const keys = paramKeys(records);
-  const header = ["index", ...keys, "seed", "fingerprint", ...CSV_METRICS.map(([n]) => n)];
+  const metrics = records.length > 0 && records.every((rec) => rec.result.runtime !== undefined) ? RUNTIME_CSV_METRICS : CSV_METRICS;
+  const header = ["index", ...keys, "seed", "fingerprint", ...metrics.map(([n]) => n)];
   const lines = records.map((rec) => [
     String(rec.index),
     ...keys.map((k) => csvCell(rec.params[k]!)),
     String(rec.seed),
     rec.result.fingerprint,
-    ...CSV_METRICS.map(([, f]) => String(Number(f(rec.result).toFixed(6)))),
+    ...metrics.map(([, f]) => String(Number(f(rec.result).toFixed(6)))),
   ]);
   return [header.join(","), ...lines.map((l) => l.join(","))].join("\n") + "\n";
 }

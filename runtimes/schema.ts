@@ -94,7 +94,7 @@ export const RuntimeSchema = z.discriminatedUnion("kind", [
     /** retry: sleep only: a rejected worker gives up after this many tries (default 100) */
     max_tries: z.int().min(1).max(1_000_000).optional(),
     /** the work a thread does between acquire() and release() besides sleeping */
-    work: duration("zero").default(10_000),
+    work: duration("zero").default(0),
     /** the lock round trip of acquire() and release() (one uncontended enqueue) */
     costs: z.strictObject({ enqueue: duration("zero").default(30) }).default(() => ({ enqueue: 30 })),
   }),

@@ -98,3 +98,17 @@ describe("the kernel/runtime mapping table", () => {
     expect(human.stdout).toContain("The same pattern in the kernel and in the runtimes");
   });
 });
+
+describe("irqsim sweep over a runtime scenario", () => {
+  test("prints runtime columns in the table and in --csv, the same numbers as a run", async () => {
+    const args = ["sweep", "handoff-tax", "--vary", "runtime.requests.0.work=1us,50us", "--duration", "10ms", "--jobs", "1"];
+    const table = await cli(args);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^work\s+done\s+rejected\s+timed out\s+hand-off\s+overhead/m);
+    const csv = (await cli([...args, "--csv"])).stdout.trim().split("\n");
+    expect(csv[0]).toContain("handoff_mean_ns,overhead_pct,wakeups_per_item");
+    const col = csv[0]!.split(",").indexOf("overhead_pct");
+    const single = handoffRun("park", 50_000, { duration: "10ms" });
+    expect(Number(csv[2]!.split(",")[col])).toBe(single.overhead_pct);
+  });
+});
