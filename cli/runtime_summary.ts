@@ -44,6 +44,7 @@ export function signatures(rt: LoopRuntimeResult): string[] {
   }
   if (rt.watchdog.reports > 0) out.push(`${rt.watchdog.name}: ${int(rt.watchdog.reports)} reports (see the log below)`);
   if (rt.handoff.handoff_mean_ns > 0) out.push(`hand-off tax: ${ns(rt.handoff.handoff_mean_ns)} per hand-off to an idle thread = ${rt.handoff.overhead_pct}% of the ${ns(rt.handoff.work_mean_ns)} mean work`);
+  if (rt.handoff.copy_mean_ns > 0) out.push(`cross-layer copy: ${ns(rt.handoff.copy_mean_ns)} of loop CPU per handed-over item (transfer ownership instead: copy 0)`);
   return out;
 }
 

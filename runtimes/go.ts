@@ -246,7 +246,7 @@ export function bootGo(k: Kernel, spec: GoRuntimeSpec, cpus: number): RuntimeSys
           service: sum(service),
           response: sum(response),
         },
-        handoff: { work_mean_ns: workMean, handoff_mean_ns: wake.mean, overhead_pct: workMean > 0 ? round1((wake.mean * 100) / workMean) : 0, wakeups_per_item: st.enqueued > 0 ? Math.round((st.startmWake * 1000) / st.enqueued) / 1000 : 0 },
+        handoff: { work_mean_ns: workMean, handoff_mean_ns: wake.mean, overhead_pct: workMean > 0 ? round1((wake.mean * 100) / workMean) : 0, wakeups_per_item: st.enqueued > 0 ? Math.round((st.startmWake * 1000) / st.enqueued) / 1000 : 0, copy_mean_ns: 0 },
         watchdog: { name: "none (sysmon retakes Ps instead)", threshold_ns: spec.sysmon_tick, reports: 0 },
         go: { gomaxprocs: nP, ms: ms.length, max_busy_ms: st.maxBusy, syscalls: st.syscalls, p_handoffs: st.handoffs, netpoll_parks: st.netpoll, exitsyscall_without_p: st.noP },
         log: [],

@@ -100,7 +100,7 @@ export function bootLeaderFollowers(k: Kernel, spec: Extract<RuntimeSpec, { kind
           service: sum(service),
           response: sum(response),
         },
-        handoff: { work_mean_ns: st.completed > 0 ? Math.round(st.workSum / st.completed) : 0, handoff_mean_ns: 0, overhead_pct: 0, wakeups_per_item: 0 },
+        handoff: { work_mean_ns: st.completed > 0 ? Math.round(st.workSum / st.completed) : 0, handoff_mean_ns: 0, overhead_pct: 0, wakeups_per_item: 0, copy_mean_ns: 0 },
         watchdog: { name: "none", threshold_ns: 0, reports: 0 },
         log: [],
         log_dropped: 0,

@@ -46,6 +46,8 @@ class LoopRuntime implements RuntimeSystem {
   private readonly service = new Latency("service", "a thread starts the work -> it ends (work + io)");
   private readonly counts = { completed: 0, onLoop: 0, callerRuns: 0, rejected: 0, discarded: 0, cancelled: 0, timedOut: 0, abandonedDone: 0 };
   private workSum = 0;
+  private copyNs = 0;
+  private copies = 0;
   private workItems = 0;
   private readonly violations: string[] = [];
   private readonly arrivals: { arrived: () => number };
@@ -198,6 +200,14 @@ class LoopRuntime implements RuntimeSystem {
   private *publish(loop: number, r: Request, pool: WorkerPool): Handler<void> {
     const k = this.k;
     const c = this.spec.costs;
+    const bytes = this.spec.requests[r.cls]!.copy;
+    if (bytes > 0) {
+      // The cross-layer copy, at the kernel's memcpy rate (a 4 KB copy: hundreds of ns).
+      const ns = Math.ceil((k.costs.copy_per_kib * bytes) / 1024);
+      this.copyNs += ns;
+      this.copies++;
+      yield k.user(ns);
+    }
     yield k.user(pool.queue.opCost(this.loops[loop]!.thread.cpu, k.now, c.enqueue, c.cacheline));
     r.published = k.now;
     r.state = REQ_QUEUED;
@@ -380,6 +390,7 @@ class LoopRuntime implements RuntimeSystem {
         handoff_mean_ns: handoffMean,
         overhead_pct: workMean > 0 ? round1((handoffMean * 100) / workMean) : 0,
         wakeups_per_item: published > 0 ? Math.round((sum((p) => p.stats.wakeups) * 1000) / published) / 1000 : 0,
+        copy_mean_ns: this.copies > 0 ? Math.round(this.copyNs / this.copies) : 0,
       },
       watchdog: { name: this.watchName, threshold_ns: this.watchThreshold, reports: this.log.reports },
       log: this.log.lines,

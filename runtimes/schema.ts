@@ -43,6 +43,8 @@ const RequestClassSchema = z.strictObject({
   work: duration("zero").default(0),
   /** blocking wait inside the work (disk, network, getaddrinfo): the thread sleeps */
   io: duration("zero").default(0),
+  /** bytes the loop copies into the work item before handing it over (a kernel buffer into a heap byte[]); 0: ownership is transferred, nothing copied. Costs costs.copy_per_kib per KiB */
+  copy: z.int().min(0).max(64 * 1024 * 1024).default(0),
   /** run the work synchronously on the loop (fs.readFileSync, a DB call in a callback): it blocks the loop */
   on_loop: z.boolean().default(false),
   /** Android: the arrival is an input event (the ANR watchdog times its dispatch) */
@@ -203,6 +205,7 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     for (const [i, c] of r.requests.entries()) {
       for (const f of ["on_loop", "input"] as const) if (c[f]) add({ code: "custom", path: ["runtime", "requests", i, f], message: `expected no ${f} with kind go (goroutines have no event loop to block)`, input: c[f] });
       if (c.delay > 0) add({ code: "custom", path: ["runtime", "requests", i, "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.delay });
+      if (c.copy > 0) add({ code: "custom", path: ["runtime", "requests", i, "copy"], message: "expected no copy with kind go (a goroutine is handed its data, no queue between layers)", input: c.copy });
       if (c.netpoll && c.io === 0) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected an io wait for the netpoller to park on (io > 0)", input: c.netpoll });
     }
     return;
@@ -237,6 +240,8 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     }
   }
   for (const [i, c] of r.requests.entries()) {
+    const noHandoff = c.on_loop || (r.kind === "handoff" && (r.mode === "inline" || r.mode === "leader_followers"));
+    if (c.copy > 0 && noHandoff) add({ code: "custom", path: ["runtime", "requests", i, "copy"], message: "expected no copy where the work is not handed over (on_loop, mode inline or leader_followers)", input: c.copy });
     if (c.netpoll) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected netpoll only with kind go", input: c.netpoll });
     if (r.kind !== "android" && (c.input || c.delay > 0)) {
       add({ code: "custom", path: ["runtime", "requests", i, c.input ? "input" : "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.input ? c.input : c.delay });

@@ -31,7 +31,7 @@ export interface LoopRuntimeResult {
   pool: { threads: number; max_threads: number; max_busy: number; created: number; parks: number; wakeups: number; spin_hits: number; spin_ns: number; batches: number };
   latency_ns: Record<string, LatencySummary & { description: string }>;
   /** The seed's arithmetic from this run: the mean hand-off as a share of the mean work. */
-  handoff: { work_mean_ns: number; handoff_mean_ns: number; overhead_pct: number; wakeups_per_item: number };
+  handoff: { work_mean_ns: number; handoff_mean_ns: number; overhead_pct: number; wakeups_per_item: number; /** the loop's copy of each handed-over item (0: ownership transfer) */ copy_mean_ns: number };
   watchdog: { name: string; threshold_ns: number; reports: number };
   /** kind go: Ps, Ms and where goroutines waited */
   go?: { gomaxprocs: number; ms: number; max_busy_ms: number; syscalls: number; p_handoffs: number; netpoll_parks: number; exitsyscall_without_p: number };

@@ -51,6 +51,14 @@ describe("the hand-off tax reproduces the seed's figures", () => {
     expect(shards.queue.contended).toBe(0);
   });
 
+  test("a 4 KB cross-layer copy costs hundreds of ns of the loop's CPU; ownership transfer costs none", () => {
+    const { scenario } = loadScenario("handoff-tax", { sets: ["runtime.requests.0.copy=4096", "duration=5ms"] });
+    const rt = runtimeOf(runScenario(scenario));
+    expect(rt.handoff.copy_mean_ns).toBeGreaterThanOrEqual(100);
+    expect(rt.handoff.copy_mean_ns).toBeLessThan(1_000);
+    expect(runtimeOf(runScenario(loadScenario("handoff-tax", { sets: ["duration=5ms"] }).scenario)).handoff.copy_mean_ns).toBe(0);
+  });
+
   test("spin-then-park is bimodal: tens of ns when the worker was spinning, us when it had parked", () => {
     const r = handoffRun("spin", 1_000);
     expect(r.handoff_spinning_count).toBeGreaterThan(0);
