@@ -55,7 +55,7 @@ function loopSection(rt: LoopRuntimeResult, c: ChalkInstance): string[] {
   out.push(
     `  requests: arrived ${int(q.arrived)}  completed ${int(q.completed)}  in flight ${int(q.in_flight)}  on the loop ${int(q.on_loop)}  rejected ${int(q.rejected)}  cancelled ${int(q.cancelled)}  timed out ${int(q.timed_out)}`,
   );
-  for (const l of rt.loops) out.push(`  loop ${l.comm} on CPU${l.cpu}: ${int(l.callbacks)} callbacks, longest ${ns(l.longest_callback_ns)}, at most ${int(l.max_ready)} messages waiting`);
+  for (const l of rt.loops) out.push(`  loop ${l.comm} on CPU${l.cpu}: ${int(l.callbacks)} callbacks, longest ${ns(l.longest_callback_ns)}, ${int(l.max_ready)} messages waiting at most`);
   const cap = rt.queue.capacity === null ? "unbounded" : `capacity ${int(rt.queue.capacity)}`;
   out.push(`  queue (${cap}): ${int(rt.queue.enqueued)} enqueued, max depth ${int(rt.queue.max_depth)}, lock contended ${int(rt.queue.contended)} times (${ns(rt.queue.lock_wait_ns)} waiting)`);
   const p = rt.pool;

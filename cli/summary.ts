@@ -10,9 +10,16 @@ import type { TraceReport } from "../observe/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 import { runtimeSection } from "./runtime_summary.js";
 
+const KERNEL_ONLY_SECTIONS = new Set(["Packets", "Interrupts", "Softirqs (vectors that ran)", "Latency", "Memory"]);
+
 export function renderSummary(r: RunResult & { trace?: TraceReport }, description: string, c: ChalkInstance): string {
-  const out: string[] = [];
+  const lines: string[] = [];
+  // A runtime scenario without devices has no packets, IRQ lines, softirqs or packet latencies: skip those sections.
+  const skip = r.runtime !== undefined && r.irqs.length === 0 ? KERNEL_ONLY_SECTIONS : null;
+  let skipping = false;
+  const out = { push: (...ls: string[]): void => void (skipping || lines.push(...ls)) };
   const h = (title: string): void => {
+    skipping = skip?.has(title) ?? false;
     out.push("", c.bold(title));
   };
   out.push(
@@ -21,21 +28,18 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
   );
   out.push(c.dim(description));
   if (r.stopped_by !== "duration") out.push(c.yellow(`stopped early (${r.stopped_by.replace("_", " ")}): results cover the time simulated so far`));
-
   if (r.runtime !== undefined) out.push(...runtimeSection(r.runtime, c));
-  // A runtime scenario without devices has no packets, interrupt lines or softirqs to show.
-  if (r.runtime === undefined || r.irqs.length > 0) {
-    const p = r.packets;
-    h("Packets");
-    const dropDetail = Object.entries(p.dropped)
-      .filter(([k, v]) => k !== "total" && v > 0)
-      .map(([k, v]) => `${k} ${int(v)}`)
-      .join(", ");
-    const dropped = p.dropped.total > 0 ? c.red(int(p.dropped.total)) + (dropDetail ? ` (${dropDetail})` : "") : "0";
-    const corrupt = p.corrupt > 0 ? `  corrupt ${c.red(int(p.corrupt))}` : "";
-    out.push(`  arrived ${int(p.arrived)}  delivered ${int(p.delivered)}${corrupt}  dropped ${dropped}  in flight ${int(p.in_flight)}`);
-    out.push(`  offered ${pps(p.offered_pps)}  delivered ${pps(p.delivered_pps)}`);
-  }
+
+  const p = r.packets;
+  h("Packets");
+  const dropDetail = Object.entries(p.dropped)
+    .filter(([k, v]) => k !== "total" && v > 0)
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(", ");
+  const dropped = p.dropped.total > 0 ? c.red(int(p.dropped.total)) + (dropDetail ? ` (${dropDetail})` : "") : "0";
+  const corrupt = p.corrupt > 0 ? `  corrupt ${c.red(int(p.corrupt))}` : "";
+  out.push(`  arrived ${int(p.arrived)}  delivered ${int(p.delivered)}${corrupt}  dropped ${dropped}  in flight ${int(p.in_flight)}`);
+  out.push(`  offered ${pps(p.offered_pps)}  delivered ${pps(p.delivered_pps)}`);
 
   h("CPU time");
   out.push(
@@ -56,60 +60,58 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     ),
   );
 
-  if (r.runtime === undefined || r.irqs.length > 0) {
-    h("Interrupts");
-    out.push(
-      ...renderTable(
-        [
-          { header: "irq", align: "right" },
-          { header: "name" },
-          ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })),
-          { header: "asserts", align: "right" },
-          { header: "merged", align: "right" },
-          { header: "rate", align: "right" },
-        ],
-        r.irqs.map((l) => [
-          String(l.irq),
-          l.name + (l.masked ? " (masked)" : ""),
-          ...l.per_cpu.map(int),
-          int(l.asserts),
-          int(l.merged),
-          `${int(r.simulated_ns > 0 ? (l.total * 1e9) / r.simulated_ns : 0)}/s`,
-        ]),
-      ),
-    );
+  h("Interrupts");
+  out.push(
+    ...renderTable(
+      [
+        { header: "irq", align: "right" },
+        { header: "name" },
+        ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })),
+        { header: "asserts", align: "right" },
+        { header: "merged", align: "right" },
+        { header: "rate", align: "right" },
+      ],
+      r.irqs.map((l) => [
+        String(l.irq),
+        l.name + (l.masked ? " (masked)" : ""),
+        ...l.per_cpu.map(int),
+        int(l.asserts),
+        int(l.merged),
+        `${int(r.simulated_ns > 0 ? (l.total * 1e9) / r.simulated_ns : 0)}/s`,
+      ]),
+    ),
+  );
 
-    h("Softirqs (vectors that ran)");
-    const vecs = Object.entries(r.softirqs).filter(([, v]) => v.per_cpu.some((n) => n > 0) || v.raised.some((n) => n > 0));
-    out.push(
-      ...renderTable(
-        [{ header: "vector" }, ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })), { header: "raised", align: "right" }],
-        vecs.map(([name, v]) => [name, ...v.per_cpu.map(int), int(v.raised.reduce((a, b) => a + b, 0))]),
-      ),
-    );
-    out.push(
-      ...renderTable(
-        [
-          { header: "cpu", align: "right" },
-          { header: "__do_softirq at irq_exit", align: "right" },
-          { header: "in ksoftirqd", align: "right" },
-          { header: "deferred: restarts", align: "right" },
-          { header: "time", align: "right" },
-          { header: "resched", align: "right" },
-          { header: "time_squeeze", align: "right" },
-        ],
-        r.ksoftirqd.map((s) => [
-          String(s.cpu),
-          int(s.runs_inline),
-          int(s.runs_ksoftirqd),
-          int(s.deferred.restart_limit),
-          int(s.deferred.time_limit),
-          int(s.deferred.need_resched),
-          int(r.softnet[s.cpu]?.time_squeeze ?? 0),
-        ]),
-      ),
-    );
-  }
+  h("Softirqs (vectors that ran)");
+  const vecs = Object.entries(r.softirqs).filter(([, v]) => v.per_cpu.some((n) => n > 0) || v.raised.some((n) => n > 0));
+  out.push(
+    ...renderTable(
+      [{ header: "vector" }, ...r.cpus.map((cpu) => ({ header: `CPU${cpu.cpu}`, align: "right" as const })), { header: "raised", align: "right" }],
+      vecs.map(([name, v]) => [name, ...v.per_cpu.map(int), int(v.raised.reduce((a, b) => a + b, 0))]),
+    ),
+  );
+  out.push(
+    ...renderTable(
+      [
+        { header: "cpu", align: "right" },
+        { header: "__do_softirq at irq_exit", align: "right" },
+        { header: "in ksoftirqd", align: "right" },
+        { header: "deferred: restarts", align: "right" },
+        { header: "time", align: "right" },
+        { header: "resched", align: "right" },
+        { header: "time_squeeze", align: "right" },
+      ],
+      r.ksoftirqd.map((s) => [
+        String(s.cpu),
+        int(s.runs_inline),
+        int(s.runs_ksoftirqd),
+        int(s.deferred.restart_limit),
+        int(s.deferred.time_limit),
+        int(s.deferred.need_resched),
+        int(r.softnet[s.cpu]?.time_squeeze ?? 0),
+      ]),
+    ),
+  );
 
   const nicDevs = Object.entries(r.devices).filter((e): e is [string, NicResult] => e[1].type === "nic");
   if (nicDevs.length > 0) {
@@ -326,27 +328,25 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     ),
   );
 
-  if (r.runtime === undefined || r.irqs.length > 0) {
-    h("Latency");
-    out.push(
-      ...renderTable(
-        [
-          { header: "stage" },
-          { header: "count", align: "right" },
-          { header: "p50", align: "right" },
-          { header: "p90", align: "right" },
-          { header: "p99", align: "right" },
-          { header: "p99.9", align: "right" },
-          { header: "max", align: "right" },
-          { header: "what" },
-        ],
-        Object.entries(r.latency_ns).map(([name, l]) => [name, int(l.count), ns(l.p50), ns(l.p90), ns(l.p99), ns(l.p999), ns(l.max), c.dim(l.description)]),
-      ),
-    );
+  h("Latency");
+  out.push(
+    ...renderTable(
+      [
+        { header: "stage" },
+        { header: "count", align: "right" },
+        { header: "p50", align: "right" },
+        { header: "p90", align: "right" },
+        { header: "p99", align: "right" },
+        { header: "p99.9", align: "right" },
+        { header: "max", align: "right" },
+        { header: "what" },
+      ],
+      Object.entries(r.latency_ns).map(([name, l]) => [name, int(l.count), ns(l.p50), ns(l.p90), ns(l.p99), ns(l.p999), ns(l.max), c.dim(l.description)]),
+    ),
+  );
 
-    h("Memory");
-    out.push(...memorySection(r, c));
-  }
+  h("Memory");
+  out.push(...memorySection(r, c));
 
   if (r.dmesg.length > 0) {
     h("dmesg");
@@ -375,7 +375,7 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
   const requests = r.runtime !== undefined ? ", requests conserved, queues and pools within bounds" : "";
   if (r.invariants.ok) out.push(`  ${c.green("ok")}  packets conserved, every IRQ accounted for, CPU time sums to ${formatNs(r.simulated_ns)}${requests}`);
   else for (const v of r.invariants.violations) out.push(`  ${c.red("VIOLATED")} ${v}`);
-  return out.join("\n") + "\n";
+  return lines.join("\n") + "\n";
 }
 
 /** One line on what `--trace` wrote: how much, of which part of the run, and what was left out. */
