@@ -28,7 +28,9 @@ export function signatures(rt: LoopRuntimeResult): string[] {
   const q = rt.requests;
   const out: string[] = [];
   const wait = rt.latency_ns.queue_wait;
-  if (rt.pool.threads > 0 && rt.pool.max_busy >= rt.pool.max_threads && wait.count > 0) {
+  // Saturated: every thread busy at once, and requests waited far longer than a hand-off takes.
+  const handoff = Math.max(rt.latency_ns.handoff_parked?.p50 ?? 0, 1_000);
+  if (rt.pool.threads > 0 && rt.pool.max_busy >= rt.pool.max_threads && wait.count > 0 && wait.p99 > 10 * handoff) {
     out.push(`pool saturated: all ${rt.pool.max_threads} threads busy at once; requests waited up to ${ns(wait.p99)} (p99) in the queue for a thread`);
   }
   if (q.rejected > 0) out.push(`${int(q.rejected)} requests rejected (RejectedExecutionException)`);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario, parseScenarioText } from "../system/scenario.js";
 import { runScenario, Simulation, type RunResult } from "../system/run.js";
 import { runtimeOf } from "../system/handoff_sweep.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";
@@ -187,6 +187,25 @@ describe("runtime scenarios", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Runtime: Java: event loop + ThreadPoolExecutor");
     expect(r.stdout).toContain("java/util/concurrent/ThreadPoolExecutor.java");
+  });
+
+  test("devices and a runtime in one scenario: a NIC's interrupts on the loop's CPU delay the loop", () => {
+    const yaml = (cpu: number) => `name: mix
+description: d
+duration: 20ms
+cpus: 2
+devices:
+  nic0: { type: nic, irq: 24, affinity: [${cpu}], traffic: { kind: poisson, rate: 100000 } }
+runtime:
+  kind: handoff
+  arrivals: { kind: poisson, rate: 10000 }
+  requests: [{ name: task, work: 5us }]
+`;
+    const same = runScenario(parseScenarioText(yaml(0), "mix.yaml"));
+    const other = runScenario(parseScenarioText(yaml(1), "mix.yaml"));
+    expect(same.invariants.violations).toEqual([]);
+    expect(same.packets.arrived).toBeGreaterThan(1000);
+    expect(runtimeOf(same).latency_ns.loop_lag!.p99).toBeGreaterThan(2 * runtimeOf(other).latency_ns.loop_lag!.p99);
   });
 
   test("same scenario and seed: byte-identical --json; another seed: another history", async () => {
