@@ -22,12 +22,16 @@ export const handoffTax: Lesson = {
         `takes it. A worker with nothing to do parks (a futex wait); publishing then wakes it: the wake-up (IPI + idle exit)\n` +
         `costs ${wakeup} ns and the context switch ${cs} ns here, and the dequeue a few tens of ns. The hand-off is measured from\n` +
         `the request being visible in the queue to the worker starting it. Runs of 20 ms: ${big} us of work per request,\n` +
-        `${small} us of work, ${small} us run inline on the loop, and ${small} us with a worker that spins 20 us before parking.`,
+        `${small} us of work, ${small} us run inline on the loop, and ${small} us with a worker that spins 20 us before parking.\n` +
+        `Then the seed's own claim -- "a ~3 us hand-off is ~6% of a 50 us task and 300% of a 1 us task" -- with wake-up and\n` +
+        `context switch at 1.5 us each: 50 us and 1 us of work.`,
       runs: {
         big: { scenario: "handoff-tax", duration: "20ms", sets: [...costs, `runtime.requests.0.work=${big}us`] },
         small: { scenario: "handoff-tax", duration: "20ms", sets: [...costs, `runtime.requests.0.work=${small}us`] },
         inline: { scenario: "handoff-tax", duration: "20ms", sets: [...costs, `runtime.requests.0.work=${small}us`, "runtime.mode=inline"] },
         spin: { scenario: "handoff-tax", duration: "20ms", sets: [...costs, `runtime.requests.0.work=${small}us`, "runtime.mode=spin"] },
+        claim50: { scenario: "handoff-tax", duration: "20ms", sets: ["runtime.requests.0.work=50us"] },
+        claim1: { scenario: "handoff-tax", duration: "20ms", sets: ["runtime.requests.0.work=1us"] },
       },
       questions: [
         {
@@ -65,6 +69,14 @@ export const handoffTax: Lesson = {
         },
       ],
       expect: [
+        {
+          what: "the seed's claim: a ~3 us hand-off is 5-7% of 50 us of work and 250-350% of 1 us",
+          holds: (r) => {
+            const a = runtimeOf(r.claim50!).handoff.overhead_pct;
+            const b = runtimeOf(r.claim1!).handoff.overhead_pct;
+            return a >= 5 && a <= 7 && b >= 250 && b <= 350;
+          },
+        },
         { what: `the hand-off is under 10% of ${big} us of work`, holds: (r) => runtimeOf(r.big!).handoff.overhead_pct < 10 },
         { what: `the hand-off is over 100% of ${small} us of work: a net loss`, holds: (r) => runtimeOf(r.small!).handoff.overhead_pct > 100 },
         {
