@@ -8,6 +8,8 @@ import type { Command } from "commander";
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
 import { loadScenario, type Scenario } from "../system/scenario.js";
 import { makeChalk } from "./output.js";
+import { handoffLines, mappingLines, RUNTIME_BUILTIN, RUNTIME_RULES, runtimeGenericText } from "./explain_runtimes.js";
+import { handoffTaxSweep, mappingTable, type HandoffRow, type MappingColumn } from "../system/handoff_sweep.js";
 import type { CommandContext } from "./options.js";
 
 /** A kernel rule or constant, and where in the kernel it lives. */
@@ -53,10 +55,15 @@ export interface Explanation {
   rules: Rule[];
   look_at: string[];
   try_next: (TryNext & { command: string })[];
+  /** Runtime scenarios: the kernel next to each runtime, hand-off costs from runs. */
+  mapping?: MappingColumn[];
+  /** handoff-tax: every hand-off mode at 1, 5 and 50 us of work, from runs. */
+  handoff_sweep?: HandoffRow[];
 }
 
 /** Rules by concept; scenarios (built-in or not) name the concepts in play. */
 const RULES: Record<string, Rule[]> = {
+  ...RUNTIME_RULES,
   hardirq: [
     { rule: "Top halves run with local interrupts off and never nest; a line asserted meanwhile latches as pending", where: "kernel/irq/handle.c handle_irq_event, kernel/irq/chip.c handle_edge_irq" },
     { rule: "irq_exit() runs pending softirqs on the same CPU unless already in interrupt context", where: "kernel/softirq.c irq_exit_rcu -> invoke_softirq" },
@@ -129,6 +136,7 @@ interface BuiltinText {
 }
 
 const BUILTIN: Record<string, BuiltinText> = {
+  ...RUNTIME_BUILTIN,
   "nic-basic": {
     shows: "The classic split of interrupt work: the NIC's top half on CPU0 acks the device, pulls descriptors and raises NET_RX; the softirq does the protocol work at irq_exit on the same CPU; a reader task on CPU1 drains the socket.",
     concepts: ["hardirq", "softirq", "netif_rx", "scheduler"],
@@ -315,7 +323,8 @@ const BUILTIN: Record<string, BuiltinText> = {
 
 /** The concepts a scenario's devices, modes and tasks bring in (for scenarios without a hand-written text). */
 function conceptsOf(s: Scenario): string[] {
-  const out = new Set<string>(["hardirq"]);
+  const out = new Set<string>(Object.keys(s.devices).length > 0 ? ["hardirq"] : []);
+  if (s.runtime !== undefined) out.add("event_loop");
   for (const dev of Object.values(s.devices)) {
     if (dev.type === "nic") {
       if (dev.mode === "irq") out.add("softirq").add("netif_rx");
@@ -341,6 +350,7 @@ function conceptsOf(s: Scenario): string[] {
 }
 
 function genericText(s: Scenario): BuiltinText {
+  if (s.runtime !== undefined) return runtimeGenericText({ ...s, runtime: s.runtime });
   const devs = Object.entries(s.devices).map(([name, d]) => {
     if (d.type === "nic") return `${name} (NIC, IRQ ${d.irq}${d.queues > 1 ? `..${d.irq + d.queues - 1}` : ""}, mode ${d.mode}, ${"rate" in d.traffic ? `${d.traffic.rate} pkt/s` : "replayed traffic"})`;
     if (d.type === "hrtimer") return `${name} (${d.soft ? "soft" : "hard"} hrtimer every ${d.period} ns on CPU${d.cpu})`;
@@ -395,6 +405,8 @@ export function explainScenario(ref: string): Explanation {
     rules,
     look_at: text.look_at,
     try_next: text.try_next.map((t) => ({ ...t, command: tryCommand(ref, t) })),
+    ...(scenario.runtime !== undefined ? { mapping: mappingTable() } : {}),
+    ...(scenario.runtime?.kind === "handoff" && builtin !== undefined ? { handoff_sweep: handoffTaxSweep() } : {}),
   };
 }
 
@@ -424,6 +436,8 @@ export function registerExplain(program: Command, ctx: CommandContext): void {
       for (const l of e.look_at) lines.push(wrap(`- ${l}`, "  ", "    "));
       lines.push("", c.bold("Try next"));
       for (const t of e.try_next) lines.push(`  - ${t.what}:`, `      ${t.command}`);
+      if (e.handoff_sweep !== undefined) lines.push("", c.bold("The hand-off tax, measured (handoff-tax, 20 ms per point)"), ...handoffLines(e.handoff_sweep));
+      if (e.mapping !== undefined) lines.push("", c.bold("The same pattern in the kernel and in the runtimes (hand-off costs from runs)"), ...mappingLines(e.mapping));
       io.stdout(lines.join("\n") + "\n");
     });
 }

@@ -8,10 +8,18 @@ import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from 
 import { formatNs } from "../sim/time.js";
 import type { TraceReport } from "../observe/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
+import { runtimeSection } from "./runtime_summary.js";
+
+const KERNEL_ONLY_SECTIONS = new Set(["Packets", "Interrupts", "Softirqs (vectors that ran)", "Latency", "Memory"]);
 
 export function renderSummary(r: RunResult & { trace?: TraceReport }, description: string, c: ChalkInstance): string {
-  const out: string[] = [];
+  const lines: string[] = [];
+  // A runtime scenario without devices has no packets, IRQ lines, softirqs or packet latencies: skip those sections.
+  const skip = r.runtime !== undefined && r.irqs.length === 0 ? KERNEL_ONLY_SECTIONS : null;
+  let skipping = false;
+  const out = { push: (...ls: string[]): void => void (skipping || lines.push(...ls)) };
   const h = (title: string): void => {
+    skipping = skip?.has(title) ?? false;
     out.push("", c.bold(title));
   };
   out.push(
@@ -20,6 +28,7 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
   );
   out.push(c.dim(description));
   if (r.stopped_by !== "duration") out.push(c.yellow(`stopped early (${r.stopped_by.replace("_", " ")}): results cover the time simulated so far`));
+  if (r.runtime !== undefined) out.push(...runtimeSection(r.runtime, c));
 
   const p = r.packets;
   h("Packets");
@@ -363,9 +372,10 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
   }
 
   h("Invariants");
-  if (r.invariants.ok) out.push(`  ${c.green("ok")}  packets conserved, every IRQ accounted for, CPU time sums to ${formatNs(r.simulated_ns)}`);
+  const requests = r.runtime !== undefined ? ", requests conserved, queues and pools within bounds" : "";
+  if (r.invariants.ok) out.push(`  ${c.green("ok")}  packets conserved, every IRQ accounted for, CPU time sums to ${formatNs(r.simulated_ns)}${requests}`);
   else for (const v of r.invariants.violations) out.push(`  ${c.red("VIOLATED")} ${v}`);
-  return out.join("\n") + "\n";
+  return lines.join("\n") + "\n";
 }
 
 /** One line on what `--trace` wrote: how much, of which part of the run, and what was left out. */

@@ -27,6 +27,7 @@ import {
 } from "../system/sweep.js";
 import { useColor, writeFileAtomic, type Io } from "./output.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
+import { RUNTIME_CSV_METRICS, RUNTIME_SWEEP_COLUMNS, runtimeSweepCells } from "./runtime_summary.js";
 import { lineChart } from "./plot.js";
 import type { Command } from "commander";
 import { collect, parsePositiveInt, parseSeed, type CommandContext } from "./options.js";
@@ -393,6 +394,11 @@ export function statMetrics(records: SweepRecord[]): Metric[] {
 export function sweepTable(records: SweepRecord[]): string {
   const keys = paramKeys(records);
   const multiSeed = new Set(records.map((r) => r.seed)).size > 1;
+  if (records.length > 0 && records.every((rec) => rec.result.runtime !== undefined)) {
+    const lead = [...shortNames(keys).map((header) => ({ header })), ...(multiSeed ? [{ header: "seed", align: "right" as const }] : [])];
+    const rows = records.map(({ params, seed, result }) => [...keys.map((k) => params[k]!), ...(multiSeed ? [String(seed)] : []), ...runtimeSweepCells(result.runtime!)]);
+    return renderTable([...lead, ...RUNTIME_SWEEP_COLUMNS], rows, "").join("\n") + "\n";
+  }
   const corrupt = memoryInPlay(records);
   const cols = [
     ...shortNames(keys).map((header) => ({ header })),
@@ -457,13 +463,14 @@ function csvCell(v: string): string {
 
 export function toCsv(records: SweepRecord[]): string {
   const keys = paramKeys(records);
-  const header = ["index", ...keys, "seed", "fingerprint", ...CSV_METRICS.map(([n]) => n)];
+  const metrics = records.length > 0 && records.every((rec) => rec.result.runtime !== undefined) ? RUNTIME_CSV_METRICS : CSV_METRICS;
+  const header = ["index", ...keys, "seed", "fingerprint", ...metrics.map(([n]) => n)];
   const lines = records.map((rec) => [
     String(rec.index),
     ...keys.map((k) => csvCell(rec.params[k]!)),
     String(rec.seed),
     rec.result.fingerprint,
-    ...CSV_METRICS.map(([, f]) => String(Number(f(rec.result).toFixed(6)))),
+    ...metrics.map(([, f]) => String(Number(f(rec.result).toFixed(6)))),
   ]);
   return [header.join(","), ...lines.map((l) => l.join(","))].join("\n") + "\n";
 }

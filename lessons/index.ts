@@ -15,6 +15,7 @@ import { rssMultiqueue } from "./rss-multiqueue.js";
 import { blockIoCompletion } from "./block-io-completion.js";
 import { handOffTax } from "./hand-off-tax.js";
 import { coordinatedOmission } from "./coordinated-omission.js";
+import { runtimeHandoffTax } from "./runtime-handoff-tax.js";
 
 export const LESSONS: readonly Lesson[] = [
   topHalfBottomHalf,
@@ -32,6 +33,7 @@ export const LESSONS: readonly Lesson[] = [
   handOffTax,
   coordinatedOmission,
   ...builtinYamlLessons(),
+  runtimeHandoffTax,
 ];
 
 /** A built-in lesson by name, or a YAML lesson by path (anything ending in .yaml/.yml). */

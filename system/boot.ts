@@ -25,6 +25,8 @@ import type { ReplayRecord } from "../devices/traffic.js";
 import { readFileSync } from "node:fs";
 import { InputError } from "../sim/input_error.js";
 import type { Thread } from "../sim/thread.js";
+import { bootRuntime } from "../runtimes/runtime.js";
+import type { RuntimeSystem } from "../runtimes/system.js";
 
 export interface System {
   readonly scenario: Scenario;
@@ -42,6 +44,8 @@ export interface System {
   readonly hrtimers: HrTimer[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
+  /** The event-loop runtime above the kernel, if the scenario has one (runtimes/). */
+  readonly runtime: RuntimeSystem | null;
   /** Latency breakdown, in the order a packet meets each stage. */
   readonly latency: {
     irq_entry: Latency;
@@ -262,7 +266,8 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     );
     tasks.push({ name, thread });
   }
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency };
+  const runtime = scenario.runtime === undefined ? null : bootRuntime(k, scenario.runtime, scenario.cpus);
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency, runtime };
 }
 
 /** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */

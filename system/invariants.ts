@@ -43,6 +43,7 @@ export function checkInvariants(sys: System): string[] {
   checkNapi(sys, v);
   checkTasklets(sys, v);
   checkWork(sys, v);
+  if (sys.runtime !== null) v.push(...sys.runtime.check());
   return v;
 }
 

@@ -16,6 +16,7 @@ import type { StopReason } from "../sim/engine.js";
 import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
 import { Plants, type PlantName } from "../sim/plant.js";
 import { warningLine } from "../sim/warn.js";
+import type { RuntimeResult } from "../runtimes/system.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 
@@ -218,6 +219,8 @@ export interface RunResult {
   dmesg: string[];
   /** Log lines overwritten because the 128 KiB log buffer wrapped. */
   dmesg_dropped: number;
+  /** The event-loop runtime (scenarios with `runtime:` only; absent otherwise). */
+  runtime?: RuntimeResult;
   expect: { ok: boolean; results: ExpectResult[] };
   invariants: { ok: boolean; violations: string[]; first?: FirstViolation };
 }
@@ -541,6 +544,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     },
     dmesg: k.dmesgLines(),
     dmesg_dropped: k.dmesgDropped,
+    ...(sys.runtime !== null ? { runtime: sys.runtime.result() } : {}),
     expect: { ok: true, results: [] },
     invariants: { ok: violations.length === 0, violations },
   };

@@ -13,6 +13,7 @@ import { COST_KEYS, NONZERO_COSTS, type Costs } from "../sim/costs.js";
 import { InputError } from "../sim/input_error.js";
 import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "../sim/time.js";
 import { DEFAULT_MEMORY } from "../sim/memory.js";
+import { checkRuntime, RuntimeSchema } from "../runtimes/schema.js";
 
 /** A scenario is a small hand-written file; anything bigger is a mistake (or an attack). */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -378,7 +379,7 @@ export const ScenarioSchema = z
         }),
         DeviceSchema,
       )
-      .refine((devices) => Object.keys(devices).length > 0, { error: "expected at least one device" }),
+      .default(() => ({})),
     tasks: z
       .record(
         z.string().regex(/^[a-z][a-z0-9_-]*$/, {
@@ -392,8 +393,12 @@ export const ScenarioSchema = z
       .default(() => ({})),
     faults: z.array(FaultSchema).default(() => []),
     expect: z.array(ExpectSchema).default(() => []),
+    /** An event-loop runtime above the kernel (runtimes/schema.ts). */
+    runtime: RuntimeSchema.optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.runtime !== undefined) checkRuntime(s.runtime, s.cpus, (issue) => ctx.addIssue(issue));
+    else if (Object.keys(s.devices).length === 0) ctx.addIssue({ code: "custom", path: ["devices"], message: "expected at least one device (or a runtime: section)", input: s.devices });
     // Cross-field rules. Zod runs this even after non-fatal issues (a number out of range,
     // an unknown key); such issues come first and only the first is reported.
     const irqOwner = new Map<number, { name: string; shared: boolean }>();

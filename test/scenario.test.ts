@@ -314,7 +314,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "unknown top-level key",
     run: parse(`${BASE}colour: red\n`),
     message:
-      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, workqueues, faults, expect)",
+      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, workqueues, faults, expect, runtime)",
   },
   {
     name: "unknown nested key",
@@ -339,12 +339,12 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "missing devices",
     run: parse("name: t\ndescription: d\n"),
-    message: "t.yaml: devices: required field is missing",
+    message: "t.yaml: devices: expected at least one device (or a runtime: section)",
   },
   {
     name: "no devices",
     run: parse("name: t\ndescription: d\ndevices: {}\n"),
-    message: "t.yaml: devices: expected at least one device, got {}",
+    message: "t.yaml: devices: expected at least one device (or a runtime: section), got {}",
   },
   {
     name: "bad scenario name",
