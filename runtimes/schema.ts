@@ -55,17 +55,21 @@ const RequestClassSchema = z.strictObject({
   delay: duration("zero").default(0),
 });
 
+/** Defaults of the boundary's costs (a field left at its default is never refused as not applying). */
+export const ENQUEUE_DEFAULT = 30;
+export const CACHELINE_DEFAULT = 50;
+
 /** Costs of the boundary itself; the wakeup and context switch come from the kernel's `costs:`. */
 const RuntimeCostsSchema = z
   .strictObject({
     /** one uncontended enqueue or dequeue (lock or CAS on head/tail): 20-50 ns */
-    enqueue: duration("zero").default(30),
+    enqueue: duration("zero").default(ENQUEUE_DEFAULT),
     /** a cache line moving between cores: a spinning consumer sees the store after it, a contended lock pays it */
-    cacheline: duration("zero").default(50),
+    cacheline: duration("zero").default(CACHELINE_DEFAULT),
     /** java, asyncio (pools that grow on demand): pthread_create + first run of a new pool thread (default 20 us) */
     thread_create: duration("zero").optional(),
   })
-  .default(() => ({ enqueue: 30, cacheline: 50 }));
+  .default(() => ({ enqueue: ENQUEUE_DEFAULT, cacheline: CACHELINE_DEFAULT }));
 
 /** Request classes: at least one, and at least one that can arrive. */
 const Requests = z
@@ -195,27 +199,35 @@ export type RuntimeCosts = z.infer<typeof RuntimeCostsSchema>;
 
 type Issue = { code: "custom"; path: (string | number)[]; message: string; input: unknown };
 
-/** Cross-field rules (called from the scenario's superRefine): CPU ids and layout. */
+/**
+ * Cross-field rules (called from the scenario's superRefine): CPU ids and layout, and no
+ * silent knobs -- a field the chosen kind or mode never reads is refused ("does not apply"),
+ * unless it is left at its default, so one file can be swept across modes (as NIC fields are).
+ */
 export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) => void): void {
   const cpuIssue = (path: (string | number)[], input: unknown): void => add({ code: "custom", path: ["runtime", ...path], message: `expected a CPU id < cpus (${cpus})`, input });
+  const notApply = (path: (string | number)[], input: unknown, to: string, why: string): void => add({ code: "custom", path: ["runtime", ...path], message: `does not apply ${to} (${why})`, input });
+  const kindOnly = (path: (string | number)[], input: unknown, why: string): void => notApply(path, input, `to kind ${r.kind}`, why);
   if (r.kind === "go") {
     r.pool_cpus?.forEach((c, i) => {
-      if (c >= cpus) add({ code: "custom", path: ["runtime", "pool_cpus", i], message: `expected a CPU id < cpus (${cpus})`, input: c });
+      if (c >= cpus) cpuIssue(["pool_cpus", i], c);
     });
     for (const [i, c] of r.requests.entries()) {
-      for (const f of ["on_loop", "input"] as const) if (c[f]) add({ code: "custom", path: ["runtime", "requests", i, f], message: `expected no ${f} with kind go (goroutines have no event loop to block)`, input: c[f] });
-      if (c.delay > 0) add({ code: "custom", path: ["runtime", "requests", i, "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.delay });
-      if (c.copy > 0) add({ code: "custom", path: ["runtime", "requests", i, "copy"], message: "expected no copy with kind go (a goroutine is handed its data, no queue between layers)", input: c.copy });
+      for (const f of ["on_loop", "input"] as const) if (c[f]) kindOnly(["requests", i, f], c[f], "goroutines have no event loop to block");
+      if (c.delay > 0) kindOnly(["requests", i, "delay"], c.delay, "postDelayed on a MessageQueue: kind android only");
+      if (c.copy > 0) kindOnly(["requests", i, "copy"], c.copy, "a goroutine is handed its data, no queue between layers");
       if (c.netpoll && c.io === 0) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected an io wait for the netpoller to park on (io > 0)", input: c.netpoll });
     }
+    // runtimes/go.ts charges runqget (costs.enqueue) and newm (costs.thread_create) only.
+    if (r.costs.cacheline !== CACHELINE_DEFAULT) kindOnly(["costs", "cacheline"], r.costs.cacheline, "Ps run their own goroutines: no queue's cache line moves between cores");
     return;
   }
   if (r.kind === "seed-pool") {
-    if (r.max_tries !== undefined && r.retry === "none") add({ code: "custom", path: ["runtime", "max_tries"], message: "expected max_tries only with retry: sleep", input: r.max_tries });
+    if (r.max_tries !== undefined && r.retry === "none") notApply(["max_tries"], r.max_tries, "with retry: none", "the code as written never retries: retry: sleep only");
     return;
   }
   if (r.kind === "asyncio" && r.slow_callback_duration !== undefined && !r.debug) {
-    add({ code: "custom", path: ["runtime", "slow_callback_duration"], message: "expected slow_callback_duration only with debug: true (asyncio checks it in debug mode only)", input: r.slow_callback_duration });
+    notApply(["slow_callback_duration"], r.slow_callback_duration, "with debug: false", "asyncio checks it in debug mode only");
   }
   if (r.loop_cpu >= cpus) cpuIssue(["loop_cpu"], r.loop_cpu);
   r.pool_cpus?.forEach((c, i) => {
@@ -229,22 +241,34 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
     if (need > cpus) add({ code: "custom", path: ["runtime", "producers"], message: `expected at most ${Math.floor(cpus / (r.mode === "shards" ? 2 : 1))} producers for mode ${r.mode} on ${cpus} CPUs`, input: r.producers });
   }
   if (r.costs.thread_create !== undefined && r.kind !== "java" && r.kind !== "asyncio") {
-    add({ code: "custom", path: ["runtime", "costs", "thread_create"], message: `expected thread_create only with kind java, asyncio or go (${r.kind} starts its threads at boot)`, input: r.costs.thread_create });
+    kindOnly(["costs", "thread_create"], r.costs.thread_create, `${r.kind} starts its threads at boot: kinds java, asyncio and go only`);
   }
   if (r.kind === "handoff") {
-    if (r.workers !== 1 && (r.mode === "shards" || r.mode === "inline")) add({ code: "custom", path: ["runtime", "workers"], message: `expected workers: 1 with mode ${r.mode} (${r.mode === "shards" ? "one worker per shard" : "no workers: the loop runs the work"})`, input: r.workers });
-    if (r.producers !== 1 && r.mode === "leader_followers") add({ code: "custom", path: ["runtime", "producers"], message: "expected producers: 1 with mode leader_followers (the followers take turns on one event source)", input: r.producers });
+    const toMode = `to mode ${r.mode}`;
+    if (r.workers !== 1 && (r.mode === "shards" || r.mode === "inline")) notApply(["workers"], r.workers, toMode, r.mode === "shards" ? "one worker per shard" : "no workers: the loop runs the work");
+    if (r.producers !== 1 && r.mode === "leader_followers") notApply(["producers"], r.producers, toMode, "the followers take turns on one event source");
     const only = { spin: "spin", batch: "batch", batch_window: "batch" } as const;
     for (const [field, mode] of Object.entries(only)) {
-      if (r[field as keyof typeof only] !== undefined && r.mode !== mode) add({ code: "custom", path: ["runtime", field], message: `expected ${field} only with mode ${mode}`, input: r[field as keyof typeof only] });
+      if (r[field as keyof typeof only] !== undefined && r.mode !== mode) notApply([field], r[field as keyof typeof only], toMode, `mode ${mode} only`);
     }
+    // Inline and leader/followers hand nothing over: no queue between the layers, no pool
+    // (runtimes/leader_followers.ts runs the followers on pool_cpus, with no loop thread).
+    if (r.mode === "inline" || r.mode === "leader_followers") {
+      const none = r.mode === "inline" ? "the loop runs every request itself" : "the leader runs the request it took";
+      if (r.costs.enqueue !== ENQUEUE_DEFAULT) notApply(["costs", "enqueue"], r.costs.enqueue, toMode, `no queue between the layers: ${none}`);
+      if (r.costs.cacheline !== CACHELINE_DEFAULT) notApply(["costs", "cacheline"], r.costs.cacheline, toMode, `no queue between the layers: ${none}`);
+      r.requests.forEach((c, i) => {
+        if (c.on_loop) notApply(["requests", i, "on_loop"], c.on_loop, toMode, none);
+      });
+    }
+    if (r.mode === "inline" && r.pool_cpus !== undefined) notApply(["pool_cpus"], r.pool_cpus, toMode, "no pool: the loop runs every request itself");
+    if (r.mode === "leader_followers" && r.loop_cpu !== 0) notApply(["loop_cpu"], r.loop_cpu, toMode, "no loop thread: the followers take turns on pool_cpus");
   }
   for (const [i, c] of r.requests.entries()) {
     const noHandoff = c.on_loop || (r.kind === "handoff" && (r.mode === "inline" || r.mode === "leader_followers"));
-    if (c.copy > 0 && noHandoff) add({ code: "custom", path: ["runtime", "requests", i, "copy"], message: "expected no copy where the work is not handed over (on_loop, mode inline or leader_followers)", input: c.copy });
-    if (c.netpoll) add({ code: "custom", path: ["runtime", "requests", i, "netpoll"], message: "expected netpoll only with kind go", input: c.netpoll });
-    if (r.kind !== "android" && (c.input || c.delay > 0)) {
-      add({ code: "custom", path: ["runtime", "requests", i, c.input ? "input" : "delay"], message: "expected input and delay only with kind android (MessageQueue)", input: c.input ? c.input : c.delay });
-    }
+    if (c.copy > 0 && noHandoff) notApply(["requests", i, "copy"], c.copy, "where the work is not handed over", "on_loop, mode inline or leader_followers");
+    if (c.netpoll) kindOnly(["requests", i, "netpoll"], c.netpoll, "the Go netpoller: kind go only");
+    if (r.kind !== "android" && c.input) kindOnly(["requests", i, "input"], c.input, "an input event the ANR watchdog times: kind android only");
+    if (r.kind !== "android" && c.delay > 0) kindOnly(["requests", i, "delay"], c.delay, "postDelayed on a MessageQueue: kind android only");
   }
 }

@@ -104,6 +104,135 @@ const NIC_FIELDS: { change: string; base?: string[] }[] = [
 ];
 
 /**
+ * Runtimes (runtimes/schema.ts): a small base per kind, 5 ms on 4 CPUs at a rate that keeps
+ * the pool busy, so queueing, rejection, timeouts and the watchdogs all happen in the window.
+ */
+function runtimeBase(body: string): string {
+  return `name: knobs-runtime
+description: base for the no-silent-knobs test
+duration: 5ms
+cpus: 4
+runtime:
+${body}`;
+}
+
+/** Two request classes: a CPU-bound one longer than a hand-off, and a short one with an I/O wait. */
+const TWO_CLASSES = `  arrivals: { kind: poisson, rate: 10000 }
+  requests:
+    - { name: crypto, weight: 1, callback: 5us, work: 150us }
+    - { name: fs, weight: 3, callback: 5us, work: 10us, io: 100us }
+`;
+
+type RuntimeField = { change: string | string[]; base?: string[] };
+
+/** What every event-loop runtime shares: the loop's CPU, the pool's CPUs, arrivals, request classes, the boundary's costs. */
+const LOOP_COMMON: RuntimeField[] = [
+  { change: "loop_cpu=1" },
+  { change: "pool_cpus=[3]" },
+  { change: "arrivals.kind=constant" },
+  { change: "arrivals.rate=5000" },
+  { change: "arrivals.start=1ms" },
+  { change: "requests.0.weight=3" },
+  { change: "requests.0.callback=30us" },
+  { change: "requests.0.work=50us" },
+  { change: "requests.0.io=50us" },
+  { change: "requests.0.copy=4096" },
+  { change: "requests.0.on_loop=true" },
+  { change: "requests.0.input=true" },
+  { change: "requests.0.netpoll=true" },
+  { change: "requests.0.delay=1ms" },
+  { change: "costs.enqueue=500" },
+  { change: "costs.cacheline=500" },
+  { change: "costs.thread_create=5us" },
+];
+
+const RUNTIME_CASES: Record<string, { base: string; common: boolean; modes?: string[]; fields: RuntimeField[] }> = {
+  "seed-pool": {
+    base: "  kind: seed-pool\n  max_workers: 2\n  threads: 4\n  hold: 1ms\n",
+    common: false,
+    fields: [
+      { change: "max_workers=3" },
+      { change: "threads=6" },
+      { change: "hold=2ms" },
+      { change: "retry=sleep" },
+      { change: "max_tries=1" }, // refused: the code as written never retries
+      { change: "max_tries=1", base: ["runtime.retry=sleep"] },
+      { change: "work=100us" },
+      { change: "costs.enqueue=1us" },
+    ],
+  },
+  node: { base: `  kind: node\n  uv_threadpool_size: 2\n${TWO_CLASSES}`, common: true, fields: [{ change: "uv_threadpool_size=4" }, { change: "blocked_threshold=1us" }] },
+  java: {
+    base: `  kind: java\n  core_pool_size: 1\n  maximum_pool_size: 2\n  queue_capacity: 2\n${TWO_CLASSES}`,
+    common: true,
+    fields: [
+      { change: "core_pool_size=2" },
+      { change: "maximum_pool_size=4" },
+      { change: "queue_capacity=0" },
+      { change: "queue_capacity=8" },
+      { change: "rejection=caller_runs" },
+      { change: "rejection=discard" },
+      { change: "rejection=discard_oldest" },
+      { change: "blocked_thread_check=1us" },
+    ],
+  },
+  asyncio: {
+    base: `  kind: asyncio\n  max_workers: 2\n${TWO_CLASSES}`,
+    common: true,
+    fields: [{ change: "max_workers=4" }, { change: "timeout=100us" }, { change: "debug=true" }, { change: "slow_callback_duration=1us" }, { change: "slow_callback_duration=1us", base: ["runtime.debug=true"] }],
+  },
+  android: {
+    // A third class blocks the main thread (a sync read), so input events can wait past a short timeout.
+    base: `  kind: android\n  input_dispatch_timeout: 100us\n${TWO_CLASSES}    - { name: readSync, weight: 1, callback: 5us, io: 200us, on_loop: true }\n`,
+    common: true,
+    fields: [{ change: "handler_threads=2" }, { change: "input_dispatch_timeout=1s", base: ["runtime.requests.1.input=true"] }],
+  },
+  go: {
+    base: `  kind: go
+  gomaxprocs: 2
+  arrivals: { kind: poisson, rate: 20000 }
+  requests:
+    - { name: http, weight: 3, callback: 5us, work: 30us, io: 200us, netpoll: true }
+    - { name: file, weight: 1, callback: 5us, work: 20us, io: 100us }
+`,
+    common: false,
+    fields: [
+      { change: "gomaxprocs=1" },
+      { change: "sysmon_tick=100us" },
+      { change: "pool_cpus=[2,3]" },
+      { change: "arrivals.kind=constant" },
+      { change: "arrivals.rate=5000" },
+      { change: "arrivals.start=1ms" },
+      { change: "requests.0.weight=1" },
+      { change: "requests.0.callback=30us" },
+      { change: "requests.0.work=50us" },
+      { change: "requests.0.io=50us" },
+      { change: "requests.0.copy=4096" },
+      { change: "requests.0.on_loop=true" },
+      { change: "requests.0.input=true" },
+      { change: "requests.0.netpoll=false" },
+      { change: "requests.0.delay=1ms" },
+      { change: "costs.enqueue=500" },
+      { change: "costs.cacheline=500" },
+      { change: "costs.thread_create=5us" },
+    ],
+  },
+  handoff: {
+    base: `  kind: handoff\n  mode: park\n${TWO_CLASSES}`,
+    common: true,
+    modes: ["inline", "park", "spin", "batch", "shards", "leader_followers"],
+    fields: [{ change: "workers=2" }, { change: "spin=5us" }, { change: "batch=4" }, { change: "batch_window=10us" }, { change: "producers=2" }],
+  },
+};
+const RUNTIME_KINDS = Object.keys(RUNTIME_CASES);
+
+/** runtime.requests.0.work=1us in kind java -> runtime<java>.requests[].work */
+function runtimeLeaf(kind: string, change: string | string[]): string {
+  const set = typeof change === "string" ? change : change[0]!;
+  return `runtime<${kind}>.${set.slice(0, set.indexOf("=")).replace(/^requests\.\d+\./, "requests[].")}`;
+}
+
+/**
  * Fields that are not knobs, and why: names and descriptions; links that name another
  * object (whose sharing and presence are tested where they act); values that cannot vary;
  * a replayed trace (its file's contents are the input, test/devices.test.ts); `expect:`,
@@ -132,6 +261,12 @@ const NOT_KNOBS: Record<string, string> = {
   "tasks.*<block-io>.type": "the task type selects the schema",
   "tasks.*<socket-reader>.socket": "a link to a nic",
   "tasks.*<block-io>.device": "a link to a block device",
+  ...Object.fromEntries(
+    RUNTIME_KINDS.flatMap((k) => [
+      [`runtime<${k}>.kind`, "the runtime kind selects the schema"],
+      [`runtime<${k}>.requests[].name`, "a label (in reports and log lines)"],
+    ]),
+  ),
   "expect[].metric": "read after the run",
   "expect[].min": "read after the run",
   "expect[].max": "read after the run",
@@ -327,6 +462,7 @@ workqueues:
       covered.add(closed ? path.replace(".traffic.", ".traffic<closed>.") : path.replace(/\.traffic\.(on|off)$/, ".traffic<onoff>.$1"));
     }
     covered.add("devices.*<nic>.mode"); // the five mode tests
+    covered.add("runtime<handoff>.mode"); // the six mode tests
     for (const f of SINK_FIELDS) {
       for (const set of typeof f === "string" ? [f] : f.change) {
         const path = field(set);
@@ -341,12 +477,29 @@ workqueues:
       }
     }
     for (const key of COST_KEYS) covered.add(`costs.${key}`);
+    for (const [kind, c] of Object.entries(RUNTIME_CASES)) for (const f of [...c.fields, ...(c.common ? LOOP_COMMON : [])]) covered.add(runtimeLeaf(kind, f.change));
     // The traffic's other kinds share size/start/rate with the first; kind itself is varied.
     for (const k of ["kind", "rate", "size", "start"]) covered.add(`devices.*<nic>.traffic<onoff>.${k}`);
     covered.add("devices.*<nic>.traffic<closed>.kind");
     const missing = schemaLeaves().filter((leaf) => !covered.has(leaf) && !Object.hasOwn(NOT_KNOBS, leaf));
     expect(missing).toEqual([]);
   });
+
+  for (const [kind, c] of Object.entries(RUNTIME_CASES)) {
+    for (const mode of c.modes ?? [undefined]) {
+      test(`every runtime ${kind}${mode === undefined ? "" : ` mode ${mode}`} field changes the run or is refused as not applying`, () => {
+        const text = runtimeBase(c.base);
+        const problems: string[] = [];
+        for (const f of [...c.fields, ...(c.common ? LOOP_COMMON : [])]) {
+          const base = [...(mode === undefined ? [] : [`runtime.mode=${mode}`]), ...(f.base ?? [])];
+          const changes = (typeof f.change === "string" ? [f.change] : f.change).map((x) => `runtime.${x}`);
+          const p = knobProblem(text, base, changes);
+          if (p !== null) problems.push(p);
+        }
+        expect(problems).toEqual([]);
+      });
+    }
+  }
 
   test("every cost key changes the run", () => {
     const problems: string[] = [];

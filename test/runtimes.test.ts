@@ -230,15 +230,17 @@ runtime:
 
 describe("runtime scenarios: bad input is one line and exit 2", () => {
   test.each([
-    ["a mode-only knob in another mode", ["run", "handoff-tax", "--set", "runtime.spin=1us"], "runtime.spin: expected spin only with mode spin"],
+    ["a mode-only knob in another mode", ["run", "handoff-tax", "--set", "runtime.spin=1us"], "runtime.spin: does not apply to mode park (mode spin only)"],
     ["core above max", ["run", "java-tpe", "--set", "runtime.core_pool_size=9"], "runtime.core_pool_size: expected core_pool_size <= maximum_pool_size (4)"],
     ["a loop CPU that does not exist", ["run", "node-threadpool", "--set", "runtime.loop_cpu=4"], "runtime.loop_cpu: expected a CPU id < cpus (4)"],
     ["a knob of another runtime", ["run", "node-threadpool", "--set", "runtime.max_workers=3"], "runtime.max_workers: unknown field"],
-    ["slow_callback_duration without debug", ["run", "asyncio-executor", "--set", "runtime.debug=false", "--set", "runtime.slow_callback_duration=1s"], "expected slow_callback_duration only with debug: true"],
-    ["thread creation cost where threads start at boot", ["run", "node-threadpool", "--set", "runtime.costs.thread_create=1us"], "expected thread_create only with kind java, asyncio or go"],
-    ["an Android-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.delay=1ms"], "expected input and delay only with kind android"],
-    ["a Go-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.netpoll=true"], "expected netpoll only with kind go"],
-    ["an event-loop field in Go", ["run", "go-netpoller", "--set", "runtime.requests.0.on_loop=true"], "expected no on_loop with kind go"],
+    ["slow_callback_duration without debug", ["run", "asyncio-executor", "--set", "runtime.debug=false", "--set", "runtime.slow_callback_duration=1s"], "runtime.slow_callback_duration: does not apply with debug: false (asyncio checks it in debug mode only)"],
+    ["thread creation cost where threads start at boot", ["run", "node-threadpool", "--set", "runtime.costs.thread_create=1us"], "runtime.costs.thread_create: does not apply to kind node (node starts its threads at boot: kinds java, asyncio and go only)"],
+    ["an Android-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.delay=1ms"], "runtime.requests.0.delay: does not apply to kind node (postDelayed on a MessageQueue: kind android only)"],
+    ["a Go-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.netpoll=true"], "runtime.requests.0.netpoll: does not apply to kind node (the Go netpoller: kind go only)"],
+    ["an event-loop field in Go", ["run", "go-netpoller", "--set", "runtime.requests.0.on_loop=true"], "runtime.requests.0.on_loop: does not apply to kind go (goroutines have no event loop to block)"],
+    ["a queue cost where nothing is queued", ["run", "handoff-tax", "--set", "runtime.mode=inline", "--set", "runtime.costs.enqueue=100"], "runtime.costs.enqueue: does not apply to mode inline (no queue between the layers"],
+    ["a cache-line cost in Go", ["run", "go-netpoller", "--set", "runtime.costs.cacheline=100"], "runtime.costs.cacheline: does not apply to kind go"],
     ["no request class that can arrive", ["run", "go-netpoller", "--set", "runtime.requests.0.weight=0", "--set", "runtime.requests.1.weight=0"], "expected at least one request class with weight > 0"],
   ])("%s", async (_what, args, message) => {
     const r = await cli(args);
