@@ -208,6 +208,9 @@ export function checkRuntime(r: RuntimeSpec, cpus: number, add: (issue: Issue) =
   const cpuIssue = (path: (string | number)[], input: unknown): void => add({ code: "custom", path: ["runtime", ...path], message: `expected a CPU id < cpus (${cpus})`, input });
   const notApply = (path: (string | number)[], input: unknown, to: string, why: string): void => add({ code: "custom", path: ["runtime", ...path], message: `does not apply ${to} (${why})`, input });
   const kindOnly = (path: (string | number)[], input: unknown, why: string): void => notApply(path, input, `to kind ${r.kind}`, why);
+  if (r.kind !== "seed-pool" && r.requests.length === 1 && r.requests[0]!.weight !== 1) {
+    notApply(["requests", 0, "weight"], r.requests[0]!.weight, "with one request class", "a weight is a class's share of the arrivals");
+  }
   if (r.kind === "go") {
     r.pool_cpus?.forEach((c, i) => {
       if (c >= cpus) cpuIssue(["pool_cpus", i], c);

@@ -133,6 +133,7 @@ const LOOP_COMMON: RuntimeField[] = [
   { change: "arrivals.rate=5000" },
   { change: "arrivals.start=1ms" },
   { change: "requests.0.weight=3" },
+  { change: "requests.0.weight=3", base: ["runtime.requests=[{name: only, callback: 5us, work: 10us}]"] }, // refused: one class
   { change: "requests.0.callback=30us" },
   { change: "requests.0.work=50us" },
   { change: "requests.0.io=50us" },
@@ -204,6 +205,7 @@ const RUNTIME_CASES: Record<string, { base: string; common: boolean; modes?: str
       { change: "arrivals.rate=5000" },
       { change: "arrivals.start=1ms" },
       { change: "requests.0.weight=1" },
+      { change: "requests.0.weight=3", base: ["runtime.requests=[{name: only, callback: 5us, work: 10us}]"] }, // refused: one class
       { change: "requests.0.callback=30us" },
       { change: "requests.0.work=50us" },
       { change: "requests.0.io=50us" },
