@@ -16,6 +16,7 @@ import { DEFAULT_SPEED } from "../tui/live_run.js";
 import { useColor, type Io } from "./output.js";
 import { collect, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, parseSeed, type CommandContext } from "./options.js";
 import { checkInvariants } from "../system/invariants.js";
+import { checkBudget } from "../system/limits.js";
 
 interface DashboardFlags {
   seed?: number;
@@ -75,6 +76,13 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
   if (flags.every !== undefined && flags.plain !== true) throw new InputError("--every: only with --plain (the live dashboard draws up to 15 frames a second)");
   const every = flags.every === undefined ? DEFAULT_EVERY_NS : durationOrThrow(flags.every, "--every");
+  checkBudget(scenario, false, scenario.name);
+  // ink lays out with yoga, compiled to WebAssembly; `node --jitless` has none, and yoga
+  // would print "Aborted(...)" and throw on import. Say so instead, before importing it.
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) {
+    io.stderr("irqsim: dashboard needs WebAssembly (its terminal layout engine, yoga, is compiled to it) and this Node has none (--jitless?); use `irqsim run` for a summary\n");
+    return EXIT_USAGE;
+  }
   if (flags.plain === true) return plainCommand(scenario, every, io);
 
   const why = noTerminal(io, process.stdin.isTTY === true);
@@ -88,7 +96,8 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   // ink and react load only here, so other commands start as fast as before; the loading
   // (yoga's WebAssembly among it) overlaps booting the simulation.
   const live = import("../tui/live.js");
-  const sim = new Simulation(scenario);
+  // Live, the user paces the run and quits with q: the budget is checked above, not enforced.
+  const sim = new Simulation(scenario, { eventBudget: Infinity });
   const history = new SnapshotHistory(sim.sys);
   const { runLive } = await live;
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
@@ -119,6 +128,7 @@ async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<
       for (let i = 1; i <= PLAIN_SUBSAMPLES && !interruptRequested; i++) {
         const at = from + Math.floor((i * (to - from)) / PLAIN_SUBSAMPLES);
         while (advanceTo(sim, at, PLAIN_SLICE_EVENTS) === "budget") {
+          sim.enforceBudget();
           if (interruptRequested) break;
           await new Promise<void>((r) => setImmediate(r));
         }
@@ -126,6 +136,7 @@ async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<
       }
       // The last interval ends with the run: let events at exactly `end` fire too.
       if (to >= end) while (!sim.finished && !interruptRequested) advanceTo(sim, end, PLAIN_SLICE_EVENTS);
+      sim.enforceBudget();
       io.stdout(plainSnapshot(takeSnapshot(sim.sys, history)));
       from = to;
       await new Promise<void>((r) => setImmediate(r));

@@ -4,6 +4,7 @@
  * next. Built-ins have a hand-written explanation; any other scenario gets one assembled
  * from its devices, modes and tasks.
  */
+import { escapeControl, quote as quoteText } from "../sim/quote.js";
 import type { Command } from "commander";
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
 import { loadScenario, type Scenario } from "../system/scenario.js";
@@ -429,7 +430,7 @@ export function registerExplain(program: Command, ctx: CommandContext): void {
         return;
       }
       const c = makeChalk(io);
-      const lines: string[] = [`${c.bold(e.scenario)} ${c.dim(`(${e.source})`)}: ${e.description}`, "", c.bold("What it shows"), wrap(e.shows, "  "), ""];
+      const lines: string[] = [`${c.bold(e.scenario)} ${c.dim(`(${quoteText(e.source)})`)}: ${escapeControl(e.description)}`, "", c.bold("What it shows"), wrap(e.shows, "  "), ""];
       lines.push(c.bold("Kernel rules and constants in play"));
       for (const r of e.rules) lines.push(wrap(`- ${r.rule}`, "  ", "    "), c.dim(`    ${r.where}`));
       lines.push("", c.bold("What to look at in the output"));

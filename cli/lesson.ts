@@ -5,6 +5,7 @@
  * setup and questions; `--answers` runs the simulation and prints, per question, the worked
  * derivation from the setup, its estimate, and the simulated answer (the same for the same seed).
  */
+import { didYouMean } from "../system/did_you_mean.js";
 import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -168,7 +169,7 @@ function pinsOf(lesson: Lesson, seed: number, sets: string[]): Map<string, Param
 
 function lessonOrThrow(name: string): Lesson {
   const lesson = findLesson(name);
-  if (lesson === undefined) throw new InputError(`unknown lesson '${name}' (lessons: ${LESSONS.map((l) => l.name).join(", ")})`);
+  if (lesson === undefined) throw new InputError(`unknown lesson '${name}'${didYouMean(name, LESSONS.map((l) => l.name))} (lessons: ${LESSONS.map((l) => l.name).join(", ")})`);
   return lesson;
 }
 

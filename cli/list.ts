@@ -1,4 +1,5 @@
 /** `irqsim list`: the built-in scenarios, one line each. */
+import { escapeControl } from "../sim/quote.js";
 import type { Command } from "commander";
 import { listScenarios } from "../system/scenario.js";
 import { renderTable } from "./table.js";
@@ -16,7 +17,7 @@ export function registerList(program: Command, ctx: CommandContext): void {
         io.stdout(JSON.stringify(list.map(({ name, description }) => ({ name, description })), null, 2) + "\n");
         return;
       }
-      io.stdout(renderTable([{ header: "scenario" }, { header: "description" }], list.map((s) => [s.name, s.description]), "").join("\n") + "\n");
+      io.stdout(renderTable([{ header: "scenario" }, { header: "description" }], list.map((s) => [s.name, escapeControl(s.description)]), "").join("\n") + "\n");
     });
 
 }

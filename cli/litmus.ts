@@ -6,7 +6,8 @@
  */
 import type { Command } from "commander";
 import { formatHerd, outcomeJson } from "../litmus/herd_output.js";
-import { checkLitmus, loadLitmus } from "../litmus/load.js";
+import { checkLitmus, checkLitmusSize, loadLitmus } from "../litmus/load.js";
+import { MAX_CANDIDATES_LOG10 } from "../litmus/size_bound.js";
 import { formatLocation, type LitmusOutcome } from "../litmus/outcome.js";
 import { simulateLitmus, SimulationError, type SimulationSummary } from "../litmus/simulate.js";
 import { formatValue } from "../litmus/values.js";
@@ -26,10 +27,12 @@ export function registerLitmus(program: Command, ctx: CommandContext): void {
     .option("--check", "exit 1 if a verdict differs from the test's `Result:` comment")
     .option("--simulate <runs>", "also run each test this many times on the simulator's own memory model (sim/memory.ts) and count the final states seen", parsePositiveInt)
     .option("-s, --seed <n>", "seed for --simulate's interleavings and stale choices (default 1)", parseSeed)
-    .action((files: string[], flags: { json?: boolean; check?: boolean; simulate?: number; seed?: number }) => {
+    .option("--force", `enumerate even a test over the size limit (about 10^${MAX_CANDIDATES_LOG10} candidate executions)`)
+    .action((files: string[], flags: { json?: boolean; check?: boolean; simulate?: number; seed?: number; force?: boolean }) => {
       // Check every file before printing anything, so bad input never leaves half a report.
       const tests = files.map((f) => loadLitmus(f));
-      const outcomes: LitmusOutcome[] = tests.map((t) => checkLitmus(t));
+      if (!flags.force) for (const t of tests) checkLitmusSize(t);
+      const outcomes: LitmusOutcome[] = tests.map((t) => checkLitmus(t, { force: true }));
       const seed = flags.seed ?? 1;
       const sims = tests.map((t) => (flags.simulate === undefined ? null : simulate(t, flags.simulate, seed)));
       if (flags.json) io.stdout(JSON.stringify(outcomes.map((o, i) => ({ ...outcomeJson(o), ...(sims[i] ? { simulation: simulationJson(sims[i], seed) } : {}) })), null, 2) + "\n");

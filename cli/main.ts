@@ -1,14 +1,17 @@
 /**
  * The `irqsim` command line (commander). Each command lives in its own module and
  * registers itself here; this file owns what they share: one-line errors, exit codes.
- * Exit codes: 0 ok, 1 an `--check`ed expectation failed, 2 bad input, 70 an invariant was
- * violated (a simulator bug), 130 interrupted by Ctrl-C.
+ * Exit codes: 0 ok (also when the reader of stdout went away: EPIPE), 1 an `--check`ed
+ * expectation failed or an output could not be written (ENOSPC, EIO), 2 bad input, 70 an
+ * invariant was violated (a simulator bug), 130 interrupted by Ctrl-C, 143 SIGTERM.
  */
 import { Command, CommanderError } from "commander";
 import { InputError } from "../sim/input_error.js";
+import { OutputError } from "../observe/atomic_write.js";
+import { escapeControl } from "../sim/quote.js";
 import { IRQSIM_VERSION } from "../system/run.js";
 import type { Io } from "./output.js";
-import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, type CommandContext } from "./options.js";
+import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, type CommandContext } from "./options.js";
 import { registerList } from "./list.js";
 import { registerLitmus } from "./litmus.js";
 import { registerRun } from "./run.js";
@@ -37,7 +40,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
       // One line, no stack: commander's own messages, folded and prefixed.
-      outputError: (s, write) => write(`irqsim: ${s.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")}\n`),
+      outputError: (s, write) => write(`irqsim: ${escapeControl(s.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " "))}\n`),
     });
 
   registerList(program, ctx);
@@ -64,12 +67,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
       return EXIT_USAGE;
     }
+    // Messages carry paths and names from outside: escaped, so they stay one line and
+    // cannot send escape sequences to the terminal.
     if (e instanceof InputError) {
-      io.stderr(`irqsim: ${e.message}\n`);
+      io.stderr(`irqsim: ${escapeControl(e.message)}\n`);
       return EXIT_USAGE;
     }
+    if (e instanceof OutputError) {
+      io.stderr(`irqsim: ${escapeControl(e.message)}\n`);
+      return EXIT_WRITE_FAILED;
+    }
     const err = e as Error;
-    io.stderr(`irqsim: internal error: ${err.message}\n`);
+    io.stderr(`irqsim: internal error: ${escapeControl(String(err.message))}\n`);
     if (io.env.IRQSIM_DEBUG) io.stderr(`${err.stack ?? ""}\n`);
     return EXIT_INVARIANT;
   }

@@ -7,6 +7,8 @@ import { InvalidArgumentError } from "commander";
 export const EXIT_OK = 0;
 export const EXIT_EXPECT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** An output file or stdout could not be written (ENOSPC, EIO): the input was fine. */
+export const EXIT_WRITE_FAILED = 1;
 export const EXIT_INVARIANT = 70;
 export const EXIT_INTERRUPTED = 130;
 

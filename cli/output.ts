@@ -1,12 +1,9 @@
 /**
  * Where output goes: colour only on a TTY and never with NO_COLOR (https://no-color.org),
  * and files written atomically (temp file in the same directory, then rename), so an
- * interrupted run never leaves a truncated result behind.
+ * interrupted or failed write never leaves a truncated result behind.
  */
 import { Chalk, type ChalkInstance } from "chalk";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { InputError } from "../sim/input_error.js";
 
 export interface Io {
   stdout(text: string): void;
@@ -40,21 +37,5 @@ export function makeChalk(io: Io): ChalkInstance {
   return new Chalk({ level: useColor(io) ? 1 : 0 });
 }
 
-/** Writes `text` to `path` atomically; one-line InputError if the place is unwritable. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.irqsim-tmp-${process.pid}`);
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new InputError(`${path}: cannot write (${code})`);
-  }
-}
+/** Complete or absent, checked writes, devices written directly: see sim/atomic_write.ts. */
+export { writeFileAtomic } from "../observe/atomic_write.js";

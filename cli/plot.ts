@@ -44,10 +44,11 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   const fmtY = opts.formatY ?? ((y: number) => y.toFixed(0));
   const fmtX = opts.formatX ?? ((x: number) => String(x));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const minX = Math.min(...xs);
-  const maxX = Math.max(...xs);
+  // Loops, not Math.min(...xs): spreading 100,000+ points (a big merge) overflows the stack.
+  const minX = xs.reduce((a, b) => Math.min(a, b), Infinity);
+  const maxX = xs.reduce((a, b) => Math.max(a, b), -Infinity);
   const lines = series.map((s) => resample(s.points, minX, maxX, width));
-  const maxY = Math.max(...lines.flat(), 1);
+  const maxY = lines.reduce((m, l) => l.reduce((a, b) => Math.max(a, b), m), 1);
   const labelWidth = Math.max(fmtY(maxY).length, fmtY(0).length) + 1;
 
   const draw = (group: number[][], colors: (string | undefined)[]): string => {

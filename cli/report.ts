@@ -8,7 +8,8 @@
  * version, or an edited scenario file).
  */
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { readCheckedFile } from "../system/checked_read.js";
+import { checkOutputPaths, outputUses } from "./output_paths.js";
 import { stringify } from "yaml";
 import { InputError } from "../sim/input_error.js";
 import { Simulation } from "../system/run.js";
@@ -18,7 +19,7 @@ import { parseTraceWindow } from "../observe/trace_window.js";
 import { pageHtml, type Table } from "../report/html.js";
 import { DEFAULT_PICTURE_WINDOW, RunPictures } from "../report/run_pictures.js";
 import { sweepSvg } from "../report/sweep_svg.js";
-import { loadResult } from "./result_file.js";
+import { loadResult, MAX_RESULT_BYTES } from "./result_file.js";
 import type { CommandContext } from "./options.js";
 import { writeFileAtomic } from "./output.js";
 import { paramKeys, statMetrics } from "./sweep.js";
@@ -47,7 +48,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
 function isSweep(file: string): SweepRecord[] | null {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readCheckedFile(file, { maxBytes: MAX_RESULT_BYTES, what: "a result file (run --json / --out)" });
   } catch {
     return null; // loadResult names the error
   }
@@ -86,6 +87,7 @@ function scenarioFor(name: string, ref: string | undefined, sets: string[], file
 
 async function reportCommand(file: string, flags: ReportFlags): Promise<string> {
   const window = flags.svgWindow === undefined ? DEFAULT_PICTURE_WINDOW : parseTraceWindow(flags.svgWindow, "--svg-window");
+  checkOutputPaths(outputUses({ "--out": flags.out }), [{ what: "the input", path: file }]);
   const sweep = isSweep(file);
   if (sweep !== null) {
     if (flags.svgWindow !== undefined) throw new InputError("--svg-window: a sweep report has no timeline");

@@ -3,7 +3,10 @@
  * record of `sweep --json`), for `irqsim diff` and `irqsim report`. Anything else is bad
  * input: one line naming the file and what was expected.
  */
-import { readFileSync } from "node:fs";
+import { readCheckedFile } from "../system/checked_read.js";
+
+/** A run's result JSON is tens of KiB; a sweep's JSON Lines (for report) up to this. */
+export const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 import { InputError } from "../sim/input_error.js";
 import type { RunResult } from "../system/run.js";
 
@@ -17,12 +20,7 @@ export interface LoadedResult {
 const EXPECTED = "expected the JSON of `irqsim run --json` / `--out` (or one line of `sweep --json`)";
 
 export function loadResult(file: string): LoadedResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
+  const text = readCheckedFile(file, { maxBytes: MAX_RESULT_BYTES, what: "a result file (run --json / --out)" });
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -10,12 +10,14 @@ import { isPlantName, PLANT_NAMES, PLANTS, type PlantName } from "../sim/plant.j
 import { PROC_VIEWS, procView, type ProcView } from "../observe/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";
 import { InputError } from "../sim/input_error.js";
+import { quote } from "../sim/quote.js";
 import { TRACE_FORMATS, TraceExport, traceFormatFor, type TraceFormat, type TraceOptions, type TraceReport } from "../observe/trace_export.js";
 import { DEFAULT_TRACE_LIMIT, parseTraceWindow, WHOLE_RUN } from "../observe/trace_window.js";
 import { latencyLog2Hist, renderLatencyHists, type Log2Hist } from "../observe/hist.js";
 import { makeChalk, writeFileAtomic, type Io } from "./output.js";
 import { DEFAULT_PICTURE_WINDOW, RunPictures } from "../report/run_pictures.js";
 import { renderSummary, traceLine } from "./summary.js";
+import { checkOutputPaths, outputUses, scenarioInputs } from "./output_paths.js";
 import {
   collect,
   EXIT_EXPECT_FAILED,
@@ -101,10 +103,18 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
   const { scenario, source } = loadScenario(ref, { sets });
   if (flags.seed !== undefined) scenario.seed = flags.seed;
   if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
-  // --max-events within the budget bounds the work by itself.
-  if (flags.maxEvents === undefined || flags.maxEvents > EVENT_BUDGET) checkBudget(scenario, flags.force, `${scenario.name}`);
+  checkOutputPaths(
+    outputUses({ "--out": flags.out, "--trace": flags.trace, "--svg": flags.svg, "--html": flags.html }),
+    scenarioInputs(ref, scenario),
+  );
+  // --max-events bounds the event count, not the work done inside one event (bursts).
+  checkBudget(scenario, flags.force, `${scenario.name}`, flags.maxEvents);
   const plants = parsePlants(flags.plant);
-  const opts: RunOptions = { ...(flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents }), ...(plants.length === 0 ? {} : { plants }) };
+  const opts: RunOptions = {
+    ...(flags.maxEvents === undefined ? {} : { maxEvents: flags.maxEvents }),
+    ...(plants.length === 0 ? {} : { plants }),
+    ...(flags.force ? { eventBudget: Infinity } : {}),
+  };
   const traceOpts = traceOptions(flags);
   const sim = new Simulation(scenario, opts);
   // Attached before the first event, so the trace starts at time 0 like the run.
@@ -172,7 +182,7 @@ async function runCommand(ref: string, flags: RunFlags, io: Io): Promise<number>
 
   if (flags.json) io.stdout(json);
   else if (flags.proc.length > 0) {
-    io.stderr(`irqsim: ${scenario.name} (${source}) seed ${scenario.seed} fingerprint ${result.fingerprint}\n`);
+    io.stderr(`irqsim: ${scenario.name} (${quote(source)}) seed ${scenario.seed} fingerprint ${result.fingerprint}\n`);
     if (traceReport !== null) io.stderr(`irqsim: ${traceLine(traceReport)}\n`);
     for (const v of flags.proc) io.stdout(procView(sim.sys, v));
   } else io.stdout(renderSummary(result, scenario.description, c));

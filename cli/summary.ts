@@ -3,6 +3,7 @@
  * lines and softirqs did, who ran, how long packets took, and whether the run was sound.
  * It reads only the result object, exactly what `--json` prints.
  */
+import { escapeControl } from "../sim/quote.js";
 import type { ChalkInstance } from "chalk";
 import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from "../system/run.js";
 import { formatNs } from "../sim/time.js";
@@ -26,7 +27,7 @@ export function renderSummary(r: RunResult & { trace?: TraceReport }, descriptio
     `${c.bold(`irqsim run ${r.scenario}`)}  seed ${c.cyan(String(r.seed))}  simulated ${formatNs(r.simulated_ns)}  ` +
       `${int(r.events)} events  fingerprint ${r.fingerprint}`,
   );
-  out.push(c.dim(description));
+  out.push(c.dim(escapeControl(description)));
   if (r.stopped_by !== "duration") out.push(c.yellow(`stopped early (${r.stopped_by.replace("_", " ")}): results cover the time simulated so far`));
   if (r.runtime !== undefined) out.push(...runtimeSection(r.runtime, c));
 

@@ -5,8 +5,12 @@
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { readFileSync } from "node:fs";
+import { readCheckedFile } from "../system/checked_read.js";
+
+/** A sweep's JSON Lines: ~4 KiB a run, so 256 MiB is some 60,000 runs in one shard. */
+const MAX_SHARD_BYTES = 256 * 1024 * 1024;
 import { InputError } from "../sim/input_error.js";
+import { quote } from "../sim/quote.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
 import { loadScenario } from "../system/scenario.js";
 import { durationOrThrow } from "../sim/time.js";
@@ -26,6 +30,8 @@ import {
   type Vary,
 } from "../system/sweep.js";
 import { useColor, writeFileAtomic, type Io } from "./output.js";
+import { checkOutputPaths, outputUses, scenarioInputs } from "./output_paths.js";
+import { MergedRecords } from "./merge_records.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";
 import { RUNTIME_CSV_METRICS, RUNTIME_SWEEP_COLUMNS, runtimeSweepCells } from "./runtime_summary.js";
 import { lineChart } from "./plot.js";
@@ -107,11 +113,12 @@ interface SweepOutcome {
 }
 
 export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Promise<number> {
-  const spec: SweepSpec = { scenario: ref, vary: flags.vary, sets: flags.set, seeds: flags.seeds };
+  const spec: SweepSpec = { scenario: ref, vary: flags.vary, sets: flags.set, seeds: flags.seeds, ...(flags.force ? { force: true } : {}) };
   if (flags.seed !== undefined) spec.baseSeed = flags.seed;
   if (flags.duration !== undefined) spec.duration = flags.duration;
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const plan = planSweep(spec);
+  if (flags.out !== undefined || flags.svg !== undefined) checkOutputPaths(outputUses({ "--out": flags.out, "--svg": flags.svg }), scenarioInputs(ref, loadScenario(ref, { sets: spec.sets }).scenario));
   const points = shardPoints(plan.points, shard);
   if (!flags.force) {
     // The work budget applies to every run (each combination once; seeds do not change it).
@@ -127,8 +134,8 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   }
   const jobs = Math.max(1, Math.min(flags.jobs ?? availableParallelism(), points.length));
   io.stderr(
-    `irqsim: sweep ${plan.id} of ${ref}: ${points.length} of ${plan.points.length} runs` +
-      `${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, seeds ${plan.baseSeed}..${plan.baseSeed + spec.seeds - 1}, ${jobs} job${jobs > 1 ? "s" : ""}\n`,
+    `irqsim: sweep ${plan.id} of ${quote(ref)}: ${points.length} of ${plan.points.length} runs` +
+      `${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, seeds ${seedRange(plan.points)}, ${jobs} job${jobs > 1 ? "s" : ""}\n`,
   );
 
   stopRequested = false;
@@ -177,6 +184,19 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
     return 70;
   }
   return 0;
+}
+
+/** `1..3`, or `1..2, 7..8` when --vary seed picks the bases. */
+function seedRange(points: SweepPoint[]): string {
+  const seeds = [...new Set(points.map((p) => p.seed))].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < seeds.length; ) {
+    let j = i;
+    while (j + 1 < seeds.length && seeds[j + 1] === seeds[j]! + 1) j++;
+    runs.push(`${seeds[i]}..${seeds[j]}`);
+    i = j + 1;
+  }
+  return runs.join(", ");
 }
 
 async function runSequential(spec: SweepSpec, points: SweepPoint[], progress: (done: number) => void): Promise<SweepOutcome> {
@@ -255,12 +275,12 @@ function runOnWorkers(
     for (let i = 0; i < jobs; i++) {
       const w = startWorker(abort);
       workers.push(w);
-      w.on("message", (msg: { index: number; result?: RunResult; stopped?: StoppedPoint; error?: string }) => {
+      w.on("message", (msg: { index: number; result?: RunResult; stopped?: StoppedPoint; error?: string; input?: boolean }) => {
         if (settled) return;
         busy--;
         if (msg.error !== undefined) {
           failed = true;
-          finish(new Error(`sweep run ${msg.index} failed: ${msg.error}`));
+          finish(msg.input ? new InputError(msg.error) : new Error(`sweep run ${msg.index} failed: ${msg.error}`));
           return;
         }
         if (msg.stopped !== undefined) stopped.push(msg.stopped);
@@ -287,35 +307,14 @@ export function toJsonLines(records: SweepRecord[]): string {
 
 /** `irqsim merge`: shards of one sweep (JSON Lines) back into the full sweep. */
 export async function mergeCommand(files: string[], flags: SweepFlags, io: Io): Promise<number> {
-  const byIndex = new Map<number, SweepRecord>();
-  let id: string | undefined;
-  let total = 0;
+  checkOutputPaths(outputUses({ "--svg": flags.svg }), files.map((f) => ({ what: "an input", path: f })));
+  const merged = new MergedRecords();
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (e) {
-      throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-    }
-    text.split("\n").forEach((line, i) => {
-      if (line.trim() === "") return;
-      let rec: SweepRecord;
-      try {
-        rec = JSON.parse(line) as SweepRecord;
-      } catch {
-        throw new InputError(`${file}:${i + 1}: expected one JSON object per line (irqsim sweep --json output)`);
-      }
-      if (typeof rec === "object" && rec !== null && "stats" in rec && typeof rec.sweep === "string") return; // a --seeds summary: recomputed below
-      if (typeof rec.sweep !== "string" || typeof rec.index !== "number" || typeof rec.result !== "object") {
-        throw new InputError(`${file}:${i + 1}: not a sweep record (expected sweep, index, params, seed, result)`);
-      }
-      if (id !== undefined && rec.sweep !== id) throw new InputError(`${file}:${i + 1}: from sweep ${rec.sweep}, but earlier records are from sweep ${id}`);
-      id = rec.sweep;
-      total = rec.total;
-      byIndex.set(rec.index, rec);
-    });
+    merged.addText(readCheckedFile(file, { maxBytes: MAX_SHARD_BYTES, what: "JSON Lines from irqsim sweep --json" }), file);
   }
-  const records = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  const records = merged.records();
+  const total = merged.totalRuns;
+  const id = merged.sweepId;
   // One empty shard is normal (more shards than points); no record at all is bad input.
   if (records.length === 0) {
     throw new InputError(`${files.join(", ")}: no sweep records (expected JSON Lines written by irqsim sweep --json)`);
@@ -512,7 +511,9 @@ export function sweepChart(records: SweepRecord[], flags: SweepFlags, color: boo
   const groups = new Map<string, Map<number, number[]>>();
   for (const r of runs) {
     const byX = groups.get(r.series) ?? new Map<number, number[]>();
-    byX.set(r.x, [...(byX.get(r.x) ?? []), r.y]);
+    const ys = byX.get(r.x);
+    if (ys === undefined) byX.set(r.x, [r.y]);
+    else ys.push(r.y);
     groups.set(r.series, byX);
   }
   const series = [...groups].map(([name, byX]) => ({

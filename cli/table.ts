@@ -10,7 +10,8 @@ export interface Column {
 }
 
 export function renderTable(columns: Column[], rows: string[][], indent = "  "): string[] {
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // A loop, not Math.max(...rows): spreading 100,000+ rows (a big merge) overflows the stack.
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? "").length), c.header.length));
   const line = (cells: string[]): string =>
     indent +
     cells

@@ -47,7 +47,8 @@ export function jiffiesToNsCeil(j: number, hz: number): number {
 
 /**
  * Parses `500us`, `100ms`, `2s`, `1.5ms`, `250ns` or a bare integer (nanoseconds) into
- * integer nanoseconds. Returns undefined when the text is not a duration.
+ * integer nanoseconds. Returns undefined when the text is not a duration. Scenario fields
+ * and flags refuse the bare form (hasUnit); replay CSVs keep it (a documented ns column).
  */
 export function parseDurationNs(text: string | number): number | undefined {
   if (typeof text === "number") {
@@ -60,9 +61,24 @@ export function parseDurationNs(text: string | number): number | undefined {
   return Number.isSafeInteger(ns) ? ns : undefined;
 }
 
-/** Like parseDurationNs but throws an InputError naming `what` (a flag or field). */
+/** True if `value` is text ending in a unit (a YAML number never has one). */
+export function hasUnit(value: string | number): boolean {
+  return typeof value === "string" && /(ns|us|µs|ms|s)\s*$/.test(value);
+}
+
+/** The complaint for a duration written without a unit. */
+export function unitHint(value: string | number): string {
+  const n = String(value).trim();
+  return `expected a unit: ${n}ns, ${n}us, ${n}ms or ${n}s (a bare number is ambiguous; only 0 needs none)`;
+}
+
+/**
+ * Like parseDurationNs but throws an InputError naming `what` (a flag or field), and
+ * requires a unit: `--duration 100` could mean anything from 100 ns to 100 s.
+ */
 export function durationOrThrow(text: string, what: string): number {
   const ns = parseDurationNs(text);
+  if (ns !== undefined && ns > 0 && !hasUnit(text)) throw new InputError(`${what} ${text}: ${unitHint(text)}`);
   if (ns === undefined || ns <= 0 || ns > MAX_DURATION_NS) {
     throw new InputError(
       `${what}: expected a positive duration up to 1 day such as 500us, 100ms or 2s, got '${text}'`,

@@ -20,10 +20,7 @@ import { Nic } from "../drivers/nic.js";
 import { NoisyDevice } from "../devices/noisy.js";
 import { Uart } from "../drivers/uart.js";
 import { BlockDevice } from "../drivers/block.js";
-import { parseReplayCsv } from "../devices/replay_csv.js";
-import type { ReplayRecord } from "../devices/traffic.js";
-import { readFileSync } from "node:fs";
-import { InputError } from "../sim/input_error.js";
+import { readReplayFile } from "./replay_file.js";
 import type { Thread } from "../sim/thread.js";
 import { bootRuntime } from "../runtimes/runtime.js";
 import type { RuntimeSystem } from "../runtimes/system.js";
@@ -151,7 +148,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
         barriers: dev.barriers,
         traffic:
           t.kind === "replay"
-            ? { kind: "replay", records: readReplay(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
+            ? { kind: "replay", records: readReplayFile(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
             : t.kind === "onoff"
               ? { kind: "onoff", rate: t.rate, on: t.on, off: t.off, start: t.start }
               : t.kind === "closed"
@@ -268,15 +265,4 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   }
   const runtime = scenario.runtime === undefined ? null : bootRuntime(k, scenario.runtime, scenario.cpus);
   return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency, runtime };
-}
-
-/** Reads a replay trace (paths were made absolute by loadScenario); one-line errors. */
-function readReplay(file: string, field: string): ReplayRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError(`${field}: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  return parseReplayCsv(text, file);
 }

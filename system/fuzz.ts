@@ -109,11 +109,12 @@ const faultArb = fc.oneof(
 const costsArb = fc
   .uniqueArray(fc.tuple(fc.constantFrom(...COST_KEYS), fc.double({ min: 0, max: 3, noNaN: true })), { maxLength: 5, selector: ([k]) => k })
   .map((pairs) => {
-    const out: Record<string, number> = {};
+    const out: Record<string, string> = {};
     for (const [k, f] of pairs) {
       const v = Math.round(DEFAULT_COSTS[k] * f);
       // A 1 ns scheduler slice is valid but makes a 5 ms run take millions of switches.
-      out[k] = k === "sched_slice" ? Math.max(10_000, v) : NONZERO_COSTS.includes(k) ? Math.max(1, v) : v;
+      // Scenario durations carry a unit (a bare number is refused as ambiguous).
+      out[k] = `${k === "sched_slice" ? Math.max(10_000, v) : NONZERO_COSTS.includes(k) ? Math.max(1, v) : v}ns`;
     }
     return out;
   });
@@ -156,7 +157,7 @@ type Gen = {
   tasks: Record<string, unknown>[];
   workqueue: { flags: string[]; max_active: number };
   faults: Record<string, unknown>[];
-  costs: Record<string, number>;
+  costs: Record<string, string>;
 };
 
 /** Fixes the cross references (irqs, CPUs, names) so the scenario is valid by construction. */
@@ -236,7 +237,7 @@ function buildScenario(g: Gen): RawScenario {
     seed: g.seed,
     duration: `${g.durationUs}us`,
     cpus: g.cpus,
-    kernel: { hz: g.hz, tick: g.tick, netdev_budget: g.netdev_budget, netdev_max_backlog: g.netdev_max_backlog, softirq_defer_to_ksoftirqd: g.defer, memory: g.memory, memory_weakness: g.memory_weakness, memory_window: g.memory_window },
+    kernel: { hz: g.hz, tick: g.tick, netdev_budget: g.netdev_budget, netdev_max_backlog: g.netdev_max_backlog, softirq_defer_to_ksoftirqd: g.defer, memory: g.memory, memory_weakness: g.memory_weakness, memory_window: `${g.memory_window}ns` },
     devices,
   };
   if (Object.keys(g.costs).length > 0) raw.costs = g.costs;

@@ -13,6 +13,7 @@ import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 import { NSEC_PER_SEC } from "../sim/time.js";
 import type { LatencySummary } from "../sim/metrics.js";
 import type { StopReason } from "../sim/engine.js";
+import { BudgetExceeded, EVENT_BUDGET } from "./limits.js";
 import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
 import { Plants, type PlantName } from "../sim/plant.js";
 import { warningLine } from "../sim/warn.js";
@@ -29,6 +30,12 @@ export interface RunOptions {
   checkEvery?: number;
   /** Planted bugs (`--plant`, sim/plant.ts). */
   plants?: readonly PlantName[];
+  /**
+   * Events after which the run is stopped with BudgetExceeded (exit 2): the work budget,
+   * enforced while running because an estimate can be fooled. Default EVENT_BUDGET;
+   * Infinity for --force.
+   */
+  eventBudget?: number;
 }
 
 export interface ExpectResult {
@@ -269,18 +276,32 @@ export class Simulation {
   advance(sliceEvents: number): boolean {
     if (this.done) return true;
     const engine = this.sys.k.engine;
-    const budget = this.opts.maxEvents === undefined ? sliceEvents : Math.min(sliceEvents, this.opts.maxEvents - engine.fired);
+    const maxEvents = this.opts.maxEvents ?? Infinity;
+    const workBudget = this.opts.eventBudget ?? EVENT_BUDGET;
+    const budget = Math.min(sliceEvents, maxEvents - engine.fired, workBudget - engine.fired);
     const why: StopReason = engine.run({ until: this.end, maxEvents: budget });
     if (why === "time" || why === "idle") this.done = true;
     else if (why === "stopped") {
       this.done = true;
       if (this.sys.k.warning !== null || this.firstViolation !== null) this.stoppedBy = "invariant";
     }
-    else if (this.opts.maxEvents !== undefined && engine.fired >= this.opts.maxEvents) {
+    else if (engine.fired >= maxEvents) {
       this.stoppedBy = "max_events";
       this.done = true;
+    } else if (engine.fired >= workBudget) {
+      this.done = true;
+      throw new BudgetExceeded(this.scenario.name, engine.now, this.end, workBudget);
     }
     return this.done;
+  }
+
+  /**
+   * Throws BudgetExceeded once the run has fired its work budget of events: for front-ends
+   * that drive the engine to a simulated time themselves (dashboard --plain).
+   */
+  enforceBudget(): void {
+    const workBudget = this.opts.eventBudget ?? EVENT_BUDGET;
+    if (!this.done && this.sys.k.engine.fired >= workBudget) throw new BudgetExceeded(this.scenario.name, this.sys.k.engine.now, this.end, workBudget);
   }
 
   /** Stops early (Ctrl-C): the result covers the time simulated so far. */

@@ -7,16 +7,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Lexer, parseDocument, Parser, YAMLError } from "yaml";
+import { Lexer, LineCounter, parseDocument, Parser, YAMLError } from "yaml";
+import { firstBadKey, position } from "./yaml_keys.js";
+import { didYouMean } from "./did_you_mean.js";
 import { z } from "zod";
 import { COST_KEYS, NONZERO_COSTS, type Costs } from "../sim/costs.js";
 import { InputError } from "../sim/input_error.js";
-import { MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs } from "../sim/time.js";
+import { readCheckedFile } from "./checked_read.js";
+import { quote } from "../sim/quote.js";
+import { hasUnit, MAX_DURATION_NS, NSEC_PER_MSEC, NSEC_PER_USEC, parseDurationNs, unitHint } from "../sim/time.js";
 import { DEFAULT_MEMORY } from "../sim/memory.js";
 import { checkRuntime, RuntimeSchema } from "../runtimes/schema.js";
 
 /** A scenario is a small hand-written file; anything bigger is a mistake (or an attack). */
-const MAX_SCENARIO_BYTES = 1024 * 1024;
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 /** Collections inside collections; a real scenario needs about 5. */
 const MAX_NESTING = 32;
 
@@ -41,6 +45,11 @@ function duration(min: "zero" | "positive") {
     .transform((value, ctx) => {
       const ns = parseDurationNs(value);
       const negative = typeof value === "number" ? value < 0 : /^\s*-/.test(value);
+      // A bare number is ambiguous (ns? us? jiffies?): only 0 goes without a unit.
+      if (!negative && ns !== undefined && ns !== 0 && !hasUnit(value)) {
+        ctx.addIssue({ code: "custom", message: unitHint(value), input: value });
+        return z.NEVER;
+      }
       if (negative || (min === "positive" && ns === 0)) {
         ctx.addIssue({ code: "custom", message: `expected a duration ${bound} such as 500us, 100ms or 2s`, input: value });
         return z.NEVER;
@@ -51,6 +60,24 @@ function duration(min: "zero" | "positive") {
       }
       if (ns > MAX_DURATION_NS) {
         ctx.addIssue({ code: "custom", message: "expected a duration of at most 1 day (86400s)", input: value });
+        return z.NEVER;
+      }
+      return ns;
+    });
+}
+
+/**
+ * `ethtool -C rx-usecs`: a bare integer is microseconds, as ethtool takes it (the driver's
+ * rx_coalesce_usecs); text with a unit (`50us`, `0.5ms`) is taken as written. Output: ns.
+ */
+function usecs() {
+  return z
+    .union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? undefined : "expected microseconds like ethtool -C rx-usecs (50) or a duration such as 50us") })
+    .transform((value, ctx) => {
+      const bare = typeof value === "number" ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
+      const ns = bare !== undefined ? (Number.isSafeInteger(bare) ? bare * NSEC_PER_USEC : undefined) : parseDurationNs(value);
+      if (ns === undefined || ns < 0 || ns > MAX_DURATION_NS) {
+        ctx.addIssue({ code: "custom", message: "expected microseconds >= 0 like ethtool -C rx-usecs (50) or a duration such as 50us", input: value });
         return z.NEVER;
       }
       return ns;
@@ -108,10 +135,16 @@ const NicDeviceSchema = z.strictObject({
     .min(1)
     .default(() => [0])
     .superRefine((cpus, ctx) => {
-      // Point at the repeated element rather than the whole list.
-      cpus.forEach((cpu, i) => {
-        if (cpus.indexOf(cpu) !== i) ctx.addIssue({ code: "custom", path: [i], message: "expected distinct CPU ids (listed twice)", input: cpu });
-      });
+      // Point at the first repeated element rather than the whole list; one pass and one
+      // issue however long the list (300,000 repeats once overflowed the stack).
+      const seen = new Set<number>();
+      for (let i = 0; i < cpus.length; i++) {
+        if (seen.has(cpus[i]!)) {
+          ctx.addIssue({ code: "custom", path: [i], message: "expected distinct CPU ids (listed twice)", input: cpus[i] });
+          return;
+        }
+        seen.add(cpus[i]!);
+      }
     }),
   ring_size: z.int().min(8).max(4096).default(256),
   /** Receive queues (RSS): queue q gets irq + q and CPU affinity[q % len]. */
@@ -121,7 +154,7 @@ const NicDeviceSchema = z.strictObject({
   /** ethtool -C: rx-usecs, rx-frames, adaptive-rx. */
   coalesce: z
     .strictObject({
-      rx_usecs: duration("zero").default(0),
+      rx_usecs: usecs().default(0),
       rx_frames: z.int().min(0).max(65_535).default(0),
       adaptive_rx: z.boolean().default(false),
     })
@@ -637,6 +670,14 @@ function formatIssue(issue: z.core.$ZodIssue, raw: unknown, source: string, over
   }
   const blamed = [...overrides].reverse().find((o) => startsWith(p, o.owns));
   const where = blamed ? `--set ${blamed.arg}` : source;
+  // A --set under devices.X / tasks.X that had to invent X, and X is incomplete: most
+  // likely a typo for an existing one, so say that first.
+  if (blamed && blamed.owns.length === 2 && (blamed.owns[0] === "devices" || blamed.owns[0] === "tasks") && issue.code !== "unrecognized_keys") {
+    const kind = blamed.owns[0] === "devices" ? "device" : "task";
+    const group = isMapping(raw) ? raw[blamed.owns[0]] : undefined;
+    const others = isMapping(group) ? Object.keys(group).filter((k) => k !== blamed.owns[1]) : [];
+    return `${where}: no ${kind} ${blamed.owns[1]}${didYouMean(blamed.owns[1]!, others)} (the scenario has: ${others.join(", ") || "none"}; to add one, --set all its required fields, ${showPath(p)} first)`;
+  }
   const field = p.length ? `${showPath(p)}: ` : "";
   return `${where}: ${field}${issue.message}${got === undefined ? "" : `, got ${got}`}`;
 }
@@ -679,9 +720,12 @@ function tooDeep(text: string): boolean {
  */
 function parseYaml(text: string, where: string, withPos = true): unknown {
   let doc;
+  const lines = new LineCounter();
   try {
     if (tooDeep(text)) fail(`${where}: YAML nested too deeply (over ${MAX_NESTING} levels), not a scenario`);
-    doc = parseDocument(text, { uniqueKeys: true });
+    // Duplicate and reserved keys are checked below in one pass (yaml_keys.ts): yaml's
+    // own uniqueKeys check is quadratic in the size of a mapping.
+    doc = parseDocument(text, { uniqueKeys: false, lineCounter: lines });
   } catch (err) {
     if (err instanceof InputError) throw err;
     fail(`${where}: YAML error: ${firstLine(err instanceof Error ? err.message : String(err))}`);
@@ -693,6 +737,8 @@ function parseYaml(text: string, where: string, withPos = true): unknown {
     const pos = err.linePos?.[0];
     fail(pos && withPos ? `${where}:${pos.line}:${pos.col}: ${msg}` : `${where}: ${msg}`);
   }
+  const bad = firstBadKey(doc);
+  if (bad !== null) fail(withPos ? `${where}:${position(lines, bad.offset)}: ${bad.message}` : `${where}: ${bad.message}`);
   try {
     // toJS enforces maxAliasCount (default 100): a "billion laughs" file fails here, fast.
     return doc.toJS({ maxAliasCount: 100 });
@@ -717,6 +763,9 @@ function applySet(raw: Record<string, unknown>, arg: string): Override {
   const segs = eq > 0 ? arg.slice(0, eq).split(".") : [];
   if (segs.length === 0 || segs.some((s) => s.trim() === "")) fail(`--set '${arg}': ${SET_USAGE}`);
   if (segs.includes("__proto__")) fail(`--set '${arg}': '__proto__' is not a scenario field`);
+  // A path deeper than any scenario's nesting is a mistake; refusing it keeps the walk
+  // below (and validation after it) short whatever the length of the argument.
+  if (segs.length > MAX_NESTING) fail(`--set '${shorten(arg)}': a path of ${segs.length} fields, deeper than any scenario field (at most ${MAX_NESTING})`);
   const value = parseYaml(arg.slice(eq + 1), `--set ${arg}`, false);
 
   let owns: string[] | undefined;
@@ -724,12 +773,12 @@ function applySet(raw: Record<string, unknown>, arg: string): Override {
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     const last = i === segs.length - 1;
-    const here = segs.slice(0, i + 1);
+    const here = (): string[] => segs.slice(0, i + 1);
     let key: string | number = seg;
     if (Array.isArray(cur)) {
       // Lists can be indexed (expect.0.max=5) or appended to (index == length).
       if (!/^\d+$/.test(seg) || Number(seg) > cur.length) {
-        fail(`--set ${arg}: cannot set '${here.join(".")}': '${segs.slice(0, i).join(".")}' is a list of ${cur.length} items`);
+        fail(`--set ${arg}: cannot set '${here().join(".")}': '${segs.slice(0, i).join(".")}' is a list of ${cur.length} items`);
       }
       key = Number(seg);
     }
@@ -741,11 +790,11 @@ function applySet(raw: Record<string, unknown>, arg: string): Override {
     if (!Object.hasOwn(container, key) || container[key] === undefined) {
       // `expect.0.max=1` with no `expect:` yet means a list, anything else a mapping.
       container[key] = /^\d+$/.test(segs[i + 1]!) ? [] : {};
-      owns ??= here;
+      owns ??= here();
     }
     const next = container[key];
     if (typeof next !== "object" || next === null) {
-      fail(`--set ${arg}: cannot set '${segs.join(".")}': '${here.join(".")}' is ${show(next)}, not a mapping`);
+      fail(`--set ${arg}: cannot set '${segs.join(".")}': '${here().join(".")}' is ${show(next)}, not a mapping`);
     }
     // Copy on the way down: YAML aliases make shared objects, and a --set on one place
     // must not silently change the other places that alias it.
@@ -759,11 +808,31 @@ function applySet(raw: Record<string, unknown>, arg: string): Override {
 // Public API
 // ---------------------------------------------------------------------------------------
 
+/**
+ * The last file's parsed YAML: a sweep loads its scenario once per point (10,000 points
+ * for a 100 x 100 --vary), and parsing the same text again each time made planning slow.
+ */
+let lastYaml: { text: string; source: string; value: unknown } | null = null;
+
+function parsedYaml(text: string, source: string): unknown {
+  if (lastYaml !== null && lastYaml.text === text && lastYaml.source === source) return lastYaml.value;
+  const value = parseYaml(text, source);
+  lastYaml = { text, source, value };
+  return value;
+}
+
+function shorten(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 /** Parses, applies `sets` in order, then validates once. `source` names the text in errors. */
 export function parseScenarioText(text: string, source: string, sets: string[] = []): Scenario {
   if (Buffer.byteLength(text, "utf8") > MAX_SCENARIO_BYTES) fail(`${source}: larger than 1 MiB, not a scenario file`);
-  const raw = parseYaml(text, source);
-  if (!isMapping(raw)) fail(`${source}: expected a YAML mapping with name, description and devices`);
+  const parsed = parsedYaml(text, source);
+  if (!isMapping(parsed)) fail(`${source}: expected a YAML mapping with name, description and devices`);
+  // A copy of the top level: applySet copies every mapping it descends into, so the
+  // cached tree below is never changed.
+  const raw = { ...parsed };
   const overrides = sets.map((arg) => applySet(raw, arg));
   const result = ScenarioSchema.safeParse(raw, { error: describeIssue });
   if (!result.success) fail(formatIssue(firstIssue(result.error.issues), raw, source, overrides));
@@ -807,26 +876,13 @@ export function resolveScenarioRef(ref: string): string {
   if (/[/\\]/.test(ref) || /\.ya?ml$/.test(ref)) return ref;
   const names = builtinNames();
   if (!names.includes(ref)) {
-    fail(`unknown scenario '${ref}' (built-in: ${names.join(", ")}; or give a path to a .yaml file)`);
+    fail(`unknown scenario '${ref}'${didYouMean(ref, names)} (built-in: ${names.join(", ")}; or give a path to a .yaml file)`);
   }
   return path.join(builtinScenarioDir(), `${ref}.yaml`);
 }
 
 function readScenarioFile(file: string, source: string): string {
-  try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) fail(`${source}: is a directory, expected a .yaml file`);
-    // Not a regular file (a FIFO, /dev/zero): reading could block or never end.
-    if (!st.isFile()) fail(`${source}: not a regular file, expected a .yaml file`);
-    if (st.size > MAX_SCENARIO_BYTES) fail(`${source}: larger than 1 MiB (${st.size} bytes), not a scenario file`);
-    return fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") fail(`${source}: no such file`);
-    if (code === "EISDIR") fail(`${source}: is a directory, expected a .yaml file`);
-    fail(`${source}: cannot read (${code ?? firstLine(String(err))})`);
-  }
+  return readCheckedFile(file, { maxBytes: MAX_SCENARIO_BYTES, what: "a .yaml file", tooBigFor: "a scenario file", label: quote(source) });
 }
 
 /** Loads a built-in by name or a file by path, applying `--set` overrides before validation. */

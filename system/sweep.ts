@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { InputError } from "../sim/input_error.js";
-import { loadScenario } from "./scenario.js";
+import { loadScenario, MAX_SCENARIO_BYTES, resolveScenarioRef } from "./scenario.js";
+import { readCheckedFile } from "./checked_read.js";
+import { readReplayFile } from "./replay_file.js";
 import { Simulation, type RunResult } from "./run.js";
 import { durationOrThrow } from "../sim/time.js";
 
@@ -23,6 +25,8 @@ export interface SweepSpec {
   /** First seed; undefined = the scenario's own. */
   baseSeed?: number;
   duration?: string;
+  /** --force: no work budget for the runs (not part of the sweep's id: results are the same). */
+  force?: boolean;
 }
 
 export interface SweepPoint {
@@ -60,11 +64,26 @@ export function parseShard(text: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** A short id of everything that defines the sweep, so shards of different sweeps never merge. */
+/**
+ * A short id of everything that defines the sweep, so shards of different sweeps never
+ * merge. The scenario counts by its CONTENT (and that of its replay traces), not the text
+ * naming it: the same file reached by two paths gives one id, an edited file another.
+ */
 export function sweepId(spec: SweepSpec, baseSeed: number): string {
   const h = createHash("sha256");
-  h.update(JSON.stringify([spec.scenario, spec.vary, spec.sets, spec.seeds, baseSeed, spec.duration ?? null]));
+  h.update(JSON.stringify([scenarioDigest(spec), spec.vary, spec.sets, spec.seeds, baseSeed, spec.duration ?? null]));
   return h.digest("hex").slice(0, 12);
+}
+
+function scenarioDigest(spec: SweepSpec): string {
+  const h = createHash("sha256");
+  const file = resolveScenarioRef(spec.scenario);
+  h.update(readCheckedFile(file, { maxBytes: MAX_SCENARIO_BYTES, what: "a .yaml file" }));
+  const { scenario } = loadScenario(spec.scenario, { sets: spec.sets });
+  for (const dev of Object.values(scenario.devices)) {
+    if (dev.type === "nic" && dev.traffic.kind === "replay") h.update(`\0${JSON.stringify(readReplayFile(dev.traffic.file, "traffic.file"))}`);
+  }
+  return h.digest("hex");
 }
 
 /**
@@ -81,16 +100,40 @@ export function planSweep(spec: SweepSpec): { id: string; baseSeed: number; poin
   const base = loadScenario(spec.scenario, { sets: spec.sets }).scenario;
   if (spec.duration !== undefined) durationOrThrow(spec.duration, "--duration");
   const baseSeed = spec.baseSeed ?? base.seed;
-  if (baseSeed + spec.seeds - 1 > 4_294_967_295) throw new InputError("--seeds: the last seed would exceed 4294967295");
+  // `--vary seed=1,2,3` varies the seed itself (each value a base seed for --seeds).
+  const seedVary = spec.vary.find((v) => v.key === "seed");
+  if (seedVary !== undefined && spec.baseSeed !== undefined) throw new InputError("--vary seed=... and --seed: give the seeds one way (--vary seed=1,2,3, or --seed BASE --seeds N)");
+  for (const v of seedVary?.values ?? []) {
+    if (!/^\d+$/.test(v) || Number(v) > 4_294_967_295) throw new InputError(`--vary seed=${seedVary!.values.join(",")}: expected integers from 0 to 4294967295, got '${v}' (or use --seeds N for N seeds from --seed)`);
+  }
+  const lastSeed = Math.max(baseSeed, ...(seedVary?.values ?? []).map(Number)) + spec.seeds - 1;
+  if (lastSeed > 4_294_967_295) throw new InputError("--seeds: the last seed would exceed 4294967295");
   let combos: Record<string, string>[] = [{}];
   for (const v of spec.vary) combos = combos.flatMap((c) => v.values.map((value) => ({ ...c, [v.key]: value })));
   const points: SweepPoint[] = [];
   for (const params of combos) {
-    // Validate once per combination with the same rules as `run --set`.
-    loadScenario(spec.scenario, { sets: pointSets(spec, params) });
-    for (let s = 0; s < spec.seeds; s++) points.push({ index: points.length, params, seed: baseSeed + s });
+    // Validate once per combination with the same rules as `run --set`, blaming --vary.
+    try {
+      loadScenario(spec.scenario, { sets: pointSets(spec, params) });
+    } catch (e) {
+      throw asVaryError(e, spec, params);
+    }
+    const first = params.seed === undefined ? baseSeed : Number(params.seed);
+    for (let s = 0; s < spec.seeds; s++) points.push({ index: points.length, params, seed: first + s });
   }
   return { id: sweepId(spec, baseSeed), baseSeed, points };
+}
+
+/** An error about a varied value's --set, reworded to name the --vary flag the user gave. */
+function asVaryError(e: unknown, spec: SweepSpec, params: Record<string, string>): unknown {
+  if (!(e instanceof InputError)) return e;
+  for (const v of spec.vary) {
+    const set = `--set ${v.key}=${params[v.key]}`;
+    for (const prefix of [`${set}:`, `--set '${v.key}=${params[v.key]}':`]) {
+      if (e.message.startsWith(prefix)) return new InputError(`--vary ${v.key}=${v.values.join(",")}: value '${params[v.key]}':${e.message.slice(prefix.length)}`);
+    }
+  }
+  return e;
 }
 
 export function pointSets(spec: SweepSpec, params: Record<string, string>): string[] {
@@ -115,7 +158,7 @@ export function pointSimulation(spec: SweepSpec, point: SweepPoint): Simulation 
   const { scenario } = loadScenario(spec.scenario, { sets: pointSets(spec, point.params) });
   scenario.seed = point.seed;
   if (spec.duration !== undefined) scenario.duration = durationOrThrow(spec.duration, "--duration");
-  return new Simulation(scenario);
+  return new Simulation(scenario, spec.force ? { eventBudget: Infinity } : {});
 }
 
 /** Runs one point to the end. */

@@ -161,7 +161,7 @@ describe("bad input: one line naming the file and line, exit 2", () => {
   test("a missing file", async () => {
     const r = await cli(["litmus", join(tmp, "nope.litmus")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`irqsim: ${join(tmp, "nope.litmus")}: cannot read (ENOENT)\n`);
+    expect(r.stderr).toBe(`irqsim: ${join(tmp, "nope.litmus")}: no such file\n`);
   });
 
   test("nothing is printed for the good files when one file is bad", async () => {

@@ -159,11 +159,24 @@ describe("defaults and durations", () => {
     ["1.5ms", 1_500_000],
     ["2s", 2_000_000_000],
     ["250ns", 250],
-    ["12345", 12_345],
-    ["'777'", 777],
     ["86400s", 86_400_000_000_000],
   ])("duration %s is %d ns", (text, ns) => {
     expect(parseScenarioText(`${BASE}duration: ${text}\n`, "t.yaml").duration).toBe(ns);
+  });
+
+  // Issue 16: a bare number is ambiguous (100 ns? 100 ms?), so only 0 may omit the unit.
+  test.each(["12345", "'777'"])("duration %s without a unit is refused, naming the units", (text) => {
+    const n = text.replace(/'/g, "");
+    expect(() => parseScenarioText(`${BASE}duration: ${text}\n`, "t.yaml")).toThrow(`t.yaml: duration: expected a unit: ${n}ns, ${n}us, ${n}ms or ${n}s (a bare number is ambiguous; only 0 needs none), got ${text === "12345" ? "12345" : '"777"'}`);
+  });
+
+  test("rx_usecs takes microseconds like ethtool -C rx-usecs; with a unit, as written", () => {
+    const at = (v: string) => parseScenarioText(BASE.replace("type: nic", `type: nic\n    coalesce: {rx_usecs: ${v}}`), "t.yaml").devices.nic0!;
+    const usecs = (v: string) => { const d = at(v); return d.type === "nic" ? d.coalesce.rx_usecs : -1; };
+    expect(usecs("50")).toBe(50_000);
+    expect(usecs("50us")).toBe(50_000);
+    expect(usecs("0")).toBe(0);
+    expect(usecs("500ns")).toBe(500);
   });
 
   test("durations in costs, traffic start and tasks are integer ns too", () => {
@@ -573,9 +586,9 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
       "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
-    name: "--set that creates a device owns its missing fields",
+    name: "--set that creates a device owns its missing fields, and says there is no such device",
     run: parse(BASE, ["devices.nic1.irq=25"]),
-    message: "--set devices.nic1.irq=25: devices.nic1.type: required field is missing (expected type: nic, noisy, uart, block, hrtimer)",
+    message: "--set devices.nic1.irq=25: no device nic1: did you mean nic0? (the scenario has: nic0; to add one, --set all its required fields, devices.nic1.type first)",
   },
   {
     name: "an error the --set did not cause still names the file",
@@ -590,7 +603,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
   {
     name: "newlines in user input never split the message",
     run: parse(`${BASE}"a\\nb": 1\n`),
-    message: /^t\.yaml: "a\\nb": unknown field \(allowed: .*\)$/,
+    message: /^t\.yaml:\d+:1: "a\\nb": expected a printable name \(no control characters or escape sequences\)$/,
   },
 ];
 

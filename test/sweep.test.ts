@@ -24,9 +24,9 @@ describe("sweep planning", () => {
     expect(new Set(shards.flat()).size).toBe(12);
   });
 
-  test("bad --vary values are caught before anything runs, naming the --set", () => {
+  test("bad --vary values are caught before anything runs, naming the --vary and the value", () => {
     expect(() => planSweep({ scenario: "livelock", vary: [parseVary("devices.nic0.mode=irq,polling")], sets: [], seeds: 1 })).toThrow(
-      /--set devices\.nic0\.mode=polling: devices\.nic0\.mode: expected one of/,
+      /^--vary devices\.nic0\.mode=irq,polling: value 'polling': devices\.nic0\.mode: expected one of/,
     );
     expect(() => parseVary("rate")).toThrow(/expected key=v1,v2/);
     expect(() => parseShard("3/2")).toThrow(/1 <= i <= n/);
