@@ -342,7 +342,11 @@ describe("7. no silently wrong answers", () => {
   test("sweep --vary seed=1,2,3 runs seeds 1, 2 and 3 (not seed 1 three times)", async () => {
     const r = await cli(["sweep", "nic-basic", "--duration", "1ms", "--vary", "seed=1,2,3", "--jobs", "1", "--json"]);
     expect(r.code).toBe(0);
-    const recs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { seed: number; result: { seed: number; fingerprint: string } });
+    const recs = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seed: number; result?: { seed: number; fingerprint: string } })
+      .filter((x): x is { seed: number; result: { seed: number; fingerprint: string } } => x.result !== undefined); // not the --seeds summaries
     expect(recs.map((x) => [x.seed, x.result.seed])).toEqual([[1, 1], [2, 2], [3, 3]]);
     expect(new Set(recs.map((x) => x.result.fingerprint)).size).toBe(3);
     const both = await cli(["sweep", "nic-basic", "--vary", "seed=1,2", "--seed", "5"]);
