@@ -40,6 +40,20 @@ const RecordSchema = z.looseObject({
   result: ResultSchema,
 });
 
+const MAX_RECORD_DEPTH = 32;
+
+/** True if `value` nests objects/arrays more than `max` deep (iterative: no recursion). */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
 /**
  * One line of a shard, validated; `where` is `file:line`. null for a `--seeds` summary line
  * (`sweep` and `stats`): merge recomputes those from the runs.
@@ -52,6 +66,9 @@ export function parseSweepRecord(line: string, where: string): SweepRecord | nul
     throw new InputError(`${where}: expected one JSON object per line (irqsim sweep --json output)`);
   }
   if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && "stats" in raw && typeof (raw as { sweep?: unknown }).sweep === "string" && !("result" in raw)) return null;
+  // A record nests about 5 deep; a much deeper line would overflow the (recursive)
+  // validation, comparison and printing below: refuse it after one iterative walk.
+  if (deeperThan(raw, MAX_RECORD_DEPTH)) throw new InputError(`${where}: not a sweep record (nested deeper than ${MAX_RECORD_DEPTH} levels)`);
   const r = RecordSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;

@@ -99,6 +99,8 @@ describe("1. special files are refused, not read: exit 2, one line, no hang", ()
     ["litmus: /dev/zero", ["litmus", "/dev/zero"], /is a character device/],
     ["litmus: directory", ["litmus", tmp], /is a directory/],
     ["merge: FIFO", ["merge", f.jsonl], /f\.jsonl: is a FIFO/],
+    ["diff: FIFO", ["diff", f.jsonl, f.jsonl], /f\.jsonl: is a FIFO, expected a result file/],
+    ["report: /dev/zero", ["report", "/dev/zero", "--out", join(tmp, "r.html")], /\/dev\/zero: is a character device/],
     ["merge: /dev/zero", ["merge", "/dev/zero"], /is a character device/],
     ["merge: directory", ["merge", tmp], /is a directory/],
     ["replay CSV: directory", ["run", file("via-dir.yaml", replayScenario(tmp))], /is a directory, expected a replay CSV/],
@@ -264,6 +266,8 @@ describe("5. outputs never clobber inputs, each other, or device nodes", () => {
     ["--trace onto the replay CSV", ["run", rp, "--trace", csv], /--trace .*trace-in\.csv: is the replay trace of nic0/],
     ["sweep --out onto the scenario", ["sweep", scen, "--vary", "devices.nic0.traffic.rate=1000,2000", "--out", scen, "--jobs", "1"], /is the scenario file/],
     ["--out a directory", ["run", scen, "--out", tmp], /is a directory/],
+    ["run --html onto the scenario", ["run", scen, "--html", scen], /--html .*mine\.yaml: is the scenario file/],
+    ["report --out onto its input", ["report", csv, "--out", csv], /--out .*trace-in\.csv: is the input/],
   ];
   test.each(cases)("%s: exit 2, the input untouched", async (_name, args, message) => {
     const before = readFileSync(scen, "utf8") + readFileSync(csv, "utf8");
@@ -320,6 +324,7 @@ describe("6. bad input is exit 2, never an internal error (exit 70)", () => {
     ["merge: result: null", ["merge", file("rnull.jsonl", record({}) + "\n")], /rnull\.jsonl:1: not a sweep record \(result: /],
     ["merge: {}", ["merge", file("empty-obj.jsonl", "{}\n")], /empty-obj\.jsonl:1: not a sweep record/],
     ["300,000 repeated affinity entries", ["run", file("aff.yaml", `name: a\ndescription: d\ndevices:\n  nic0: {type: nic, irq: 24, affinity: [${Array(300_000).fill(0).join(",")}], traffic: {kind: poisson, rate: 1000}}\n`)], /aff\.yaml: devices\.nic0\.affinity\.1: expected distinct CPU ids/],
+    ["merge: a line nested 100,000 deep", ["merge", file("deep.jsonl", `{"sweep":"0123456789ab","index":0,"total":1,"params":{},"seed":1,"result":${"[".repeat(100_000)}${"]".repeat(100_000)}}\n`)], /deep\.jsonl:1: not a sweep record \(nested deeper than 32 levels\)/],
     ["merge: a __proto__ param", ["merge", file("proto.jsonl", '{"sweep":"0123456789ab","index":0,"total":1,"params":{"__proto__":"x"},"seed":1,"result":{}}\n')], /not a sweep record/],
   ];
   test.each(cases)("%s", async (_name, args, message) => {
