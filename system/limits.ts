@@ -71,7 +71,11 @@ export function estimateEvents(s: Scenario): number {
   // Two or more runnable tasks on a CPU switch every sched_slice (sim/sched.ts): with a
   // tiny slice that is an event every few ns, however quiet the devices are.
   const perCpu = new Map<number, number>();
-  for (const t of Object.values(s.tasks)) perCpu.set(t.cpu, (perCpu.get(t.cpu) ?? 0) + 1);
+  for (const t of Object.values(s.tasks)) {
+    perCpu.set(t.cpu, (perCpu.get(t.cpu) ?? 0) + 1);
+    // An irqs-off task wakes, disables interrupts and sleeps again every `every`.
+    if (t.type === "irqs-off") events += (s.duration / t.every) * EVENTS_PER_TICK;
+  }
   const slice = resolveCosts(s.costs).sched_slice;
   for (const n of perCpu.values()) if (n >= 2) events += (s.duration / slice) * EVENTS_PER_TICK;
   events += burstEvents(s);

@@ -133,6 +133,7 @@ describe("2. unbounded work: every event source is estimated, and the engine enf
     ["600 bursts of 1M packets", ["run", file("bursts.yaml", bursts.join("\n") + "\n")], /b would take about 12000 million events/],
     ["600 bursts, even with --max-events (work inside one event)", ["run", join(tmp, "bursts.yaml"), "--max-events", "1000"], /b would take about \d+ million events/],
     ["sched_slice=1ns with two busy tasks", ["run", file("slices.yaml", slices)], /s would take about 3000 million events/],
+    ["an irqs-off task every 1ns", ["run", file("irqsoff.yaml", "name: i\ndescription: d\nduration: 1s\ndevices:\n  t0: {type: hrtimer, period: 1ms}\ntasks:\n  a: {type: irqs-off, every: 1ns, hold: 1ns}\n")], /i would take about 3000 million events/],
     ["dashboard --plain checks the budget", ["dashboard", "--plain", join(tmp, "slices.yaml")], /s would take about 3000 million events/],
     ["sweep checks every point", ["sweep", join(tmp, "slices.yaml"), "--vary", "cpus=1,2", "--jobs", "1"], /would take about \d+ million events/],
   ];
