@@ -86,6 +86,9 @@ function scenarioDigest(spec: SweepSpec): string {
   return h.digest("hex");
 }
 
+/** Most runs one sweep plans (its shards included). */
+export const MAX_SWEEP_POINTS = 1_000_000;
+
 /**
  * Every point of the sweep, in order: the first --vary varies slowest, seeds fastest.
  * Each point is validated here (a bad value fails the whole sweep before anything runs).
@@ -108,6 +111,12 @@ export function planSweep(spec: SweepSpec): { id: string; baseSeed: number; poin
   }
   const lastSeed = Math.max(baseSeed, ...(seedVary?.values ?? []).map(Number)) + spec.seeds - 1;
   if (lastSeed > 4_294_967_295) throw new InputError("--seeds: the last seed would exceed 4294967295");
+  // The plan is built in memory before anything runs: bound its size (a few --vary lists
+  // or --seeds multiply fast, and 10^8 points would exhaust the heap, exit 134).
+  const total = spec.vary.reduce((n, v) => n * v.values.length, spec.seeds);
+  if (total > MAX_SWEEP_POINTS) {
+    throw new InputError(`--vary/--seeds: ${spec.vary.map((v) => v.values.length).join(" x ")} values x ${spec.seeds} seeds = ${total} runs, over the limit of ${MAX_SWEEP_POINTS} (fewer values or seeds)`);
+  }
   let combos: Record<string, string>[] = [{}];
   for (const v of spec.vary) combos = combos.flatMap((c) => v.values.map((value) => ({ ...c, [v.key]: value })));
   const points: SweepPoint[] = [];

@@ -145,6 +145,14 @@ describe("2. unbounded work: every event source is estimated, and the engine enf
     expectOneLine(r.stderr);
   });
 
+  test("a sweep of 10^12 runs is refused before it is planned (not an out-of-memory abort)", async () => {
+    const rates = Array.from({ length: 1000 }, (_, i) => 1000 + i).join(",");
+    const r = await cli(["sweep", "nic-basic", "--vary", `devices.nic0.traffic.rate=${rates}`, "--seeds", "1000000000"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--vary\/--seeds: 1000 values x 1000000000 seeds = 1000000000000 runs, over the limit of 1000000/);
+    expectOneLine(r.stderr);
+  });
+
   test("the engine stops a run at its event budget, whatever the estimate said", () => {
     const sim = new Simulation(loadScenario("nic-basic").scenario, { eventBudget: 5_000 });
     let thrown: unknown;
