@@ -4,7 +4,7 @@
  * or as JSON. With `--check`, exits 1 when a test's verdict differs from the `Result:`
  * its comment predicts (the rules of tools/memory-model/scripts/judgelitmus.sh).
  */
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { formatHerd, outcomeJson } from "../litmus/herd_output.js";
 import { checkLitmus, checkLitmusSize, loadLitmus } from "../litmus/load.js";
 import { MAX_CANDIDATES_LOG10 } from "../litmus/size_bound.js";
@@ -13,6 +13,15 @@ import { simulateLitmus, SimulationError, type SimulationSummary } from "../litm
 import { formatValue } from "../litmus/values.js";
 import { InputError } from "../sim/input_error.js";
 import { EXIT_EXPECT_FAILED, EXIT_OK, parsePositiveInt, parseSeed, type CommandContext } from "./options.js";
+
+/** --simulate runs take ~0.1 ms each: this many is about the half minute of the work budget. */
+const MAX_SIMULATE_RUNS = 200_000;
+
+function parseSimulateRuns(v: string): number {
+  const n = parsePositiveInt(v);
+  if (n > MAX_SIMULATE_RUNS) throw new InvalidArgumentError(`expected at most ${MAX_SIMULATE_RUNS} runs.`);
+  return n;
+}
 
 /** How weak the simulated hardware is in --simulate: stale whenever allowed, half the time. */
 const SIMULATE_WEAKNESS = 0.5;
@@ -25,7 +34,7 @@ export function registerLitmus(program: Command, ctx: CommandContext): void {
     .argument("<file...>", "litmus test files (.litmus)")
     .option("--json", "print the results as a JSON array")
     .option("--check", "exit 1 if a verdict differs from the test's `Result:` comment")
-    .option("--simulate <runs>", "also run each test this many times on the simulator's own memory model (sim/memory.ts) and count the final states seen", parsePositiveInt)
+    .option("--simulate <runs>", `also run each test this many times (at most ${MAX_SIMULATE_RUNS}) on the simulator's own memory model (sim/memory.ts) and count the final states seen`, parseSimulateRuns)
     .option("-s, --seed <n>", "seed for --simulate's interleavings and stale choices (default 1)", parseSeed)
     .option("--force", `enumerate even a test over the size limit (about 10^${MAX_CANDIDATES_LOG10} candidate executions)`)
     .action((files: string[], flags: { json?: boolean; check?: boolean; simulate?: number; seed?: number; force?: boolean }) => {

@@ -193,6 +193,12 @@ describe("2. unbounded work: every event source is estimated, and the engine enf
     expectOneLine(r.stderr);
   });
 
+  test("litmus --simulate is bounded too", async () => {
+    const r = await cli(["litmus", join(ROOT, "test/litmus/CoRR+poonceonce+Once.litmus"), "--simulate", "1000000000000"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--simulate <runs>' argument '1000000000000' is invalid\. expected at most 200000 runs/);
+  });
+
   test("litmus --force enumerates a test over the limit", async () => {
     // 40 reads of a variable nobody writes: a bound of 2^40, but only one execution.
     const reads = litmus("reads40", 1, 0, 40);
