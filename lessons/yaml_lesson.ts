@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { InputError } from "../sim/input_error.js";
 import { packageRoot } from "../system/scenario.js";
+import { readCheckedFile } from "../system/checked_read.js";
 import type { RunResult } from "../system/run.js";
 import { evaluate, interpolate, lookupPath, type Resolve } from "./expr.js";
 import { Draw, letter, round, type Lesson, type Question } from "./lesson.js";
@@ -163,16 +164,8 @@ export function yamlLesson(y: YamlLesson, source: string): Lesson {
 
 /** Reads and validates a YAML lesson file: one-line InputError naming the file and field. */
 export function loadYamlLesson(file: string, source = file): Lesson {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new InputError(`${source}: not a regular file, expected a .yaml lesson`);
-    if (st.size > MAX_LESSON_BYTES) throw new InputError(`${source}: larger than 256 KiB, not a lesson file`);
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${source}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})`}`);
-  }
+  // The one checked reader: a FIFO or device is refused without blocking on it.
+  const text = readCheckedFile(file, { maxBytes: MAX_LESSON_BYTES, what: "a .yaml lesson", tooBigFor: "a lesson file", label: source });
   let raw: unknown;
   try {
     raw = parse(text);

@@ -85,7 +85,7 @@ const replayScenario = (csv: string, extra = ""): string =>
 
 // ---------------------------------------------------------------------------------------
 describe("1. special files are refused, not read: exit 2, one line, no hang", () => {
-  const f = { yaml: fifo("f.yaml"), csv: fifo("f.csv"), litmus: fifo("f.litmus"), jsonl: fifo("f.jsonl") };
+  const f = { yaml: fifo("f.yaml"), csv: fifo("f.csv"), litmus: fifo("f.litmus"), jsonl: fifo("f.jsonl"), lesson: fifo("lesson.yaml") };
   const viaFifo = file("via-fifo.yaml", replayScenario("f.csv"));
   const viaZero = file("via-zero.yaml", replayScenario("/dev/zero"));
   const cases: [string, string[], RegExp][] = [
@@ -99,6 +99,7 @@ describe("1. special files are refused, not read: exit 2, one line, no hang", ()
     ["litmus: /dev/zero", ["litmus", "/dev/zero"], /is a character device/],
     ["litmus: directory", ["litmus", tmp], /is a directory/],
     ["merge: FIFO", ["merge", f.jsonl], /f\.jsonl: is a FIFO/],
+    ["lesson file: FIFO", ["lesson", f.lesson], /lesson\.yaml: is a FIFO, expected a \.yaml lesson/],
     ["diff: FIFO", ["diff", f.jsonl, f.jsonl], /f\.jsonl: is a FIFO, expected a result file/],
     ["report: /dev/zero", ["report", "/dev/zero", "--out", join(tmp, "r.html")], /\/dev\/zero: is a character device/],
     ["merge: /dev/zero", ["merge", "/dev/zero"], /is a character device/],
@@ -439,7 +440,7 @@ describe("8. everything before the first event is linear in the input", () => {
 
   test("a 100 x 100 --vary plan", () => {
     const values = (n: number, from: number): string[] => Array.from({ length: n }, (_, i) => String(from + i));
-    const plan = planSweep({ scenario: "nic-basic", vary: [{ key: "devices.nic0.traffic.rate", values: values(100, 1000) }, { key: "devices.nic0.weight", values: values(100, 1) }], sets: [], seeds: 1 });
+    const plan = planSweep({ scenario: "nic-basic", vary: [{ key: "devices.nic0.traffic.rate", values: values(100, 1000) }, { key: "devices.nic0.ring_size", values: values(100, 8) }], sets: [], seeds: 1 });
     expect(plan.points).toHaveLength(10_000);
   }, 30_000);
 
