@@ -499,7 +499,7 @@ workqueues:
       // worker-creation stall.
       const base = key === "timer_run" ? ["duration=12ms", "faults=[{kind: worker_creation_stall, at: 0us, duration: 20ms}]"] : [];
       // Three times the default, or (for a threshold that a short run never reaches) a tenth.
-      const p = knobProblem(SINK, base, `costs.${key}=${v === 0 ? 1000 : v * 3}`) && knobProblem(SINK, base, `costs.${key}=${Math.max(1, Math.floor(v / 10))}`);
+      const p = knobProblem(SINK, base, `costs.${key}=${v === 0 ? 1000 : v * 3}ns`) && knobProblem(SINK, base, `costs.${key}=${Math.max(1, Math.floor(v / 10))}ns`);
       if (p !== null) problems.push(p);
     }
     expect(problems).toEqual([]);
