@@ -139,7 +139,7 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
       { what: "spin 20 us before parking: bimodal hand-off", sets: ["runtime.mode=spin"] },
       { what: "copy 4 KB into each work item instead of transferring ownership: the loop pays hundreds of ns per item", sets: ["runtime.requests.0.copy=4096"] },
       { what: "every way to hand work over, at 1, 5 and 50 us of work", vary: ["runtime.mode=inline,park,spin,batch,shards,leader_followers", "runtime.requests.0.work=1us,5us,50us"] },
-      { what: "the seed's cost ranges: wake-up and context switch from 1 to 5 us", vary: ["costs.wakeup=1000,5000", "costs.context_switch=1000,5000"] },
+      { what: "the seed's cost ranges: wake-up and context switch from 1 to 5 us", vary: ["costs.wakeup=1us,5us", "costs.context_switch=1us,5us"] },
     ],
   },
 };

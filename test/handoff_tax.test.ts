@@ -26,7 +26,7 @@ describe("the hand-off tax reproduces the seed's figures", () => {
   test("across the seed's ranges (wake-up and context switch 1-5 us each) the hand-off is their sum plus the dequeue", () => {
     for (const wakeup of [1_000, 5_000]) {
       for (const cs of [1_000, 5_000]) {
-        const r = handoffRun("park", 50_000, { duration: "5ms", sets: [`costs.wakeup=${wakeup}`, `costs.context_switch=${cs}`] });
+        const r = handoffRun("park", 50_000, { duration: "5ms", sets: [`costs.wakeup=${wakeup}ns`, `costs.context_switch=${cs}ns`] });
         // the dequeue: one uncontended operation plus the cache line coming over from the loop's CPU
         // (HDR histograms keep 3 significant digits)
         expect(Math.abs(r.handoff_parked_mean_ns - (wakeup + cs + 30 + 50))).toBeLessThanOrEqual((wakeup + cs) / 1000);
