@@ -21,7 +21,7 @@ export const runtimeHandoffTax: Lesson = {
     const cacheline = d.pick("cacheline_ns", [30, 50, 80, 120]);
     const small = d.pick("small_us", [1, 2]);
     const big = d.pick("big_us", [60, 80, 100, 120]);
-    const costs = [`costs.wakeup=${wakeup}`, `costs.context_switch=${cs}`, `runtime.costs.enqueue=${enqueue}`, `runtime.costs.cacheline=${cacheline}`];
+    const costs = [`costs.wakeup=${wakeup}ns`, `costs.context_switch=${cs}ns`, `runtime.costs.enqueue=${enqueue}ns`, `runtime.costs.cacheline=${cacheline}ns`];
     const run = (work: number, extra: string[] = [], sets = costs) => ({ scenario: "handoff-tax", duration: "20ms", sets: [...sets, `runtime.requests.0.work=${work}us`, ...extra] });
     // A parked worker: the wake-up (IPI + idle exit), the switch to it, then its dequeue,
     // which pulls the queue's cache line from the loop's core. A spinning one already runs:

@@ -6,9 +6,9 @@
  * hooks this in with one field and one cross-field call, so the kernel schema stays its own.
  */
 import { z } from "zod";
-import { MAX_DURATION_NS, parseDurationNs } from "../sim/time.js";
+import { hasUnit, MAX_DURATION_NS, parseDurationNs, unitHint } from "../sim/time.js";
 
-/** A duration: `500us`-style text or integer ns (the same forms as the kernel schema). */
+/** A duration: `500us`-style text (the same forms as the kernel schema; 0 needs no unit). */
 function duration(min: "zero" | "positive") {
   const hint = `expected a duration ${min === "positive" ? "> 0" : ">= 0"} such as 500us, 100ms or 2s`;
   return z.union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? undefined : hint) }).transform((value, ctx) => {
@@ -16,6 +16,11 @@ function duration(min: "zero" | "positive") {
     const negative = typeof value === "number" ? value < 0 : /^\s*-/.test(value);
     if (ns === undefined || negative || (min === "positive" && ns === 0) || ns > MAX_DURATION_NS) {
       ctx.addIssue({ code: "custom", message: hint, input: value });
+      return z.NEVER;
+    }
+    // As in the kernel schema: a bare number is ambiguous, only 0 goes without a unit.
+    if (ns !== 0 && !hasUnit(value)) {
+      ctx.addIssue({ code: "custom", message: unitHint(value), input: value });
       return z.NEVER;
     }
     return ns;

@@ -37,7 +37,7 @@ export function runtimeOf(r: RunResult): LoopRuntimeResult {
 
 /** One point of the family: `sets` are extra --set overrides (costs, rate, spin, ...). */
 export function handoffRun(mode: HandoffMode, workNs: number, opts: { seed?: number; duration?: string; sets?: string[] } = {}): HandoffRow {
-  const sets = [`runtime.mode=${mode}`, `runtime.requests.0.work=${workNs}`, `seed=${opts.seed ?? 1}`, `duration=${opts.duration ?? "20ms"}`, ...(mode === "shards" ? ["runtime.producers=2"] : []), ...(opts.sets ?? [])];
+  const sets = [`runtime.mode=${mode}`, `runtime.requests.0.work=${workNs}ns`, `seed=${opts.seed ?? 1}`, `duration=${opts.duration ?? "20ms"}`, ...(mode === "shards" ? ["runtime.producers=2"] : []), ...(opts.sets ?? [])];
   const { scenario } = loadScenario("handoff-tax", { sets });
   const r = runScenario(scenario);
   if (!r.invariants.ok) throw new Error(`handoff-tax ${sets.join(" ")}: ${r.invariants.violations.join("; ")}`);
