@@ -4,7 +4,7 @@
  * cap on the number of lines (ftrace) or events (Chrome JSON) written.
  */
 import { InputError } from "../sim/input_error.js";
-import { parseDurationNs } from "../sim/time.js";
+import { hasUnit, parseDurationNs, unitHint } from "../sim/time.js";
 
 /** `--trace-limit` default: a million lines is ~100 MB of ftrace text. */
 export const DEFAULT_TRACE_LIMIT = 1_000_000;
@@ -33,6 +33,8 @@ export function parseTraceWindow(text: string, flag = "--trace-window"): TraceWi
   const from = a === "" ? 0 : parseDurationNs(a);
   const to = b === "" ? Infinity : parseDurationNs(b);
   if (from === undefined || to === undefined) throw bad("");
+  // As --duration: a bare number other than 0 is ambiguous (10..20 is ns? ms?).
+  for (const side of [a, b]) if (side !== "" && parseDurationNs(side) !== 0 && !hasUnit(side)) throw new InputError(`${flag} ${text}: ${unitHint(side)}`);
   if (to <= from) throw bad(": TO must be after FROM");
   return { from, to };
 }

@@ -465,6 +465,7 @@ describe("9. messages: one line, escaped, and helpful", () => {
     ["--vary on a missing device says --vary", ["sweep", "nic-basic", "--vary", "devices.nic1.traffic.rate=5,6"], /^irqsim: --vary devices\.nic1\.traffic\.rate=5,6: value '5': no device nic1/],
     ["--vary with a bad value says --vary", ["sweep", "nic-basic", "--vary", "devices.nic0.traffic.rate=5,x"], /^irqsim: --vary devices\.nic0\.traffic\.rate=5,x: value 'x': devices\.nic0\.traffic\.rate: expected a number/],
     ["--duration without a unit", ["run", "nic-basic", "--duration", "100"], /^irqsim: --duration 100: expected a unit: 100ns, 100us, 100ms or 100s/],
+    ["--trace-window without units", ["run", "nic-basic", "--trace", join(tmp, "tw.txt"), "--trace-window", "10..20"], /^irqsim: --trace-window 10\.\.20: expected a unit: 10ns, 10us, 10ms or 10s/],
     ["a cost without a unit", ["run", "nic-basic", "--set", "costs.sched_slice=1"], /costs\.sched_slice: expected a unit: 1ns, 1us, 1ms or 1s/],
     ["a device name with an escape sequence", ["run", file("escname.yaml", 'name: e\ndescription: d\ndevices:\n  "\\e[2Jnic": {type: nic, irq: 24, traffic: {kind: poisson, rate: 1000}}\n')], /escname\.yaml:4:3: "\\u001b\[2Jnic": expected a printable name/],
   ];
