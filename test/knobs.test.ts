@@ -143,8 +143,8 @@ function requestFields(netpoll: boolean): RuntimeField[] {
     { change: "requests.0.input=true" },
     { change: `requests.0.netpoll=${netpoll}` },
     { change: "requests.0.delay=1ms" },
-    { change: "costs.enqueue=500" },
-    { change: "costs.cacheline=500" },
+    { change: "costs.enqueue=500ns" },
+    { change: "costs.cacheline=500ns" },
     { change: "costs.thread_create=5us" },
   ];
 }

@@ -239,8 +239,8 @@ describe("runtime scenarios: bad input is one line and exit 2", () => {
     ["an Android-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.delay=1ms"], "runtime.requests.0.delay: does not apply to kind node (postDelayed on a MessageQueue: kind android only)"],
     ["a Go-only field elsewhere", ["run", "node-threadpool", "--set", "runtime.requests.0.netpoll=true"], "runtime.requests.0.netpoll: does not apply to kind node (the Go netpoller: kind go only)"],
     ["an event-loop field in Go", ["run", "go-netpoller", "--set", "runtime.requests.0.on_loop=true"], "runtime.requests.0.on_loop: does not apply to kind go (goroutines have no event loop to block)"],
-    ["a queue cost where nothing is queued", ["run", "handoff-tax", "--set", "runtime.mode=inline", "--set", "runtime.costs.enqueue=100"], "runtime.costs.enqueue: does not apply to mode inline (no queue between the layers"],
-    ["a cache-line cost in Go", ["run", "go-netpoller", "--set", "runtime.costs.cacheline=100"], "runtime.costs.cacheline: does not apply to kind go"],
+    ["a queue cost where nothing is queued", ["run", "handoff-tax", "--set", "runtime.mode=inline", "--set", "runtime.costs.enqueue=100ns"], "runtime.costs.enqueue: does not apply to mode inline (no queue between the layers"],
+    ["a cache-line cost in Go", ["run", "go-netpoller", "--set", "runtime.costs.cacheline=100ns"], "runtime.costs.cacheline: does not apply to kind go"],
     ["no request class that can arrive", ["run", "go-netpoller", "--set", "runtime.requests.0.weight=0", "--set", "runtime.requests.1.weight=0"], "expected at least one request class with weight > 0"],
   ])("%s", async (_what, args, message) => {
     const r = await cli(args);
