@@ -355,6 +355,11 @@ function shortNames(keys: string[]): string[] {
   return keys.map((k, i) => (last.filter((l) => l === last[i]).length > 1 ? k : last[i]!));
 }
 
+/** Device interrupts per second (every line in /proc/interrupts' numbered rows). */
+function irqRate(r: RunResult): number {
+  return (r.irqs.reduce((a, l) => a + l.total, 0) * 1e9) / Math.max(1, r.simulated_ns);
+}
+
 function cpuShare(r: RunResult, field: "hardirq_ns" | "softirq_ns" | "system_ns" | "user_ns" | "idle_ns"): number {
   return r.cpus.reduce((a, c) => a + c[field], 0) / (r.cpus.length * Math.max(1, r.simulated_ns));
 }
@@ -408,6 +413,7 @@ export function sweepTable(records: SweepRecord[]): string {
     { header: "drop:ring", align: "right" as const },
     { header: "backlog", align: "right" as const },
     { header: "socket", align: "right" as const },
+    { header: "irq/s", align: "right" as const },
     { header: "hardirq", align: "right" as const },
     { header: "softirq", align: "right" as const },
     { header: "system", align: "right" as const },
@@ -424,6 +430,7 @@ export function sweepTable(records: SweepRecord[]): string {
     int(r.packets.dropped.rx_ring_full ?? 0),
     int(r.packets.dropped.cpu_backlog ?? 0),
     int(r.packets.dropped.socket_rcvbuff ?? 0),
+    int(Math.round(irqRate(r))),
     pct(cpuShare(r, "hardirq_ns"), 1),
     pct(cpuShare(r, "softirq_ns"), 1),
     pct(cpuShare(r, "system_ns"), 1),
@@ -442,6 +449,7 @@ const CSV_METRICS: [string, (r: RunResult) => number][] = [
   ["dropped_rx_ring_full", (r) => r.packets.dropped.rx_ring_full ?? 0],
   ["dropped_cpu_backlog", (r) => r.packets.dropped.cpu_backlog ?? 0],
   ["dropped_socket_rcvbuff", (r) => r.packets.dropped.socket_rcvbuff ?? 0],
+  ["irq_rate", irqRate],
   ["hardirq_share", (r) => cpuShare(r, "hardirq_ns")],
   ["softirq_share", (r) => cpuShare(r, "softirq_ns")],
   ["system_share", (r) => cpuShare(r, "system_ns")],

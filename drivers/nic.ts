@@ -59,6 +59,8 @@ export interface NicSpec {
   mode: NicMode;
   /** NAPI weight (mode napi). */
   weight: number;
+  /** napi_id of queue 0's NAPI instance (mode napi); queue q gets napiIdBase + q. */
+  napiIdBase: number;
   /** Receive queues (RSS); each has its own ring and vector. */
   queues: number;
   /** Distinct flows in the traffic; RSS spreads flows, never one flow, across queues. */

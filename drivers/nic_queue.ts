@@ -150,7 +150,7 @@ export class RxQueue {
     } else {
       k.irq.requestIrq(irq, (kk) => this.intr(kk), spec.shared ? IRQF_SHARED : 0, name, this, spec.shared ? "e1000_intr" : "e1000_intr_msi");
     }
-    this.napi = spec.mode === "napi" ? createNapi(name, spec.index, spec.weight, (kk, _n, budget) => this.poll(kk, budget)) : null;
+    this.napi = spec.mode === "napi" ? createNapi(name, spec.index, spec.weight, (kk, _n, budget) => this.poll(kk, budget), spec.napiIdBase + index) : null;
     this.coalescer = new Coalescer(spec.coalesce);
     this.itrTimer = createEvent(() => this.moderationExpired());
   }

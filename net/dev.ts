@@ -11,6 +11,7 @@ import { NET_RX_SOFTIRQ, NET_TX_SOFTIRQ, type Softirq } from "../softirq/softirq
 import { payloadWord, type CorruptRead, type Skb } from "./skb.js";
 import type { Socket } from "./socket.js";
 import { createNapi, napiCompleteDone, type NapiStruct } from "./napi.js";
+import { wakeUpProcess } from "../sim/sched.js";
 import { sockQueueRcvSkb } from "./socket.js";
 import { SKB_DELIVERED, SKB_DROPPED, SkbRegistry, type SkbOwner } from "./skb_owner.js";
 
@@ -67,6 +68,8 @@ export interface SoftnetData {
   timeSqueeze: number;
   /** The backlog (input_pkt_queue + process_queue) as an skb owner. */
   owner: SkbOwner;
+  /** The device NAPI instance this CPU is polling now (skb->napi_id for sk_mark_napi_id). */
+  polling: NapiStruct | null;
 }
 
 export interface NetStats {
@@ -132,6 +135,7 @@ export class NetStack {
         dropped: 0,
         timeSqueeze: 0,
         owner: null as unknown as SkbOwner,
+        polling: null,
       };
       sd.owner = this.skbs.addOwner({ name: `backlog of cpu${cpu.id}`, contents: () => [...sd.inputPktQueue, ...sd.processQueue] });
       return sd;
@@ -162,24 +166,42 @@ export class NetStack {
   }
 
   /**
-   * napi_schedule() / ____napi_schedule(): put `napi` on this CPU's poll list and raise
-   * NET_RX, unless it is already scheduled (NAPI_STATE_SCHED). Returns false if it was.
+   * napi_schedule() -> napi_schedule_prep(): set NAPI_STATE_SCHED unless it is already set;
+   * then ____napi_schedule(). Returns false if it was set. A device instance found already
+   * scheduled gets NAPI_STATE_MISSED (its owner polls it once more before completing); the
+   * backlog is scheduled with a plain test_and_set_bit (enqueue_to_backlog), no MISSED.
    */
   napiSchedule(napi: NapiStruct): boolean {
-    if (napi.scheduled) return false;
+    if (napi.scheduled) {
+      if (napi.dev >= 0) napi.missed = true;
+      return false;
+    }
     for (const sd of this.softnet) {
       // NAPI_STATE_SCHED is what keeps an instance off a second poll list.
       if (sd.pollList.includes(napi)) this.k.warn("NAPI_STATE_SCHED set while on a poll list", `napi ${napi.name} is on cpu${this.softnet.indexOf(sd)}'s poll list without NAPI_STATE_SCHED`);
     }
     napi.scheduled = true;
-    napi.scheduledAt = this.k.now;
-    const cpu = this.k.smpProcessorId();
     // napi_schedule_prep(): try_cmpxchg() on n->state, a fully ordered RMW, so the poll
     // sees everything the top half saw and stored.
-    this.k.mem.mb(cpu);
-    this.softnet[cpu]!.pollList.push(napi);
-    this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
+    this.k.mem.mb(this.k.smpProcessorId());
+    this.napiScheduleLocked(napi);
     return true;
+  }
+
+  /**
+   * ____napi_schedule(), NAPI_STATE_SCHED already held: a threaded instance wakes its
+   * kthread (NAPI_STATE_SCHED_THREADED, no softirq); any other goes on this CPU's poll
+   * list and raises NET_RX.
+   */
+  napiScheduleLocked(napi: NapiStruct): void {
+    napi.scheduledAt = this.k.now;
+    if (napi.thread !== null) {
+      napi.schedThreaded = true;
+      wakeUpProcess(this.k, napi.thread);
+      return;
+    }
+    this.softnet[this.k.smpProcessorId()]!.pollList.push(napi);
+    this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
   }
 
   drop(skb: Skb, reason: number, cpu: number): void {
@@ -253,8 +275,13 @@ export class NetStack {
     if (sd.pollList.length > 0) this.softirq.raiseSoftirq(NET_RX_SOFTIRQ);
   }
 
-  /** napi_poll(): one call of the driver's poll with quota `weight`. */
-  private *napiPoll(k: Kernel, n: NapiStruct, repoll: NapiStruct[]): Handler<number> {
+  /**
+   * napi_poll() -> __napi_poll(): one call of the driver's poll with quota `weight`. An
+   * instance that used its whole weight goes on `repoll`, unless a busy poller asked for
+   * it meanwhile (NAPI_STATE_PREFER_BUSY_POLL): then it is completed early so the task can
+   * take it, and rescheduled only if napi_complete_done() armed no timer.
+   */
+  *napiPoll(k: Kernel, n: NapiStruct, repoll: NapiStruct[]): Handler<number> {
     const weight = n.weight;
     if (!n.scheduled) this.k.warn("NAPI_STATE_SCHED set while on a poll list", `net_rx_action polls ${n.name} without NAPI_STATE_SCHED`);
     yield k.cpu(k.costs.napi_poll);
@@ -264,14 +291,28 @@ export class NetStack {
       this.latency?.onPollStart?.(k.now - n.scheduledAt);
       n.scheduledAt = -1;
     }
-    const work = yield* n.poll(k, n, weight);
+    const work = yield* this.callPoll(k, n, weight);
     if (work > weight) this.k.warn("a NAPI poll does at most its weight", `NAPI poll function ${n.name} returned ${work}, exceeding its budget of ${weight}.`);
     n.polls++;
     n.work += work;
     k.trace.emit(TP.napi_poll, k.smpProcessorId(), n.dev, work, weight);
     if (work < weight) return work; // the driver completed (napi_complete_done)
     n.fullPolls++;
+    if (n.preferBusyPoll) {
+      if (napiCompleteDone(n, work)) this.napiSchedule(n);
+      return work;
+    }
     repoll.push(n);
+    return work;
+  }
+
+  /** n->poll(n, budget), with this CPU's softnet_data noting which device instance it polls. */
+  *callPoll(k: Kernel, n: NapiStruct, budget: number): Handler<number> {
+    const sd = this.softnet[k.smpProcessorId()]!;
+    const outer = sd.polling;
+    sd.polling = n.id > 0 ? n : null;
+    const work = yield* n.poll(k, n, budget);
+    sd.polling = outer;
     return work;
   }
 
@@ -322,6 +363,10 @@ export class NetStack {
       return;
     }
     this.skbs.give(skb, sk.owner);
+    // sk_mark_napi_id(): the socket remembers the NAPI instance its packets come from,
+    // which is what a busy poller then polls (net/busy_poll.ts).
+    const polling = this.softnet[k.smpProcessorId()]!.polling;
+    if (polling !== null) sk.napi = polling;
     yield k.cpu(k.costs.socket_enqueue);
   }
 

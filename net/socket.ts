@@ -9,6 +9,7 @@ import { createWaitQueue, type WaitQueue } from "../sim/waitqueue.js";
 import type { Location, Memory } from "../sim/memory.js";
 import { truesize, type Skb } from "./skb.js";
 import type { SkbOwner } from "./skb_owner.js";
+import type { NapiStruct } from "./napi.js";
 
 /** net.core.rmem_default: 212992 bytes of receive buffer per socket. */
 export const RMEM_DEFAULT = 212_992;
@@ -25,7 +26,15 @@ export interface Socket {
   readonly recvOwner: SkbOwner;
   /** sk_receive_queue.lock: the queueing CPU and the reader meet here. */
   readonly lock: Location;
+  /** sk->sk_napi_id: the NAPI instance that last delivered here (sk_mark_napi_id). */
+  napi: NapiStruct | null;
 }
+
+/**
+ * What a task's recv() does while the queue is empty before it sleeps: sk_busy_loop()
+ * (net/busy_poll.ts), or nothing. Kept as a hook so the socket does not import the poller.
+ */
+export type BusyLoop = (k: Kernel, sk: Socket) => Handler;
 
 export function createSocket(mem: Memory, name: string, rcvbuf = RMEM_DEFAULT): Socket {
   const queue: Skb[] = [];
@@ -38,6 +47,7 @@ export function createSocket(mem: Memory, name: string, rcvbuf = RMEM_DEFAULT): 
     owner: { name: `${name} receive queue`, contents: () => queue },
     recvOwner: { name: `recv() on ${name}`, contents: null },
     lock: mem.alloc(`${name}.sk_receive_queue.lock`),
+    napi: null,
   };
 }
 
@@ -66,11 +76,17 @@ export function sockQueueRcvSkb(k: Kernel, sk: Socket, skb: Skb): boolean {
 /**
  * recv() of up to `max` datagrams: sleep while the queue is empty, then dequeue (each
  * handed to `take` with recv()'s own owner) and copy each to user space. Returns the skbs
- * received.
+ * received. With `busyLoop` (SO_BUSY_POLL), each time the queue is found empty the task
+ * first busy-polls, as __skb_recv_udp() calls sk_busy_loop() before
+ * __skb_wait_for_more_packets() (net/ipv4/udp.c).
  */
-export function* recv(k: Kernel, sk: Socket, max: number, take: (skb: Skb, owner: SkbOwner) => void): Handler<Skb[]> {
+export function* recv(k: Kernel, sk: Socket, max: number, take: (skb: Skb, owner: SkbOwner) => void, busyLoop: BusyLoop | null = null): Handler<Skb[]> {
   yield k.cpu(k.costs.recv_syscall);
   while (sk.queue.length === 0) {
+    if (busyLoop !== null) {
+      yield* busyLoop(k, sk);
+      if (sk.queue.length > 0) break;
+    }
     const slept = yield k.wait(sk.wq);
     if (slept === false) return [];
   }

@@ -8,7 +8,7 @@ import type { Handler } from "../sim/ops.js";
 import type { Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
 import type { NetStack } from "./dev.js";
-import { recv, type Socket } from "./socket.js";
+import { recv, type BusyLoop, type Socket } from "./socket.js";
 import type { Skb } from "./skb.js";
 import type { SkbOwner } from "./skb_owner.js";
 
@@ -17,13 +17,15 @@ export interface SocketReaderSpec {
   batch: number;
   workPerPacket: number;
   onDeliver?: (latencyNs: number) => void;
+  /** SO_BUSY_POLL: what recv() does on an empty queue before sleeping (net/busy_poll.ts). */
+  busyLoop?: BusyLoop | null;
 }
 
 export function* socketReader(k: Kernel, net: NetStack, self: Thread, spec: SocketReaderSpec): Handler {
   const task: SkbOwner = { name: `task ${self.comm}`, contents: null };
   const take = (skb: Skb, owner: SkbOwner): void => net.skbs.give(skb, owner);
   for (;;) {
-    const got = yield* recv(k, spec.socket, spec.batch, take);
+    const got = yield* recv(k, spec.socket, spec.batch, take, spec.busyLoop ?? null);
     if (got.length === 0) continue;
     for (const skb of got) {
       net.deliver(skb, task);

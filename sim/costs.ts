@@ -60,6 +60,11 @@ export interface Costs {
   skb_free: number;
   /** Ending one block request in the BLOCK softirq (blk_mq_end_request, accounting, wake-up). */
   block_complete: number;
+  /**
+   * One turn of napi_busy_loop() besides the poll itself: local_bh_disable/enable, the
+   * NAPI state test, sk_busy_loop_end() and cpu_relax() (net/core/dev.c __napi_busy_loop).
+   */
+  busy_poll_loop: number;
 }
 
 export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
@@ -88,13 +93,14 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   worker_create: 50_000,
   block_complete: 500,
   skb_free: 100,
+  busy_poll_loop: 50,
 });
 
 /**
  * Costs paid on every turn of a loop that may spin (softirq restarts, a requeued tasklet,
  * NAPI repolls). Real CPUs always take time there; at 0 a spin would never end.
  */
-export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll", "work_dispatch", "sched_slice"];
+export const NONZERO_COSTS: readonly (keyof Costs)[] = ["softirq_pass", "tasklet_run", "napi_poll", "work_dispatch", "sched_slice", "busy_poll_loop"];
 
 export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof Costs)[];
 

@@ -17,6 +17,10 @@ import { createEvent } from "../sim/engine.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../drivers/nic.js";
+import { napiKthreadCreate } from "../net/napi_threaded.js";
+import { napiTimerSetup } from "../net/napi_defer.js";
+import { busyLoop } from "../net/busy_poll.js";
+import { MIN_NAPI_ID } from "../net/napi.js";
 import { NoisyDevice } from "../devices/noisy.js";
 import { Uart } from "../drivers/uart.js";
 import { BlockDevice } from "../drivers/block.js";
@@ -99,6 +103,8 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   const uarts: Uart[] = [];
   const blocks: BlockDevice[] = [];
   const hrtimers: HrTimer[] = [];
+  // napi_hash_add(): ids in the order the instances are added, from MIN_NAPI_ID.
+  let napiId = MIN_NAPI_ID;
   Object.entries(scenario.devices).forEach(([name, dev], index) => {
     if (dev.type === "hrtimer") {
       const { period, work } = dev;
@@ -137,6 +143,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
         packetSize: t.kind === "replay" ? 1500 : t.size,
         mode: dev.mode,
         weight: dev.weight,
+        napiIdBase: napiId,
         queues: dev.queues,
         flows: dev.flows,
         coalesce: { rxUsecs: dev.coalesce.rx_usecs, rxFrames: dev.coalesce.rx_frames, adaptive: dev.coalesce.adaptive_rx },
@@ -156,6 +163,14 @@ export function boot(scenario: Scenario, plants?: Plants): System {
                 : { kind: t.kind, rate: t.rate, start: t.start },
       }),
     );
+    if (dev.mode !== "napi") return;
+    napiId += dev.queues;
+    for (const q of nics[nics.length - 1]!.queues) {
+      const napi = q.napi!;
+      const defer = { deferHardIrqs: dev.napi_defer_hard_irqs, groFlushTimeout: dev.gro_flush_timeout, irqSuspendTimeout: dev.irq_suspend_timeout };
+      napiTimerSetup(k, net, timers, napi, q.desc.affinity[0]!, defer);
+      if (dev.napi_threaded) napiKthreadCreate(k, net, napi, name);
+    }
   });
 
   // Workqueues the scenario declares, then the devices that queue work on them.
@@ -259,6 +274,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
           latency.deliver.record(ns);
           source?.reply();
         },
+        busyLoop: task.busy_poll > 0 ? busyLoop(net, { timeout: task.busy_poll, prefer: task.prefer_busy_poll }) : null,
       }),
     );
     tasks.push({ name, thread });

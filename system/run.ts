@@ -160,7 +160,27 @@ export interface RunResult {
     deferred: { restart_limit: number; time_limit: number; need_resched: number };
   }[];
   softnet: { cpu: number; processed: number; dropped: number; time_squeeze: number }[];
-  napi: { name: string; weight: number; polls: number; packets: number; full_polls: number; completions: number }[];
+  napi: {
+    name: string;
+    /** napi_id, and the poll thread with NAPI_STATE_THREADED (null: polled by NET_RX). */
+    id: number;
+    thread: string | null;
+    weight: number;
+    polls: number;
+    packets: number;
+    full_polls: number;
+    completions: number;
+    /** napi_complete_done() found NAPI_STATE_MISSED (an IRQ while it was scheduled) and rescheduled. */
+    missed: number;
+    /** napi_complete_done() kept the IRQ masked (napi_defer_hard_irqs / irq_suspend_timeout). */
+    deferred_completions: number;
+    /** napi_watchdog(): gro_flush_timeout / irq_suspend_timeout timer polls. */
+    timer_polls: number;
+    /** Polls by the napi/<dev>-<id> thread; polls and packets (LINUX_MIB_BUSYPOLLRXPACKETS) by busy pollers. */
+    threaded_polls: number;
+    busy_polls: number;
+    busy_poll_packets: number;
+  }[];
   tasklets: {
     name: string;
     scheduled: number;
@@ -482,7 +502,22 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
         .filter((q) => q.napi !== null)
         .map((q) => {
           const n = q.napi!;
-          return { name: n.name, weight: n.weight, polls: n.polls, packets: n.work, full_polls: n.fullPolls, completions: n.completes };
+          return {
+            name: n.name,
+            id: n.id,
+            thread: n.thread?.comm ?? null,
+            weight: n.weight,
+            polls: n.polls,
+            packets: n.work,
+            full_polls: n.fullPolls,
+            completions: n.completes,
+            missed: n.missedReschedules,
+            deferred_completions: n.deferredCompletes,
+            timer_polls: n.timerPolls,
+            threaded_polls: n.threadedPolls,
+            busy_polls: n.busyPolls,
+            busy_poll_packets: n.busyPollPackets,
+          };
         }),
     ),
     workqueues: sys.wqs.workqueues.map((wq) => {

@@ -170,6 +170,14 @@ const NicDeviceSchema = z.strictObject({
   mode: z.enum(["irq", "napi", "tasklet", "threaded", "workqueue"]).default("irq"),
   /** NAPI weight: the most packets one poll may take (NAPI_POLL_WEIGHT = 64). */
   weight: z.int().min(1).max(512).default(DEFAULT_NAPI_WEIGHT),
+  /** Mode napi: /sys/class/net/<dev>/threaded, polls in kthread napi/<dev>-<id> (net/napi_threaded.ts). */
+  napi_threaded: z.boolean().default(false),
+  /** Mode napi: /sys/class/net/<dev>/napi_defer_hard_irqs, empty polls before the IRQ is re-enabled (net/napi_defer.ts). */
+  napi_defer_hard_irqs: z.int().min(0).max(2_147_483_647).default(0),
+  /** Mode napi: /sys/class/net/<dev>/gro_flush_timeout, the re-poll hrtimer while IRQs are deferred. */
+  gro_flush_timeout: duration("zero").default(0),
+  /** Mode napi (6.13): netlink irq-suspend-timeout, IRQs stay off while a prefer_busy_poll task polls. */
+  irq_suspend_timeout: duration("zero").default(0),
   /** Mode tasklet: the tasklet's name; devices naming the same one share it. */
   tasklet: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a tasklet name of lowercase letters, digits and '_'" }).optional(),
   /** Mode workqueue: the workqueue (under `workqueues:`) its per-packet work items go to. */
@@ -291,6 +299,10 @@ const SocketReaderTaskSchema = z.strictObject({
   work_per_packet: duration("zero").default(NSEC_PER_USEC),
   /** packets taken per recv() call */
   batch: z.int().min(1).max(1024).default(1),
+  /** SO_BUSY_POLL (net.core.busy_read): busy-poll the NAPI instance this long before sleeping (net/busy_poll.ts). */
+  busy_poll: duration("zero").default(0),
+  /** SO_PREFER_BUSY_POLL: ask NET_RX to leave the instance to this task (needs busy_poll). */
+  prefer_busy_poll: z.boolean().default(false),
 });
 
 /**
@@ -428,6 +440,15 @@ export const ScenarioSchema = z
     expect: z.array(ExpectSchema).default(() => []),
     /** An event-loop runtime above the kernel (runtimes/schema.ts). */
     runtime: RuntimeSchema.optional(),
+    /**
+     * Named sets of `path=value` overrides, so one `--vary variant=a,b` compares
+     * configurations that differ in several fields (applied before any --set).
+     */
+    variants: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { error: "expected a variant name of lowercase letters, digits, '_' and '-'" }), z.array(z.string().regex(/^[A-Za-z0-9_.-]+=/, { error: "expected path=value such as devices.nic0.napi_threaded=true" })))
+      .default(() => ({})),
+    /** The variant in force (a key of variants), or none. */
+    variant: z.string().optional(),
   })
   .superRefine((s, ctx) => {
     if (s.runtime !== undefined) checkRuntime(s.runtime, s.cpus, (issue) => ctx.addIssue(issue));
@@ -479,6 +500,7 @@ export const ScenarioSchema = z
         if (co.adaptive_rx && co.rx_usecs !== 0) coalesceIssue("rx_usecs", co.rx_usecs, "with adaptive_rx: true (the driver picks the moderation itself)");
         else if (co.adaptive_rx && co.rx_frames !== 0) coalesceIssue("rx_frames", co.rx_frames, "with adaptive_rx: true (the driver picks the moderation itself)");
         else if (co.rx_frames !== 0 && co.rx_usecs === 0) coalesceIssue("rx_frames", co.rx_frames, "with rx_usecs 0 (rx-frames ends early a wait that rx-usecs starts)");
+        napiKnobRules(name, dev, s.tasks, ctx);
         if (dev.shared && dev.queues > 1) {
           ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: "expected 1 queue on a shared INTx line (multi-queue needs MSI-X)", input: dev.queues });
         }
@@ -496,6 +518,9 @@ export const ScenarioSchema = z
         }
         if (irq > 1023) ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: `expected irq + queues - 1 <= 1023`, input: lines });
       }
+    }
+    if (s.variant !== undefined && !Object.hasOwn(s.variants, s.variant)) {
+      ctx.addIssue({ code: "custom", path: ["variant"], message: `expected the name of a variant under variants: (${Object.keys(s.variants).join(", ") || "none defined"})`, input: s.variant });
     }
     const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
     s.faults.forEach((f, i) => {
@@ -521,9 +546,45 @@ export const ScenarioSchema = z
       if (task.type === "socket-reader" && (!Object.hasOwn(s.devices, task.socket) || s.devices[task.socket]!.type !== "nic")) {
         const known = nics.length > 0 ? nics.join(", ") : "none defined";
         ctx.addIssue({ code: "custom", path: ["tasks", name, "socket"], message: `expected the name of a nic device (${known})`, input: task.socket });
+      } else if (task.type === "socket-reader") {
+        busyPollRules(name, task, s.devices[task.socket] as NicDevice, ctx);
       }
     }
   });
+
+/**
+ * The NAPI knobs apply to NAPI instances only, and only in the combinations where Linux
+ * does something with them (a knob that changes nothing is rejected, not ignored).
+ */
+function napiKnobRules(name: string, dev: z.infer<typeof NicDeviceSchema>, tasks: Record<string, z.infer<typeof TaskSchema>>, ctx: z.RefinementCtx): void {
+  const at = (field: string, message: string, input: unknown): void => ctx.addIssue({ code: "custom", path: ["devices", name, field], message, input });
+  if (dev.mode !== "napi") {
+    // Documentation/ABI/testing/sysfs-class-net: threaded, napi_defer_hard_irqs and
+    // gro_flush_timeout act on a device's NAPI instances; other modes have none.
+    if (dev.napi_threaded) at("napi_threaded", "expected false unless mode is napi (only NAPI instances have a poll thread)", true);
+    if (dev.napi_defer_hard_irqs > 0) at("napi_defer_hard_irqs", "expected 0 unless mode is napi (it defers a NAPI instance's IRQ)", dev.napi_defer_hard_irqs);
+    if (dev.gro_flush_timeout > 0) at("gro_flush_timeout", "expected 0 unless mode is napi (it times a NAPI instance's re-poll)", dev.gro_flush_timeout);
+    if (dev.irq_suspend_timeout > 0) at("irq_suspend_timeout", "expected 0 unless mode is napi (it suspends a NAPI instance's IRQ)", dev.irq_suspend_timeout);
+    return;
+  }
+  // napi_complete_done(): the deferral count only matters with a timeout to re-poll on,
+  // and (there being no GRO here) the timeout only with a deferral count.
+  if (dev.napi_defer_hard_irqs > 0 && dev.gro_flush_timeout === 0) at("gro_flush_timeout", "expected a duration > 0 with napi_defer_hard_irqs (without it the IRQ is re-enabled at once)", 0);
+  if (dev.gro_flush_timeout > 0 && dev.napi_defer_hard_irqs === 0) at("napi_defer_hard_irqs", "expected a count > 0 with gro_flush_timeout (without it the timer is never armed)", 0);
+  const prefer = Object.values(tasks).some((t) => t.type === "socket-reader" && t.socket === name && t.prefer_busy_poll);
+  if (dev.irq_suspend_timeout > 0 && !prefer) at("irq_suspend_timeout", "expected 0 unless a task reading this device has prefer_busy_poll: true (IRQ suspension follows a preferring busy poller)", dev.irq_suspend_timeout);
+}
+
+/** Busy polling needs a NAPI device to poll; prefer_busy_poll needs busy polling. */
+function busyPollRules(name: string, task: z.infer<typeof SocketReaderTaskSchema>, dev: z.infer<typeof NicDeviceSchema>, ctx: z.RefinementCtx): void {
+  if (task.busy_poll > 0 && dev.mode !== "napi") {
+    // sk_can_busy_loop() needs sk_napi_id, which only a NAPI poll sets (sk_mark_napi_id).
+    ctx.addIssue({ code: "custom", path: ["tasks", name, "busy_poll"], message: `expected 0 unless ${task.socket} has mode napi (busy polling polls a NAPI instance)`, input: task.busy_poll });
+  }
+  if (task.prefer_busy_poll && task.busy_poll === 0) {
+    ctx.addIssue({ code: "custom", path: ["tasks", name, "prefer_busy_poll"], message: "expected false unless busy_poll > 0 (SO_PREFER_BUSY_POLL acts on busy polling)", input: true });
+  }
+}
 
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type NicDevice = z.infer<typeof NicDeviceSchema>;
@@ -804,6 +865,29 @@ function applySet(raw: Record<string, unknown>, arg: string): Override {
   return { arg, owns: owns ?? segs };
 }
 
+/**
+ * `variant: name` selects `variants.name`, a list of `path=value` overrides applied to the
+ * raw tree like --sets. Returns true if one was applied. A variant that does not exist or
+ * is malformed is left for the schema to report.
+ */
+function applyVariant(raw: Record<string, unknown>, source: string): boolean {
+  const name = raw.variant;
+  const variants = raw.variants;
+  if (typeof name !== "string" || !isMapping(variants) || !Object.hasOwn(variants, name)) return false;
+  const sets = variants[name];
+  if (!Array.isArray(sets) || !sets.every((v) => typeof v === "string" && /^[A-Za-z0-9_.-]+=/.test(v))) return false;
+  for (const arg of sets as string[]) {
+    if (arg.startsWith("variant=") || arg.startsWith("variants.")) fail(`${source}: variants.${name}: '${arg}': a variant cannot choose or change variants`);
+    try {
+      applySet(raw, arg);
+    } catch (e) {
+      if (e instanceof InputError) fail(`${source}: variants.${name}: ${e.message}`);
+      throw e;
+    }
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------
@@ -833,7 +917,8 @@ export function parseScenarioText(text: string, source: string, sets: string[] =
   // A copy of the top level: applySet copies every mapping it descends into, so the
   // cached tree below is never changed.
   const raw = { ...parsed };
-  const overrides = sets.map((arg) => applySet(raw, arg));
+  let overrides = sets.map((arg) => applySet(raw, arg));
+  if (applyVariant(raw, source)) overrides = sets.map((arg) => applySet(raw, arg)); // --set wins over the variant
   const result = ScenarioSchema.safeParse(raw, { error: describeIssue });
   if (!result.success) fail(formatIssue(firstIssue(result.error.issues), raw, source, overrides));
   return result.data;

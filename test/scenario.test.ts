@@ -82,6 +82,10 @@ describe("built-in scenarios", () => {
           tx_rate: 0,
           mode: "irq",
           weight: 64,
+          napi_threaded: false,
+          napi_defer_hard_irqs: 0,
+          gro_flush_timeout: 0,
+          irq_suspend_timeout: 0,
           io_wait: 0,
           lock: false,
           barriers: true,
@@ -90,11 +94,12 @@ describe("built-in scenarios", () => {
         },
       },
       tasks: {
-        app: { type: "socket-reader", socket: "nic0", cpu: 1, nice: 0, work_per_packet: 2000, batch: 1 },
+        app: { type: "socket-reader", socket: "nic0", cpu: 1, nice: 0, work_per_packet: 2000, batch: 1, busy_poll: 0, prefer_busy_poll: false },
       },
       workqueues: {},
       faults: [],
       expect: [{ metric: "packets.dropped.total", max: 0 }],
+      variants: {},
     });
   });
 
@@ -137,6 +142,10 @@ describe("defaults and durations", () => {
       tx_rate: 0,
       mode: "irq",
       weight: 64,
+      napi_threaded: false,
+      napi_defer_hard_irqs: 0,
+      gro_flush_timeout: 0,
+      irq_suspend_timeout: 0,
       io_wait: 0,
       lock: false,
       barriers: true,
@@ -327,22 +336,22 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "unknown top-level key",
     run: parse(`${BASE}colour: red\n`),
     message:
-      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, workqueues, faults, expect, runtime)",
+      "t.yaml: colour: unknown field (allowed: name, description, seed, duration, cpus, kernel, costs, devices, tasks, workqueues, faults, expect, runtime, variants, variant)",
   },
   {
     name: "unknown nested key",
     run: parse(edit("irq: 24", "irq: 24\n    colour: red")),
-    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
+    message: "t.yaml: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, napi_threaded, napi_defer_hard_irqs, gro_flush_timeout, irq_suspend_timeout, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "a misspelt field is reported as unknown, not as the missing one",
     run: parse(edit("    traffic:", "    trafic:")),
-    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
+    message: "t.yaml: devices.nic0.trafic: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, napi_threaded, napi_defer_hard_irqs, gro_flush_timeout, irq_suspend_timeout, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "unknown cost",
     run: parse(`${BASE}costs: {irq_entri: 1us}\n`),
-    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, skb_free\)$/,
+    message: /^t\.yaml: costs\.irq_entri: unknown field \(allowed: irq_entry, irq_exit, .*, skb_free, busy_poll_loop\)$/,
   },
   {
     name: "missing required field",
@@ -583,7 +592,7 @@ const cases: { name: string; run: () => unknown; message: string | RegExp }[] = 
     name: "--set of an unknown field",
     run: parse(BASE, ["devices.nic0.colour=red"]),
     message:
-      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
+      "--set devices.nic0.colour=red: devices.nic0.colour: unknown field (allowed: type, irq, affinity, ring_size, queues, flows, coalesce, shared, tx_rate, mode, weight, napi_threaded, napi_defer_hard_irqs, gro_flush_timeout, irq_suspend_timeout, tasklet, workqueue, io_wait, lock, barriers, bug, traffic)",
   },
   {
     name: "--set that creates a device owns its missing fields, and says there is no such device",
