@@ -81,6 +81,19 @@ const RULES: Record<string, Rule[]> = {
     { rule: "napi_schedule masks the device's interrupt and puts the instance on the CPU's poll list; a poll takes at most its weight (NAPI_POLL_WEIGHT 64) packets", where: "net/core/dev.c napi_schedule, include/linux/netdevice.h NAPI_POLL_WEIGHT" },
     { rule: "A poll that used less than its weight calls napi_complete_done and unmasks the device; a full poll stays on the list", where: "net/core/dev.c napi_complete_done, __napi_poll" },
   ],
+  napi_threaded: [
+    { rule: "With /sys/class/net/<dev>/threaded = 1 each NAPI instance has a kthread napi/<dev>-<napi_id> (SCHED_OTHER, nice 0); ____napi_schedule sets NAPI_STATE_SCHED_THREADED and wakes it instead of raising NET_RX", where: "net/core/dev.c napi_kthread_create, ____napi_schedule" },
+    { rule: "The thread polls with BH disabled in process context and cond_resched()s between full polls: the scheduler shares the CPU between it and the tasks", where: "net/core/dev.c napi_threaded_poll_loop" },
+  ],
+  napi_defer: [
+    { rule: "napi_complete_done re-arms napi_defer_hard_irqs after a poll with work; while the count lasts it returns false (the driver keeps its IRQ masked) and arms napi->timer for gro_flush_timeout", where: "net/core/dev.c napi_complete_done, Documentation/networking/napi.rst" },
+    { rule: "napi_watchdog, an hrtimer in the local timer interrupt, takes NAPI_STATE_SCHED and schedules the poll again", where: "net/core/dev.c napi_watchdog" },
+  ],
+  busy_poll: [
+    { rule: "recv() on an empty socket with SO_BUSY_POLL polls the socket's NAPI instance (sk_napi_id) itself, BUSY_POLL_BUDGET (8) packets a turn, preemption off, until data arrives or the time is up", where: "net/core/dev.c __napi_busy_loop, include/net/busy_poll.h, net/ipv4/udp.c __skb_recv_udp" },
+    { rule: "The poller only takes an instance nobody holds (no NAPI_STATE_SCHED); while it owns it, napi_complete_done refuses and IRQs stay masked; busy_poll_stop polls once more to let the driver complete", where: "net/core/dev.c napi_state_start_busy_polling, busy_poll_stop" },
+    { rule: "SO_PREFER_BUSY_POLL marks an instance NET_RX holds (NAPI_STATE_PREFER_BUSY_POLL) so __napi_poll hands it back, and with napi_defer_hard_irqs + gro_flush_timeout leaves the IRQ masked when the poller stops", where: "net/core/dev.c __napi_poll, busy_poll_stop (commit 7fd3253a7de6)" },
+  ],
   tasklet: [
     { rule: "tasklet_schedule sets TASKLET_STATE_SCHED: scheduling an already scheduled tasklet merges", where: "kernel/softirq.c __tasklet_schedule_common" },
     { rule: "tasklet_action takes TASKLET_STATE_RUN with a trylock; if another CPU runs it, it is requeued and TASKLET_SOFTIRQ raised again: a tasklet never runs on two CPUs at once", where: "kernel/softirq.c tasklet_action_common, tasklet_trylock" },
@@ -155,7 +168,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     ],
   },
   livelock: {
-    shows: "Receive livelock (Mogul & Ramakrishnan 1996): on one CPU, interrupt-per-packet receive spends the CPU taking packets in that the application never gets to read, so delivered throughput collapses under overload; NAPI masks the NIC (no interrupt per packet) and hands overflow to ksoftirqd, so under overload it delivers more than interrupt-per-packet does -- though on one CPU it still dips below its peak, where ksoftirqd and the application share the CPU and the socket fills.",
+    shows: "Receive livelock (Mogul & Ramakrishnan 1996): on one CPU, interrupt-per-packet receive spends the CPU taking packets in that the application never gets to read, so delivered throughput collapses under overload. NAPI masks the NIC; far past saturation (4x) its polls always find a full weight, excess drops at the ring for free, overflow goes to ksoftirqd and throughput is back near its peak. Between about 1.3x and 2x it dips instead: each poll finds a few packets, completes and unmasks, NET_RX runs at every irq_exit and the reader starves (napi-cures shows Linux's answers).",
     concepts: ["hardirq", "softirq", "netif_rx", "napi", "scheduler"],
     look_at: [
       "Packets: delivered pps vs offered pps, drops by reason (rx_ring_full is cheap, cpu_backlog and socket_rcvbuff are paid-for work thrown away)",
@@ -166,6 +179,23 @@ const BUILTIN: Record<string, BuiltinText> = {
       { what: "overload with an interrupt per packet: delivered throughput collapses", sets: ["devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "lower" }] },
       { what: "the same overload under NAPI: it delivers more than interrupt-per-packet does", sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "higher", than: ["devices.nic0.traffic.rate=300000"] }] },
       { what: "the classic curve: delivered vs offered in both modes (add --plot)", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,300000,450000,600000"], claims: [{ metric: "packets.dropped.total", is: "higher" }, { metric: "packets.dropped.rx_ring_full", is: "above_zero" }] },
+      { what: "the NAPI dip: NET_RX inline at every irq_exit starves the reader", vary: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
+    ],
+  },
+  "napi-cures": {
+    shows: "The NAPI dip and Linux 5.x/6.x's answers to it, on one CPU at 300 kpps. Plain NAPI: each poll finds a few packets and re-enables the IRQ, NET_RX runs inline at every irq_exit without reaching its limits, the reader gets ~5% of the CPU and packets die at the full socket (~25 kpps delivered). Threaded NAPI moves the polls into napi/nic0-8193, a SCHED_OTHER thread the scheduler shares with the reader; busy polling with SO_PREFER_BUSY_POLL lets the reader poll the NAPI instance itself. Both deliver over 6x more, dropping the excess at the ring. napi_defer_hard_irqs + gro_flush_timeout all but stops the interrupts but NET_RX still runs first, so it helps only ~2.5x; SO_BUSY_POLL alone never starts, because the socket is never empty.",
+    concepts: ["hardirq", "softirq", "napi", "napi_threaded", "napi_defer", "busy_poll", "scheduler"],
+    look_at: [
+      "Sweep columns: delivered, drops at the ring vs the socket, irq/s, the CPU split (softirq vs system vs user) and p99 deliver per variant",
+      "NAPI: polls, missed, deferred_completions, timer_polls, threaded_polls, busy_polls and busy_poll_packets (--json napi[])",
+      "Threads: napi/nic0-8193's runtime beside app's (variant threaded); app's voluntary switches (none once it busy-polls)",
+      "--trace ftrace: napi_poll from napi/nic0-8193 with flags b.... (BH disabled, process context) vs ..s.. in NET_RX",
+    ],
+    try_next: [
+      { what: "every variant through the dip (1.3x to 2x) and past it", vary: ["variant=napi,threaded,defer,busy_poll,busy_read", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
+      { what: "threaded NAPI at the bottom of the dip: it delivers more", sets: ["variant=threaded"], claims: [{ metric: "packets.delivered", is: "higher" }] },
+      { what: "busy polling with a flush timeout shorter than the reader's processing: NET_RX takes the instance back", sets: ["variant=busy_poll", "devices.nic0.gro_flush_timeout=50us"] },
+      { what: "deferred IRQs against plain NAPI as the load grows: interrupts vanish, the dip stays", vary: ["variant=napi,defer", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
     ],
   },
   "tasklet-serial": {
@@ -330,6 +360,8 @@ function conceptsOf(s: Scenario): string[] {
     if (dev.type === "nic") {
       if (dev.mode === "irq") out.add("softirq").add("netif_rx");
       if (dev.mode === "napi") out.add("softirq").add("napi");
+      if (dev.napi_threaded) out.add("napi_threaded");
+      if (dev.napi_defer_hard_irqs > 0) out.add("napi_defer");
       if (dev.mode === "tasklet") out.add("softirq").add("tasklet");
       if (dev.mode === "threaded") out.add("threaded");
       if (dev.mode === "workqueue") out.add("workqueue");
@@ -345,6 +377,7 @@ function conceptsOf(s: Scenario): string[] {
   for (const t of Object.values(s.tasks)) {
     if (t.type === "irqs-off") out.add("irqs_off");
     else out.add("scheduler");
+    if (t.type === "socket-reader" && t.busy_poll > 0) out.add("busy_poll");
   }
   if (s.faults.some((f) => f.kind === "set_affinity")) out.add("rss");
   return [...out];

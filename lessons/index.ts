@@ -4,6 +4,7 @@ import { builtinYamlLessons, loadYamlLesson } from "./yaml_lesson.js";
 import { topHalfBottomHalf } from "./top-half-bottom-half.js";
 import { softirqRestartKsoftirqd } from "./softirq-restart-ksoftirqd.js";
 import { receiveLivelockNapi } from "./receive-livelock-napi.js";
+import { napiCures } from "./napi-cures.js";
 import { taskletSerialization } from "./tasklet-serialization.js";
 import { workqueueConcurrency } from "./workqueue-concurrency.js";
 import { sleepingInAtomic } from "./sleeping-in-atomic.js";
@@ -21,6 +22,7 @@ export const LESSONS: readonly Lesson[] = [
   topHalfBottomHalf,
   softirqRestartKsoftirqd,
   receiveLivelockNapi,
+  napiCures,
   taskletSerialization,
   workqueueConcurrency,
   sleepingInAtomic,

@@ -162,7 +162,7 @@ describe("receive livelock (Mogul & Ramakrishnan) and the NAPI cure", () => {
   const rates = [15_000, 30_000, 60_000, 100_000, 150_000, 225_000, 300_000, 450_000, 600_000];
   const delivered = (mode: string) => rates.map((rate) => runScenario(livelock([`devices.nic0.mode=${mode}`, `devices.nic0.traffic.rate=${rate}`])).packets.delivered_pps);
 
-  test("irq mode collapses below 10% of its peak at 4x overload; napi stays above 80% of its own", () => {
+  test("irq mode collapses below 10% of its peak at 4x overload; napi dips below half its peak between 1.5x and 2x, then stays above 80% of it at 4x", () => {
     const irq = delivered("irq");
     const napi = delivered("napi");
     const irqPeak = Math.max(...irq);
@@ -172,6 +172,11 @@ describe("receive livelock (Mogul & Ramakrishnan) and the NAPI cure", () => {
     expect(napi[2]! / 60_000).toBeGreaterThan(0.98);
     expect(irq.at(-1)! / irqPeak).toBeLessThan(0.1);
     expect(napi.at(-1)! / napiPeak).toBeGreaterThanOrEqual(0.8);
+    // The NAPI dip (scenarios/napi-cures.yaml): at 225k and 300k each poll finds a few
+    // packets and completes, NET_RX runs at every irq_exit and the reader starves.
+    expect(napi[5]! / napiPeak).toBeLessThan(0.6);
+    expect(napi[6]! / napiPeak).toBeLessThan(0.3);
+    expect(napi[7]! / napiPeak).toBeGreaterThan(0.8);
   });
 
   test("at 4x overload, irq mode burns the CPU in hardirq+softirq while napi drops at the ring", () => {

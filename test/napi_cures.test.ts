@@ -14,6 +14,8 @@ import { BUSY_POLL_BUDGET } from "../net/busy_poll.js";
 import { MIN_NAPI_ID } from "../net/napi.js";
 import { InputError } from "../sim/input_error.js";
 import { cli } from "./helpers/cli.js";
+import { readFileSync } from "node:fs";
+import { explainScenario } from "../cli/explain.js";
 
 const cures = (sets: string[]) => loadScenario("napi-cures", { sets }).scenario;
 const run = (variant: string, sets: string[] = []) => runScenario(cures([`variant=${variant}`, ...sets]));
@@ -53,6 +55,39 @@ describe("the NAPI dip and its cures, side by side (napi-cures)", () => {
     const busyRead = at("busy_read", rate);
     expect(busyRead.napi[0]!.busy_polls).toBe(0);
     expect(busyRead.fingerprint).toBe(dip.fingerprint);
+  });
+
+  test("README's napi-cures table and explain's figures are what the scenario gives (seed 1, 300 kpps, 200 ms)", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const rows = [...readme.matchAll(/^\| `(napi|threaded|defer|busy_poll|busy_read)` \| (.*) \|$/gm)];
+    expect(rows.map((m) => m[1])).toEqual(["napi", "threaded", "defer", "busy_poll", "busy_read"]);
+    const res: Record<string, RunResult> = {};
+    for (const [, variant, cells] of rows) {
+      const r = (res[variant!] = run(variant!));
+      const c = r.cpus[0]!;
+      const pc = (v: number) => `${((100 * v) / r.simulated_ns).toFixed(1)}%`;
+      const p99 = r.latency_ns.deliver!.p99;
+      const d = r.packets.dropped;
+      const irqs = (r.irqs.reduce((a, l) => a + l.total, 0) * 1e9) / r.simulated_ns;
+      expect(cells!.split(" | "), variant).toEqual([
+        `${(r.packets.delivered_pps / 1000).toFixed(1)} kpps`,
+        `${(d.rx_ring_full ?? 0).toLocaleString("en-US")} / ${(d.socket_rcvbuff ?? 0).toLocaleString("en-US")}`,
+        Math.round(irqs).toLocaleString("en-US"),
+        `${pc(c.softirq_ns)} / ${pc(c.system_ns)} / ${pc(c.user_ns)}`,
+        p99 >= 1e6 ? `${(p99 / 1e6).toFixed(2)} ms` : `${(p99 / 1e3).toFixed(1)} us`,
+      ]);
+    }
+    // explain napi-cures: ~25 kpps and ~5% for the reader; over 6x for the two cures; ~2.5x deferred.
+    const shows = explainScenario("napi-cures").shows;
+    expect(shows).toContain("(~25 kpps delivered)");
+    const plain = res.napi!.packets.delivered_pps;
+    expect(Math.abs(plain - 25_000)).toBeLessThan(2_500);
+    expect(res.napi!.cpus[0]!.user_ns / res.napi!.simulated_ns).toBeLessThan(0.06);
+    expect(res.threaded!.packets.delivered_pps).toBeGreaterThan(6 * plain);
+    expect(res.busy_poll!.packets.delivered_pps).toBeGreaterThan(6 * plain);
+    expect(res.defer!.packets.delivered_pps / plain).toBeGreaterThan(2.2);
+    expect(res.defer!.packets.delivered_pps / plain).toBeLessThan(2.8);
+    expect(res.busy_read!.napi[0]!.busy_polls).toBe(0);
   });
 
   test("below the dip, busy_read alone does busy-poll (the knob acts when the socket runs dry)", () => {
