@@ -200,6 +200,21 @@ describe("busy polling (net/busy_poll.ts)", () => {
     expect(r.cpus[0]!.softirq_ns).toBeLessThan(r.simulated_ns / 100);
   });
 
+  test("irq_suspend_timeout: the instance stays with a preferring busy poller although gro_flush_timeout is shorter than its processing", () => {
+    // 50 us of flush timeout is less than the reader spends on what one busy loop brought
+    // in: without IRQ suspension NET_RX's timer takes the instance back and the dip returns.
+    const short = ["duration=50ms", "devices.nic0.gro_flush_timeout=50us"];
+    const without = run("busy_poll", short);
+    const suspended = run("busy_poll", [...short, "devices.nic0.irq_suspend_timeout=500us"]);
+    expect(without.napi[0]!.timer_polls).toBeGreaterThan(100);
+    expect(without.packets.dropped.socket_rcvbuff).toBeGreaterThan(0);
+    // busy_poll_stop() armed napi->timer for irq_suspend_timeout each time; the reader
+    // always came back sooner, so it never fired and NET_RX never polled.
+    expect(suspended.napi[0]!.timer_polls).toBe(0);
+    expect(netRx(suspended)).toBeLessThan(5);
+    expect(suspended.packets.delivered_pps).toBeGreaterThan(2 * without.packets.delivered_pps);
+  });
+
   test("busy polling on an idle link spins: system time instead of idle", () => {
     const quiet = (v: string) => run(v, ["devices.nic0.traffic.rate=5000", "duration=20ms"]);
     const napi = quiet("napi");
