@@ -101,6 +101,7 @@ const RULES: Record<string, Rule[]> = {
   threaded: [
     { rule: "request_threaded_irq: the primary handler returns IRQ_WAKE_THREAD and irq/N-name (SCHED_FIFO, priority 50) runs the thread function", where: "kernel/irq/manage.c request_threaded_irq, irq_thread, setup_irq_thread" },
     { rule: "IRQF_ONESHOT keeps the line masked until the thread function returns", where: "kernel/irq/manage.c irq_finalize_oneshot" },
+    { rule: "On a one-shot-safe chip (MSI) the kernel drops IRQF_ONESHOT: the line is never masked and wake-ups while the thread is pending merge (IRQTF_RUNTHREAD)", where: "kernel/irq/manage.c __setup_irq (IRQCHIP_ONESHOT_SAFE), __irq_wake_thread" },
   ],
   workqueue: [
     { rule: "Concurrency management: each per-CPU pool tracks nr_running; when a running worker sleeps with work pending, another worker is woken (or created)", where: "kernel/workqueue.c wq_worker_sleeping, Documentation/core-api/workqueue.rst" },
@@ -228,7 +229,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     ],
   },
   "threaded-irq": {
-    shows: "request_threaded_irq with IRQF_ONESHOT: the primary handler only acks and wakes irq/24-nic0, a SCHED_FIFO thread that drains the ring in process context, preempting the CPU hog at once; the line stays masked until the thread is done, so asserts meanwhile are merged.",
+    shows: "request_threaded_irq with IRQF_ONESHOT on a level-triggered INTx line: the primary handler only acks and wakes irq/24-nic0, a SCHED_FIFO thread that drains the ring in process context, preempting the CPU hog at once; the line stays masked until the thread is done, so asserts meanwhile are merged. On an MSI vector the kernel drops ONESHOT and never masks.",
     concepts: ["hardirq", "threaded", "scheduler"],
     look_at: [
       "Threads: irq/24-nic0 runtime, hog's involuntary switches (each one a preemption by the FIFO thread)",
@@ -238,6 +239,7 @@ const BUILTIN: Record<string, BuiltinText> = {
     try_next: [
       { what: "nice -20 does not help the hog against SCHED_FIFO", sets: ["tasks.hog.nice=-20"], claims: [{ metric: "latency_ns.bottom_half.p99", is: "same" }, { metric: "threads.1.involuntary_switches", is: "same" }] },
       { what: "compare with a softirq bottom half: the hog is no longer switched out, NET_RX runs on its stack", sets: ["devices.nic0.mode=napi"], claims: [{ metric: "cpus.0.softirq_ns", is: "above_zero" }, { metric: "cpus.0.context_switches", is: "lower" }] },
+      { what: "an MSI vector: IRQCHIP_ONESHOT_SAFE, never masked, fewer merged asserts", sets: ["devices.nic0.shared=false"], claims: [{ metric: "irqs.0.merged", is: "lower" }] },
     ],
   },
   "sleep-in-atomic": {

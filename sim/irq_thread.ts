@@ -4,7 +4,9 @@
  * `irq/<irq>-<name>` (SCHED_FIFO, priority MAX_RT_PRIO / 2 = 50) then runs the thread
  * function in process context, where it may sleep. With IRQF_ONESHOT the line stays masked
  * from the hardirq until the thread function returns (irq_finalize_oneshot), so a level or
- * chatty device cannot interrupt again before its thread has dealt with it.
+ * chatty device cannot interrupt again before its thread has dealt with it -- except on
+ * chips that are one-shot safe (MSI), where the kernel drops the flag: there every assert
+ * runs the primary handler, and wake-ups while the thread is pending merge (RUNTHREAD).
  */
 import type { Kernel } from "./kernel.js";
 import type { Handler } from "./ops.js";
@@ -15,6 +17,15 @@ import { TP } from "./trace.js";
 
 /** include/linux/sched/prio.h: MAX_RT_PRIO / 2. */
 export const IRQ_THREAD_PRIO = 50;
+
+/**
+ * IRQCHIP_ONESHOT_SAFE (include/linux/irq.h): chips whose interrupts are one-shot by
+ * nature. MSI is edge-like and raised by a message, so the PCI/MSI chips carry the flag
+ * (drivers/pci/msi/irqdomain.c); the IO-APIC's level lines do not.
+ */
+export function oneshotSafe(desc: IrqDesc): boolean {
+  return desc.chip.includes("MSI");
+}
 
 export interface IrqThread {
   readonly action: IrqAction;
@@ -46,10 +57,14 @@ export function requestThreadedIrq(
   name: string,
   dev: unknown,
 ): IrqThread {
-  if (handler === null && (flags & IRQF_ONESHOT) === 0) {
+  const desc = k.irq.desc(irq);
+  // kernel/irq/manage.c __setup_irq: "Some irq chips like MSI based interrupts are per se
+  // one shot safe": IRQF_ONESHOT is dropped there, and the line is never masked while the
+  // thread runs. Only other chips need ONESHOT with the default primary handler.
+  if (oneshotSafe(desc)) flags &= ~IRQF_ONESHOT;
+  else if (handler === null && (flags & IRQF_ONESHOT) === 0) {
     throw new Error(`request_threaded_irq(${irq}, ${name}): no primary handler and no IRQF_ONESHOT (-EINVAL)`);
   }
-  const desc = k.irq.desc(irq);
   const action = k.irq.requestIrq(irq, handler ?? defaultPrimary, flags, name, dev);
   const it: IrqThread = { action, thread: null as unknown as Thread, runThread: false, wokenAt: 0, runs: 0, merged: 0 };
   it.thread = k.spawn(

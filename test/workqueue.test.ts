@@ -433,6 +433,40 @@ describe("threaded IRQs", () => {
     expect(ran).toBeGreaterThan(woke);
   });
 
+  test("on an MSI line (IRQCHIP_ONESHOT_SAFE) IRQF_ONESHOT is dropped: never masked, each assert runs the primary, wake-ups merge", () => {
+    const { k } = setup({ cpus: 1 });
+    const desc = k.irq.setupLine(43, { chip: "IR-PCI-MSI", hwirq: 43, affinity: [0] });
+    const hardirqs: number[] = [];
+    const it = requestThreadedIrq(
+      k,
+      43,
+      function* () {
+        hardirqs.push(k.now);
+        return IRQ_WAKE_THREAD;
+      },
+      function* (kk) {
+        expect(desc.depth).toBe(0); // not masked while the thread runs
+        yield kk.sleep(20_000);
+        return IRQ_HANDLED;
+      },
+      IRQF_ONESHOT,
+      "dev",
+      null,
+    );
+    expect(it.action.flags & IRQF_ONESHOT).toBe(0);
+    at(k, 1_000, () => k.irq.assert(desc));
+    at(k, 5_000, () => k.irq.assert(desc)); // while the thread sleeps: delivered at once
+    at(k, 6_000, () => k.irq.assert(desc)); // and again: the pending wake-up merges
+    runUntil(k, 200_000);
+    expect(hardirqs).toHaveLength(3);
+    expect(hardirqs[1]!).toBeLessThan(21_000);
+    expect(it.merged).toBe(1);
+    expect(it.runs).toBe(2);
+    // And with no primary handler, MSI needs no ONESHOT (__setup_irq's check is skipped).
+    k.irq.setupLine(44, { chip: "IR-PCI-MSI", hwirq: 44, affinity: [0] });
+    expect(() => requestThreadedIrq(k, 44, null, function* () { return IRQ_HANDLED; }, 0, "dev2", null)).not.toThrow();
+  });
+
   test("a null primary handler needs IRQF_ONESHOT (-EINVAL otherwise)", () => {
     const { k } = setup({ cpus: 1 });
     k.irq.setupLine(42, { chip: "TEST", hwirq: 42, affinity: [0] });
