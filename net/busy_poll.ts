@@ -98,6 +98,7 @@ function startBusyPolling(napi: NapiStruct, spec: BusyPollSpec): boolean {
   }
   napi.scheduled = true;
   napi.inBusyPoll = true;
+  napi.ownedBy = "busy_poll";
   return true;
 }
 
@@ -125,6 +126,7 @@ function* busyPollStop(k: Kernel, net: NetStack, napi: NapiStruct, spec: BusyPol
   napi.work += rc;
   k.trace.emit(TP.napi_poll, k.smpProcessorId(), napi.dev, rc, BUSY_POLL_BUDGET);
   if (rc === BUSY_POLL_BUDGET) {
+    napi.ownedBy = null;
     if (timeout === 0) net.napiScheduleLocked(napi);
     else napi.scheduled = false;
   }

@@ -68,8 +68,8 @@ export interface SoftnetData {
   timeSqueeze: number;
   /** The backlog (input_pkt_queue + process_queue) as an skb owner. */
   owner: SkbOwner;
-  /** The device NAPI instance this CPU is polling now (skb->napi_id for sk_mark_napi_id). */
-  polling: NapiStruct | null;
+  /** The device NAPI instance whose poll this CPU is in, in any context (skb->napi_id for sk_mark_napi_id). */
+  napiIdOwner: NapiStruct | null;
 }
 
 export interface NetStats {
@@ -135,7 +135,7 @@ export class NetStack {
         dropped: 0,
         timeSqueeze: 0,
         owner: null as unknown as SkbOwner,
-        polling: null,
+        napiIdOwner: null,
       };
       sd.owner = this.skbs.addOwner({ name: `backlog of cpu${cpu.id}`, contents: () => [...sd.inputPktQueue, ...sd.processQueue] });
       return sd;
@@ -197,6 +197,7 @@ export class NetStack {
     napi.scheduledAt = this.k.now;
     if (napi.thread !== null) {
       napi.schedThreaded = true;
+      napi.ownedBy = "thread";
       wakeUpProcess(this.k, napi.thread);
       return;
     }
@@ -309,10 +310,10 @@ export class NetStack {
   /** n->poll(n, budget), with this CPU's softnet_data noting which device instance it polls. */
   *callPoll(k: Kernel, n: NapiStruct, budget: number): Handler<number> {
     const sd = this.softnet[k.smpProcessorId()]!;
-    const outer = sd.polling;
-    sd.polling = n.id > 0 ? n : null;
+    const outer = sd.napiIdOwner;
+    sd.napiIdOwner = n.id > 0 ? n : null;
     const work = yield* n.poll(k, n, budget);
-    sd.polling = outer;
+    sd.napiIdOwner = outer;
     return work;
   }
 
@@ -365,8 +366,8 @@ export class NetStack {
     this.skbs.give(skb, sk.owner);
     // sk_mark_napi_id(): the socket remembers the NAPI instance its packets come from,
     // which is what a busy poller then polls (net/busy_poll.ts).
-    const polling = this.softnet[k.smpProcessorId()]!.polling;
-    if (polling !== null) sk.napi = polling;
+    const from = this.softnet[k.smpProcessorId()]!.napiIdOwner;
+    if (from !== null) sk.napi = from;
     yield k.cpu(k.costs.socket_enqueue);
   }
 

@@ -51,6 +51,8 @@ export interface NapiStruct {
   thread: Thread | null;
   /** NAPI_STATE_SCHED_THREADED: its thread was woken to poll it. */
   schedThreaded: boolean;
+  /** Who holds NAPI_STATE_SCHED when no poll list does: its thread, or a busy poller. */
+  ownedBy: "thread" | "busy_poll" | null;
   /** /sys/class/net/<dev>/napi_defer_hard_irqs: completions that leave the IRQ masked. */
   deferHardIrqs: number;
   /** /sys/class/net/<dev>/gro_flush_timeout, ns: the re-poll timer while IRQs are deferred. */
@@ -96,6 +98,7 @@ export function createNapi(name: string, dev: number, weight: number, poll: Napi
     preferBusyPoll: false,
     thread: null,
     schedThreaded: false,
+    ownedBy: null,
     deferHardIrqs: 0,
     groFlushTimeout: 0,
     irqSuspendTimeout: 0,
@@ -143,6 +146,7 @@ export function napiCompleteDone(napi: NapiStruct, workDone: number): boolean {
   // The cmpxchg clears SCHED, MISSED, SCHED_THREADED and PREFER_BUSY_POLL together.
   napi.schedThreaded = false;
   napi.preferBusyPoll = false;
+  napi.ownedBy = null;
   if (napi.missed) {
     // The cmpxchg loop keeps SCHED when MISSED was set; __napi_schedule() follows.
     napi.missed = false;

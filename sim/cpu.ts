@@ -114,6 +114,16 @@ export class Cpu {
   readonly sliceEvent: SimEvent;
   private acctClass = ACCT_IDLE;
   private acctSince = 0;
+  /** The time being accrued is IRQ time: hardirq, or a softirq run on top of a task (not in ksoftirqd). */
+  private acctIrq = false;
+  /**
+   * CONFIG_IRQ_TIME_ACCOUNTING's per-CPU irqtime (kernel/sched/cputime.c): hardirq time and
+   * softirq time not served by ksoftirqd, which the scheduler keeps out of task runtimes.
+   * Stays 0 with kernel.irq_time_accounting off.
+   */
+  private irqtimeNs = 0;
+  /** The part of irqtimeNs spent on top of a task (not the idle thread): no task's runtime. */
+  private irqtimeOnTaskNs = 0;
   private segStart = 0;
   private inInterp = false;
   /** Ops run without the clock moving: a guard against zero-cost loops. */
@@ -156,6 +166,16 @@ export class Cpu {
     this.k.irq.noteLatched(desc, this.id);
   }
 
+  /** irq_time_read(): this CPU's IRQ time so far, including the stretch running now. */
+  irqtimeNow(): number {
+    return this.irqtimeNs + (this.acctIrq ? this.k.engine.now - this.acctSince : 0);
+  }
+
+  /** IRQ time accounted while a task (not the idle thread) was current, up to now. */
+  irqtimeOnTaskNow(): number {
+    return this.irqtimeOnTaskNs + (this.acctIrq && !this.curr.idle ? this.k.engine.now - this.acctSince : 0);
+  }
+
   /** Adds the time since the last change to the current accounting class. */
   accrue(): void {
     const now = this.k.engine.now;
@@ -166,6 +186,10 @@ export class Cpu {
       return;
     }
     this.acct[this.acctClass]! += now - this.acctSince;
+    if (this.acctIrq) {
+      this.irqtimeNs += now - this.acctSince;
+      if (!this.curr.idle) this.irqtimeOnTaskNs += now - this.acctSince;
+    }
     this.acctSince = now;
   }
 
@@ -268,6 +292,11 @@ export class Cpu {
       this.inInterp = false;
     }
     this.acctClass = this.classify();
+    // irqtime_account_irq(): hardirq always; softirq unless curr is ksoftirqd, whose
+    // handle_softirqs runs in its own process frame (inline ones push a softirq frame).
+    this.acctIrq =
+      this.k.irqTimeAccounting &&
+      (this.acctClass === ACCT_HARDIRQ || (this.acctClass === ACCT_SOFTIRQ && this.stack.some((f) => f.kind === FRAME_SOFTIRQ)));
   }
 
   /**

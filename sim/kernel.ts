@@ -66,6 +66,8 @@ export interface KernelConfig {
   dmaAgents?: number;
   /** Planted bugs (`--plant`); none by default. */
   plants?: Plants;
+  /** CONFIG_IRQ_TIME_ACCOUNTING: IRQ time is not charged to the interrupted task (default off here; scenarios default on). */
+  irqTimeAccounting?: boolean;
 }
 
 export interface LogLine {
@@ -80,6 +82,8 @@ export class Kernel {
   readonly costs: Costs;
   /** CONFIG_HZ: the jiffy length is NSEC_PER_SEC / hz. */
   readonly hz: number;
+  /** CONFIG_IRQ_TIME_ACCOUNTING (sim/cpu.ts irqtimeNow, sim/sched.ts execDelta). */
+  readonly irqTimeAccounting: boolean;
   readonly cpus: Cpu[] = [];
   readonly threads: Thread[] = [];
   readonly irq: IrqController;
@@ -112,6 +116,7 @@ export class Kernel {
     this.trace = new Trace(this.engine);
     this.costs = cfg.costs;
     this.hz = cfg.hz;
+    this.irqTimeAccounting = cfg.irqTimeAccounting ?? false;
     this.irq = new IrqController(this);
     for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
     // One staleness stream per memory agent (memory.CPU0, memory.nic0, ...): adding a

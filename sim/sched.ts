@@ -61,21 +61,39 @@ export function calcDeltaFair(delta: number, weight: number): number {
   return Number((BigInt(delta) * BigInt(f.fact)) >> BigInt(f.shift));
 }
 
-function vruntimeNow(t: Thread, now: number): number {
-  return t.vruntime + calcDeltaFair(now - t.execStart, t.weight);
+/**
+ * The CPU time `t`, current on `cpu`, has used since it was switched in (or last charged):
+ * wall time less, with CONFIG_IRQ_TIME_ACCOUNTING, the hardirq and softirq time spent on
+ * top of it (kernel/sched/core.c update_rq_clock_task subtracts irq_time_read() from
+ * rq->clock_task; kernel/sched/cputime.c irqtime_account_irq charges softirqs run by
+ * ksoftirqd to ksoftirqd, so those stay task time).
+ */
+function execDelta(cpu: Cpu, t: Thread, now: number): number {
+  return now - t.execStart - (cpu.irqtimeNow() - t.execIrqtime);
+}
+
+function vruntimeNow(cpu: Cpu, t: Thread, now: number): number {
+  return t.vruntime + calcDeltaFair(Math.max(0, execDelta(cpu, t, now)), t.weight);
 }
 
 /** Charges the CPU time `t` used since it was switched in. */
-function updateCurr(t: Thread, now: number): void {
-  const delta = now - t.execStart;
+function updateCurr(cpu: Cpu, t: Thread, now: number): void {
+  const delta = execDelta(cpu, t, now);
+  t.execStart = now;
+  t.execIrqtime = cpu.irqtimeNow();
   if (delta <= 0) return;
   t.runtimeNs += delta;
   t.vruntime += calcDeltaFair(delta, t.weight);
-  t.execStart = now;
+}
+
+/** sum_exec_runtime of `t` as of now, including the stretch it is running right now. */
+export function taskRuntime(k: Kernel, t: Thread): number {
+  const cpu = k.cpus[t.cpu]!;
+  return t.runtimeNs + (cpu.curr === t ? Math.max(0, execDelta(cpu, t, k.now)) : 0);
 }
 
 function minVruntime(cpu: Cpu, now: number): number {
-  let min = cpu.curr.idle ? Infinity : vruntimeNow(cpu.curr, now);
+  let min = cpu.curr.idle ? Infinity : vruntimeNow(cpu, cpu.curr, now);
   for (const t of cpu.rq) if (t.policy !== SCHED_FIFO && t.vruntime < min) min = t.vruntime;
   return min === Infinity ? 0 : min;
 }
@@ -104,7 +122,7 @@ export function schedule(cpu: Cpu): void {
   cpu.needResched = false;
   k.engine.cancel(cpu.sliceEvent);
   if (!prev.idle) {
-    updateCurr(prev, now);
+    updateCurr(cpu, prev, now);
     if (prev.state === TASK_RUNNING) {
       prev.queued = true;
       cpu.rq.push(prev);
@@ -115,6 +133,7 @@ export function schedule(cpu: Cpu): void {
     cpu.rq.splice(cpu.rq.indexOf(next), 1);
     next.queued = false;
     next.execStart = now;
+    next.execIrqtime = cpu.irqtimeNow();
     if (next.blocked) {
       // sched_update_worker -> wq_worker_running: back on a CPU after blocking.
       next.blocked = false;
@@ -216,7 +235,7 @@ function checkPreemptWakeup(k: Kernel, cpu: Cpu, t: Thread, now: number): void {
   if (curr.idle) preempt = true;
   else if (t.policy === SCHED_FIFO) preempt = curr.policy !== SCHED_FIFO || t.rtPriority > curr.rtPriority;
   else if (curr.policy === SCHED_FIFO) preempt = false;
-  else preempt = vruntimeNow(curr, now) - t.vruntime > k.costs.sched_wakeup_granularity;
+  else preempt = vruntimeNow(cpu, curr, now) - t.vruntime > k.costs.sched_wakeup_granularity;
   if (!preempt) return;
   cpu.needResched = true;
   // The waker's own CPU acts at its next preemption point; another CPU needs an IPI,

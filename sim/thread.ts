@@ -57,6 +57,8 @@ export interface Thread {
   vruntime: number;
   /** When it last got the CPU (for runtime and vruntime accounting). */
   execStart: number;
+  /** Its CPU's irqtime at execStart (IRQ time accounting: not charged to the task). */
+  execIrqtime: number;
   /** Total time on a CPU, ns (sum_exec_runtime). */
   runtimeNs: number;
   nvcsw: number; // voluntary switches (it slept)
@@ -101,6 +103,7 @@ export function createThread(spec: ThreadSpec, frame: Frame, onTimer: (t: Thread
     queued: false,
     vruntime: 0,
     execStart: 0,
+    execIrqtime: 0,
     runtimeNs: 0,
     nvcsw: 0,
     nivcsw: 0,

@@ -62,6 +62,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     seed: scenario.seed,
     cpus: scenario.cpus,
     hz: scenario.kernel.hz,
+    irqTimeAccounting: scenario.kernel.irq_time_accounting,
     costs: resolveCosts(scenario.costs),
     memory: { model: scenario.kernel.memory, weakness: scenario.kernel.memory_weakness, window: scenario.kernel.memory_window },
     // One DMA agent per NIC queue (each queue's engine writes its own ring).

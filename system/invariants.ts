@@ -18,6 +18,7 @@
  *  - work: every queued item is on the list its owner names, at most once; queued =
  *    started + pending + cancelled; a pool's nr_running equals its running workers.
  */
+import { taskRuntime } from "../sim/sched.js";
 import type { System } from "./boot.js";
 import { ACCT_IDLE, ACCT_NAMES } from "../sim/cpu.js";
 import { FRAME_PROCESS } from "../sim/frame.js";
@@ -85,16 +86,20 @@ function checkCpuTime(sys: System, v: string[]): void {
 
 /**
  * Per-thread runtimes against the CPUs: every nanosecond a CPU spent with a task other
- * than its idle thread current is some thread's runtime (interrupt time included, as
- * without CONFIG_IRQ_TIME_ACCOUNTING).
+ * than its idle thread current is some thread's runtime, or, with IRQ time accounting,
+ * IRQ time spent on top of it (sim/cpu.ts irqtimeOnTaskNow; 0 with it off).
  */
 function checkThreadRuntime(sys: System, v: string[]): void {
   const { k } = sys;
   let threads = 0;
-  for (const t of k.threads) threads += t.runtimeNs + (k.cpus[t.cpu]!.curr === t ? k.now - t.execStart : 0);
+  for (const t of k.threads) threads += taskRuntime(k, t);
   let busy = 0;
-  for (const cpu of k.cpus) busy += k.now - cpu.idleCurrNow();
-  if (threads !== busy) v.push(`threads: runtimes sum to ${threads} ns != ${busy} ns the CPUs ran a task`);
+  let irq = 0;
+  for (const cpu of k.cpus) {
+    busy += k.now - cpu.idleCurrNow();
+    irq += cpu.irqtimeOnTaskNow();
+  }
+  if (threads + irq !== busy) v.push(`threads: runtimes sum to ${threads} ns (+ ${irq} ns of IRQ time on tasks) != ${busy} ns the CPUs ran a task`);
 }
 
 /**
@@ -118,7 +123,8 @@ function checkNapi(sys: System, v: string[]): void {
   const all = [...sys.net.softnet.map((sd) => sd.backlog), ...sys.nics.flatMap((nic) => nic.queues.map((q) => q.napi).filter((n) => n !== null))];
   for (const n of all) {
     const places = where.get(n) ?? [];
-    const count = places.length + (polling.has(n) ? 1 : 0);
+    // Threaded NAPI and busy polling hold NAPI_STATE_SCHED on no list (net/napi.ts ownedBy).
+    const count = places.length + (polling.has(n) ? 1 : 0) + (n.ownedBy !== null ? 1 : 0);
     if (n.scheduled && count !== 1) v.push(`napi ${n.name}: NAPI_STATE_SCHED but in ${count} places${places.length > 0 ? ` (${places.join(", ")})` : ""}`);
     if (!n.scheduled && places.length > 0) v.push(`napi ${n.name}: on ${places.join(", ")} without NAPI_STATE_SCHED`);
   }

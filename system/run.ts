@@ -18,6 +18,7 @@ import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
 import { Plants, type PlantName } from "../sim/plant.js";
 import { warningLine } from "../sim/warn.js";
 import type { RuntimeResult } from "../runtimes/system.js";
+import { taskRuntime } from "../sim/sched.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 
@@ -564,8 +565,7 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
     })),
     devices,
     threads: k.threads.map((t) => {
-      const running = k.cpus[t.cpu]!.curr === t;
-      const runtime = t.runtimeNs + (running ? now - t.execStart : 0);
+      const runtime = taskRuntime(k, t);
       return {
         pid: t.pid,
         comm: t.comm,

@@ -393,6 +393,11 @@ export const ScenarioSchema = z
          * ("softirq: Let ksoftirqd do its job"; reverted in 6.5). Default: current behaviour.
          */
         softirq_defer_to_ksoftirqd: z.boolean().default(false),
+        /**
+         * CONFIG_IRQ_TIME_ACCOUNTING, on in distribution kernels: hardirq time and softirq time
+         * outside ksoftirqd are not charged to the interrupted task's runtime and vruntime.
+         */
+        irq_time_accounting: z.boolean().default(true),
         /** periodic: the scheduler tick every jiffy on every CPU; nohz: only when a timer is due. */
         tick: z.enum(["nohz", "periodic"]).default("nohz"),
         /**
@@ -411,6 +416,7 @@ export const ScenarioSchema = z
         netdev_max_backlog: 1000,
         dev_weight: 64,
         softirq_defer_to_ksoftirqd: false,
+        irq_time_accounting: true,
         tick: "nohz" as const,
         memory: "lkmm" as const,
         memory_weakness: DEFAULT_MEMORY.weakness,

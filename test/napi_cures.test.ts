@@ -267,3 +267,29 @@ tasks:
     expect(s.devices.nic0!.type === "nic" && s.devices.nic0.napi_defer_hard_irqs).toBe(2);
   });
 });
+
+describe("IRQ time accounting (kernel.irq_time_accounting, CONFIG_IRQ_TIME_ACCOUNTING)", () => {
+  test("hardirq and inline softirq time are not charged to the interrupted task; off, the task is charged for them", () => {
+    const on = runScenario(cures(["variant=napi", "duration=20ms"]));
+    const off = runScenario(cures(["variant=napi", "duration=20ms", "kernel.irq_time_accounting=false"]));
+    const app = (r: RunResult) => r.threads.find((t) => t.comm === "app")!.runtime_ns;
+    const c = on.cpus[0]!;
+    // On: the reader's runtime is its own user and system time (CPU0's system time also
+    // holds the context switches and ksoftirqd's share, hence the bound from above).
+    expect(app(on)).toBeGreaterThan(c.user_ns);
+    expect(app(on)).toBeLessThanOrEqual(c.user_ns + c.system_ns);
+    expect(app(on) / on.simulated_ns).toBeLessThan(0.1);
+    // Off: it is charged for the NET_RX and hardirq time spent on top of it (~all the CPU).
+    expect(app(off) / off.simulated_ns).toBeGreaterThan(0.9);
+    // What the CPU did is the same either way: only the scheduler's view changes.
+    expect(off.cpus[0]!.softirq_ns).toBe(c.softirq_ns);
+  });
+
+  test("softirqs served by ksoftirqd stay charged to ksoftirqd", () => {
+    const r = runScenario(cures(["variant=napi", "devices.nic0.traffic.rate=450000", "duration=20ms"]));
+    const ksoftirqd = r.threads.find((t) => t.comm === "ksoftirqd/0")!;
+    // At 4x, NET_RX overflows to ksoftirqd; its softirq time is its runtime.
+    expect(r.ksoftirqd[0]!.runs_ksoftirqd).toBeGreaterThan(0);
+    expect(ksoftirqd.runtime_ns).toBeGreaterThan(0.2 * r.cpus[0]!.softirq_ns);
+  });
+});

@@ -9,7 +9,7 @@
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { createEvent, type SimEvent } from "../sim/engine.js";
-import { wakeUpProcess } from "../sim/sched.js";
+import { taskRuntime, wakeUpProcess } from "../sim/sched.js";
 import type { Thread } from "../sim/thread.js";
 import { TP } from "../sim/trace.js";
 import type { TimerList } from "../softirq/timer.js";
@@ -175,8 +175,9 @@ export function wqWorkerRunning(wqs: Workqueues, w: Worker): void {
   if (w.current !== null) armHogCheck(wqs, w, WQ_CPU_INTENSIVE_THRESH_NS);
 }
 
+/** sum_exec_runtime, as wq_worker_tick reads it (IRQ time excluded with IRQ time accounting). */
 export function threadRuntime(k: Kernel, t: Thread): number {
-  return t.runtimeNs + (k.cpus[t.cpu]!.curr === t ? k.now - t.execStart : 0);
+  return taskRuntime(k, t);
 }
 
 function workerName(pool: WorkerPool, id: number): string {
