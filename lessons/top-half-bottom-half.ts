@@ -77,7 +77,7 @@ export const topHalfBottomHalf: Lesson = {
         },
       ],
       expect: [
-        { what: "the softirq runs on the CPU that took the interrupt (none on CPU1)", holds: (r) => r.main!.cpus[1]!.softirq_ns === 0 && r.main!.cpus[0]!.softirq_ns > 0 },
+        { what: "NET_RX runs on the CPU that took the interrupt (none on CPU1)", holds: (r) => r.main!.softirqs.NET_RX!.per_cpu[1] === 0 && r.main!.cpus[0]!.softirq_ns > 0 },
         { what: "every interrupt ran its top half in hardirq context on CPU0", holds: (r) => r.main!.cpus[0]!.hardirq_ns > 0 && r.main!.irqs[0]!.per_cpu[1] === 0 },
       ],
     };

@@ -5,8 +5,17 @@
  * 4 ms boundary. An hrtimer expires at a nanosecond: a hard one runs its callback in the
  * local timer interrupt itself, a soft one (HRTIMER_MODE_SOFT) in the HRTIMER softirq.
  * The local APIC timer interrupt (LOC in /proc/interrupts) is programmed for the next
- * event: with `tick: periodic` it also fires every jiffy (the scheduler tick, CONFIG_HZ);
- * with `tick: nohz` only when something is due (an idle-tickless kernel's idle CPUs).
+ * event: with `tick: periodic` it also fires every jiffy on every CPU (the scheduler tick,
+ * CONFIG_HZ); with `tick: nohz` (CONFIG_NO_HZ_IDLE, what distributions ship) every jiffy on
+ * a CPU that is running a task, and on an idle CPU only when something is due
+ * (kernel/time/tick-sched.c: tick_nohz_idle_stop_tick / tick_nohz_idle_exit).
+ *
+ * A tick (kernel/time/timer.c update_process_times) raises TIMER_SOFTIRQ when a timer_list
+ * is due (run_local_timers) and, on SMP, SCHED_SOFTIRQ when this CPU's rebalance is due
+ * (kernel/sched/fair.c trigger_load_balance): every balance_interval * busy_factor ms on a
+ * busy CPU, with balance_interval = the domain's weight and busy_factor 16
+ * (kernel/sched/topology.c sd_init). RCU's tick work (rcu_sched_clock_irq raising
+ * RCU_SOFTIRQ) is not modelled: there are no RCU callbacks here.
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
@@ -14,7 +23,10 @@ import { createEvent, type SimEvent } from "../sim/engine.js";
 import { IRQ_HANDLED, type IrqDesc } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
 import { jiffiesToNsCeil } from "../sim/time.js";
-import { HRTIMER_SOFTIRQ, TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
+import { HRTIMER_SOFTIRQ, SCHED_SOFTIRQ, TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
+
+/** kernel/sched/topology.c sd_init: .busy_factor = 16. */
+export const SD_BUSY_FACTOR = 16;
 
 export interface TimerList {
   readonly id: number;
@@ -48,6 +60,10 @@ interface TimerBase {
   softExpired: HrTimer[];
   /** Periodic ticks taken. */
   ticks: number;
+  /** The LOC interrupt being handled is a scheduler tick (tick_sched_timer expired). */
+  tickPending: boolean;
+  /** rq->next_balance, in jiffies. */
+  nextBalance: number;
   /** The periodic tick (every jiffy), separate from the one-shot programming in `tick`. */
   readonly periodicTick: SimEvent;
   /** The LOC interrupt for the earliest jiffy with a timer due. */
@@ -79,11 +95,19 @@ export class Timers {
         hrtimers: [],
         softExpired: [],
         ticks: 0,
+        tickPending: false,
+        nextBalance: 0,
         tick: createEvent(() => k.irq.assert(loc)),
         periodicTick: createEvent(() => {
-          base.ticks++;
-          k.irq.assert(loc);
           k.engine.schedule(base.periodicTick, this.jiffyNs(k.jiffies + 1));
+          // NO_HZ_IDLE: the tick is stopped while the CPU idles (an interrupt on an idle
+          // CPU does not restart it; only leaving idle for a task does).
+          if (!this.periodic && cpu.curr.idle) return;
+          base.ticks++;
+          base.tickPending = true;
+          // One clock event device: a one-shot programmed for this same instant is this tick.
+          if (base.tick.slot >= 0 && base.tick.time === k.now) k.engine.cancel(base.tick);
+          k.irq.assert(loc);
         }),
         loc,
       };
@@ -91,7 +115,9 @@ export class Timers {
     });
     softirq.openSoftirq(TIMER_SOFTIRQ, (kk) => this.runTimerSoftirq(kk));
     softirq.openSoftirq(HRTIMER_SOFTIRQ, (kk) => this.runHrtimerSoftirq(kk));
-    if (periodic) for (const base of this.bases) k.engine.schedule(base.periodicTick, this.jiffyNs(k.jiffies + 1));
+    for (const base of this.bases) k.engine.schedule(base.periodicTick, this.jiffyNs(k.jiffies + 1));
+    // run_rebalance_domains(): the balancing itself moves nothing here (tasks are pinned).
+    if (k.cpus.length > 1) softirq.openSoftirq(SCHED_SOFTIRQ, function* () {});
   }
 
   /** Periodic ticks each CPU has taken. */
@@ -192,8 +218,25 @@ export class Timers {
       yield* this.expireHrtimer(k, h);
     }
     if (base.pending.some((t) => t.expires <= k.jiffies)) this.softirq.raiseSoftirq(TIMER_SOFTIRQ);
+    if (base.tickPending) {
+      base.tickPending = false;
+      this.triggerLoadBalance(k, base);
+    }
     this.program(cpu);
     return IRQ_HANDLED;
+  }
+
+  /**
+   * sched_tick -> trigger_load_balance(): on SMP, raise SCHED_SOFTIRQ once rq->next_balance
+   * is reached; the next is balance_interval (the domain weight, in ms) * busy_factor away
+   * for a CPU running a task (get_sd_balance_interval with cpu_busy).
+   */
+  private triggerLoadBalance(k: Kernel, base: TimerBase): void {
+    const n = k.cpus.length;
+    if (n < 2 || k.jiffies < base.nextBalance) return;
+    this.softirq.raiseSoftirq(SCHED_SOFTIRQ);
+    const ms = n * SD_BUSY_FACTOR;
+    base.nextBalance = k.jiffies + Math.max(1, Math.ceil((ms * k.hz) / 1000));
   }
 
   private *expireHrtimer(k: Kernel, h: HrTimer): Handler {

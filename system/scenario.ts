@@ -398,7 +398,7 @@ export const ScenarioSchema = z
          * outside ksoftirqd are not charged to the interrupted task's runtime and vruntime.
          */
         irq_time_accounting: z.boolean().default(true),
-        /** periodic: the scheduler tick every jiffy on every CPU; nohz: only when a timer is due. */
+        /** nohz: NO_HZ_IDLE, the tick every jiffy on a CPU running a task, none while idle; periodic: every jiffy on every CPU. */
         tick: z.enum(["nohz", "periodic"]).default("nohz"),
         /**
          * lkmm: loads may return stale values wherever the Linux-kernel memory model allows

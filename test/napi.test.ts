@@ -51,8 +51,9 @@ describe("NAPI", () => {
     let asserts = 0;
     let pollsWhileMasked = 0;
     let polls = 0;
-    sim.sys.k.trace.on((tp) => {
-      if (tp === TP.irq_assert) {
+    sim.sys.k.trace.on((tp, _t, _cpu, irq) => {
+      // The NIC's line (the CPU's LOC asserts too: the tick of a busy CPU).
+      if (tp === TP.irq_assert && irq === nic.desc.irq) {
         asserts++;
         // The device raised its MSI only while unmasked, never with NAPI scheduled.
         expect(nic.masked).toBe(false);
@@ -185,7 +186,9 @@ describe("receive livelock (Mogul & Ramakrishnan) and the NAPI cure", () => {
     const c = irq.cpus[0]!;
     expect((c.hardirq_ns + c.softirq_ns) / irq.simulated_ns).toBeGreaterThan(0.95);
     expect(irq.cpus[0]!.user_ns / irq.simulated_ns).toBeLessThan(0.01);
-    expect(napi.packets.dropped.rx_ring_full).toBeGreaterThan(napi.packets.dropped.total * 0.9);
+    // Most drops are at the ring, for free. Some still die at the socket: the busy CPU's
+    // tick (NO_HZ_IDLE) runs pending NET_RX at its irq_exit, ahead of the reader.
+    expect(napi.packets.dropped.rx_ring_full).toBeGreaterThan(napi.packets.dropped.total * 0.6);
     expect(napi.cpus[0]!.hardirq_ns / napi.simulated_ns).toBeLessThan(0.01);
     expect(napi.cpus[0]!.user_ns / napi.simulated_ns).toBeGreaterThan(0.2);
   });

@@ -293,3 +293,33 @@ describe("IRQ time accounting (kernel.irq_time_accounting, CONFIG_IRQ_TIME_ACCOU
     expect(ksoftirqd.runtime_ns).toBeGreaterThan(0.2 * r.cpus[0]!.softirq_ns);
   });
 });
+
+describe("tick: nohz is NO_HZ_IDLE (kernel/time/tick-sched.c)", () => {
+  test("a CPU running a task ticks every jiffy (LOC), an idle one does not; busy ticks raise SCHED_SOFTIRQ on SMP", () => {
+    const busy = runScenario(cures(["variant=napi", "duration=20ms"]));
+    const sim = new Simulation(cures(["variant=napi", "duration=20ms"]));
+    while (!sim.advance(1 << 20));
+    sim.finish();
+    // One CPU, always running the reader (or softirqs on top of it): a tick every jiffy.
+    expect(sim.sys.timers.ticks(0)).toBe(20);
+    expect(busy.softirqs.SCHED!.per_cpu[0]).toBe(0); // UP: no sched domain, no load balancing
+    // nic-basic: CPU0 takes the IRQs from idle, CPU1 runs the reader part of the time.
+    const idle = new Simulation(loadScenario("nic-basic", { sets: ["duration=100ms", "tasks.app.cpu=1"] }).scenario);
+    while (!idle.advance(1 << 20));
+    const r = idle.finish();
+    // CPU0 only takes interrupts from idle: its tick stays stopped.
+    expect(idle.sys.timers.ticks(0)).toBe(0);
+    expect(r.irqs[0]!.per_cpu[0]).toBeGreaterThan(1000);
+    // CPU1 ticks only while the reader runs, and its ticks raise SCHED every 2 * 16 ms.
+    const t1 = idle.sys.timers.ticks(1);
+    expect(t1).toBeGreaterThan(0);
+    expect(t1).toBeLessThan(100);
+    expect(r.softirqs.SCHED!.per_cpu[1]).toBeGreaterThan(0);
+    expect(r.softirqs.SCHED!.per_cpu[1]).toBeLessThanOrEqual(Math.ceil(100 / 32) + 1);
+    // periodic: every CPU, every jiffy.
+    const per = new Simulation(loadScenario("nic-basic", { sets: ["duration=100ms", "kernel.tick=periodic"] }).scenario);
+    while (!per.advance(1 << 20));
+    per.finish();
+    expect([per.sys.timers.ticks(0), per.sys.timers.ticks(1)]).toEqual([100, 100]);
+  });
+});
