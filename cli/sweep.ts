@@ -386,6 +386,7 @@ export function statMetrics(records: SweepRecord[]): Metric[] {
     { name: "dropped_rx_ring_full", header: "drop:ring", value: (r) => r.packets.dropped.rx_ring_full ?? 0, format: count },
     { name: "dropped_cpu_backlog", header: "backlog", value: (r) => r.packets.dropped.cpu_backlog ?? 0, format: count },
     { name: "dropped_socket_rcvbuff", header: "socket", value: (r) => r.packets.dropped.socket_rcvbuff ?? 0, format: count },
+    { name: "irq_rate", header: "irq/s", value: irqRate, format: (v) => int(Math.round(v)) },
     { name: "hardirq_share", header: "hardirq", value: share("hardirq_ns"), format: p1 },
     { name: "softirq_share", header: "softirq", value: share("softirq_ns"), format: p1 },
     { name: "system_share", header: "system", value: share("system_ns"), format: p1 },
