@@ -323,3 +323,21 @@ describe("tick: nohz is NO_HZ_IDLE (kernel/time/tick-sched.c)", () => {
     expect([per.sys.timers.ticks(0), per.sys.timers.ticks(1)]).toEqual([100, 100]);
   });
 });
+
+describe("published results, in shape (README: How close irqsim comes)", () => {
+  test("napi_defer_hard_irqs=10, gro_flush_timeout=20us (commit 6f8b12d661d0's example) trades IRQ chit-chat for latency", () => {
+    const at = (extra: string[]) =>
+      runScenario(loadScenario("nic-basic", { sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=200000", ...extra] }).scenario);
+    const plain = at([]);
+    const defer = at(["devices.nic0.napi_defer_hard_irqs=10", "devices.nic0.gro_flush_timeout=20us"]);
+    const busy = (r: RunResult) => 100 * (1 - r.cpus[0]!.idle_ns / r.simulated_ns);
+    // README: ~11,000 interrupts -> 1; CPU0 75% -> 57% busy; p99 22 us -> 36 us; same throughput.
+    expect(plain.devices.nic0!.interrupts).toBeGreaterThan(10_000);
+    expect(defer.devices.nic0!.interrupts).toBeLessThanOrEqual(2);
+    expect(Math.round(busy(plain))).toBe(75);
+    expect(Math.round(busy(defer))).toBe(57);
+    expect(Math.round(plain.latency_ns.deliver!.p99 / 1000)).toBe(22);
+    expect(Math.round(defer.latency_ns.deliver!.p99 / 1000)).toBe(36);
+    expect(Math.abs(defer.packets.delivered - plain.packets.delivered)).toBeLessThan(10);
+  });
+});
