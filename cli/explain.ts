@@ -81,6 +81,11 @@ const RULES: Record<string, Rule[]> = {
     { rule: "napi_schedule masks the device's interrupt and puts the instance on the CPU's poll list; a poll takes at most its weight (NAPI_POLL_WEIGHT 64) packets", where: "net/core/dev.c napi_schedule, include/linux/netdevice.h NAPI_POLL_WEIGHT" },
     { rule: "A poll that used less than its weight calls napi_complete_done and unmasks the device; a full poll stays on the list", where: "net/core/dev.c napi_complete_done, __napi_poll" },
   ],
+  bh_workqueue: [
+    { rule: "A WQ_BH workqueue (system_bh_wq, 6.9+) runs its work items in softirq context from TASKLET_SOFTIRQ (HI_SOFTIRQ for WQ_HIGHPRI) on per-CPU BH pools: no kworkers, no concurrency management, no max_active", where: "kernel/workqueue.c bh_worker, workqueue_softirq_action, alloc_workqueue (__WQ_BH_ALLOWS)" },
+    { rule: "A work item still running on another CPU's pool is queued to that pool and runs there next: never concurrent, and the queueing CPU does not spin as a tasklet's would", where: "kernel/workqueue.c __queue_work, find_worker_executing_work" },
+    { rule: "bh_worker runs at most BH_WORKER_RESTARTS (10) items or BH_WORKER_JIFFIES (2 ms) per softirq pass, then kicks the pool again", where: "kernel/workqueue.c bh_worker, kick_bh_pool" },
+  ],
   napi_threaded: [
     { rule: "With /sys/class/net/<dev>/threaded = 1 each NAPI instance has a kthread napi/<dev>-<napi_id> (SCHED_OTHER, nice 0); ____napi_schedule sets NAPI_STATE_SCHED_THREADED and wakes it instead of raising NET_RX", where: "net/core/dev.c napi_kthread_create, ____napi_schedule" },
     { rule: "The thread polls with BH disabled in process context and cond_resched()s between full polls: the scheduler shares the CPU between it and the tasks", where: "net/core/dev.c napi_threaded_poll_loop" },
@@ -211,6 +216,20 @@ const BUILTIN: Record<string, BuiltinText> = {
       { what: "more traffic on port 1: more contention", sets: ["devices.nic1.traffic.rate=120000"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "higher" }] },
       { what: "give port 1 its own tasklet: no cross-CPU requeues", sets: ["devices.nic1.tasklet=port1_rx"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "zero" }, { metric: "tasklets.1.busy_elsewhere", is: "zero" }] },
       { what: "contention as the load grows", vary: ["devices.nic0.traffic.rate=20000,60000,120000"], claims: [{ metric: "tasklets.0.busy_elsewhere", is: "higher" }] },
+    ],
+  },
+  "bh-workqueue": {
+    shows: "The tasklet-serial case ported to a BH workqueue (6.9+): one work item drains both ports from TASKLET_SOFTIRQ on whichever CPU queued it. It never runs on two CPUs at once, like the tasklet, but a CPU that finds it running elsewhere queues it to that CPU's pool and is done, where the tasklet is requeued and re-raised until the other CPU finishes: a fraction of the TASKLET softirq runs and no restart-limit deferrals to ksoftirqd.",
+    concepts: ["hardirq", "softirq", "tasklet", "bh_workqueue"],
+    look_at: [
+      "BH workqueues (--json bh_workqueues): queued, already_pending, sent_to_running_cpu, runs per CPU",
+      "Softirqs: TASKLET runs per CPU here vs in tasklet-serial; ksoftirqd deferrals by restart limit (none here)",
+      "--trace ftrace: workqueue_execute_start with the ..s.. flags of softirq context, in whatever task was interrupted",
+    ],
+    try_next: [
+      { what: "the softirq counts to set against `irqsim run tasklet-serial --proc softirqs`", flags: ["--proc", "softirqs"] },
+      { what: "a WQ_HIGHPRI BH workqueue: the item runs from HI_SOFTIRQ", sets: ["workqueues.events_bh.flags=[bh, highpri]"] },
+      { what: "more traffic on port 1: more hand-overs", sets: ["devices.nic1.traffic.rate=120000"] },
     ],
   },
   "workqueue-rx": {
@@ -382,6 +401,7 @@ function conceptsOf(s: Scenario): string[] {
     if (t.type === "socket-reader" && t.busy_poll > 0) out.add("busy_poll");
   }
   if (s.faults.some((f) => f.kind === "set_affinity")) out.add("rss");
+  if (Object.values(s.workqueues).some((w) => w.flags.includes("bh"))) out.add("bh_workqueue");
   return [...out];
 }
 

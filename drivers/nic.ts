@@ -86,6 +86,8 @@ export class Nic {
   readonly lock: Mutex;
   tasklet: TaskletStruct | null = null;
   tasklets: Tasklets | null = null;
+  /** Mode tasklet on a BH workqueue: queue_work() of the converted tasklet (workqueue/bh.ts). */
+  bhQueue: (() => boolean) | null = null;
   wqs: Workqueues | null = null;
   wq: Workqueue | null = null;
   private readonly traffic: Traffic;
@@ -185,6 +187,11 @@ export class Nic {
   useWorkqueue(wqs: Workqueues, wq: Workqueue): void {
     this.wqs = wqs;
     this.wq = wq;
+  }
+
+  /** Mode tasklet on a BH workqueue: the top halves queue this work item instead. */
+  useBhWork(queue: () => boolean): void {
+    this.bhQueue = queue;
   }
 
   /** Mode tasklet: the tasklet the top halves schedule (possibly shared with other devices). */

@@ -315,7 +315,8 @@ export class RxQueue {
         break;
       case "tasklet":
         yield* this.mask(k);
-        nic.tasklets!.schedule(nic.tasklet!);
+        if (nic.bhQueue !== null) nic.bhQueue();
+        else nic.tasklets!.schedule(nic.tasklet!);
         break;
       case "workqueue": {
         yield* this.cleanTx(k, true);

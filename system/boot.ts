@@ -20,6 +20,7 @@ import { Nic } from "../drivers/nic.js";
 import { napiKthreadCreate } from "../net/napi_threaded.js";
 import { napiTimerSetup } from "../net/napi_defer.js";
 import { busyLoop } from "../net/busy_poll.js";
+import { BhWorkqueues, type BhWorkqueue } from "../workqueue/bh.js";
 import { MIN_NAPI_ID } from "../net/napi.js";
 import { NoisyDevice } from "../devices/noisy.js";
 import { Uart } from "../drivers/uart.js";
@@ -37,6 +38,8 @@ export interface System {
   readonly tasklets: Tasklets;
   readonly timers: Timers;
   readonly wqs: Workqueues;
+  /** BH workqueues (WQ_BH), when the scenario declares any. */
+  readonly bh: BhWorkqueues | null;
   readonly net: NetStack;
   readonly nics: Nic[];
   readonly noisy: NoisyDevice[];
@@ -176,8 +179,16 @@ export function boot(scenario: Scenario, plants?: Plants): System {
 
   // Workqueues the scenario declares, then the devices that queue work on them.
   const workqueues = new Map<string, Workqueue>();
+  const bhWorkqueues = new Map<string, BhWorkqueue>();
+  const anyBh = Object.values(scenario.workqueues).some((w) => w.flags.includes("bh"));
+  const bh = anyBh ? new BhWorkqueues(k, softirq) : null;
+  if (bh !== null) bh.onStartLatency = (ns) => latency.top_half_to_bh.record(ns);
   for (const [name, spec] of Object.entries(scenario.workqueues)) {
     const f = new Set(spec.flags);
+    if (f.has("bh")) {
+      bhWorkqueues.set(name, bh!.allocBhWorkqueue(name, f.has("highpri")));
+      continue;
+    }
     const flags = { unbound: f.has("unbound"), highpri: f.has("highpri"), memReclaim: f.has("mem_reclaim"), cpuIntensive: f.has("cpu_intensive") };
     workqueues.set(name, f.has("ordered") ? wqs.allocOrderedWorkqueue(name, flags) : wqs.allocWorkqueue(name, flags, spec.max_active));
   }
@@ -185,7 +196,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   for (const nic of nics) {
     const d = scenario.devices[nic.spec.name]!;
     const wqName = d.type === "nic" ? d.workqueue : undefined;
-    if (wqName === undefined) continue;
+    if (wqName === undefined || bhWorkqueues.has(wqName)) continue;
     nic.useWorkqueue(wqs, workqueues.get(wqName)!);
     // Only mode workqueue queues work from the top half (one item per packet).
     if (nic.spec.mode === "workqueue") rxWorkqueues.add(workqueues.get(wqName)!);
@@ -219,9 +230,18 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     byTasklet.set(name, [...(byTasklet.get(name) ?? []), nic]);
   }
   for (const [name, members] of byTasklet) {
-    const t = tasklets.create(name, function* (kk) {
+    const drain = function* (kk: Kernel) {
       for (const nic of members) yield* nic.taskletRx(kk);
-    });
+    };
+    // With a BH workqueue the tasklet is converted to a work item on it (6.9+).
+    const d = scenario.devices[members[0]!.spec.name]!;
+    const bhWq = d.type === "nic" && d.workqueue !== undefined ? bhWorkqueues.get(d.workqueue) : undefined;
+    if (bhWq !== undefined) {
+      const work = bh!.initWork(bhWq, name, drain);
+      for (const nic of members) nic.useBhWork(() => bh!.queueWork(bhWq, work));
+      continue;
+    }
+    const t = tasklets.create(name, drain);
     for (const nic of members) nic.useTasklet(tasklets, t);
   }
 
@@ -281,5 +301,5 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     tasks.push({ name, thread });
   }
   const runtime = scenario.runtime === undefined ? null : bootRuntime(k, scenario.runtime, scenario.cpus);
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency, runtime };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, bh, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency, runtime };
 }

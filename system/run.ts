@@ -208,6 +208,12 @@ export interface RunResult {
     queue_to_start_ns: LatencySummary;
     queue_to_end_ns: LatencySummary;
   }[];
+  /** BH workqueues (WQ_BH, 6.9+): their work items, queued and run per CPU in softirq context. */
+  bh_workqueues: {
+    name: string;
+    highpri: boolean;
+    works: { function: string; queued: number; already_pending: number; sent_to_running_cpu: number; runs_per_cpu: number[] }[];
+  }[];
   worker_pools: {
     id: number;
     cpu: number;
@@ -543,6 +549,17 @@ function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], first: Fir
         queue_to_end_ns: wq.queueToEnd.summary(),
       };
     }),
+    bh_workqueues: (sys.bh?.workqueues ?? []).map((wq) => ({
+      name: wq.name,
+      highpri: wq.highpri,
+      works: wq.works.map((w) => ({
+        function: w.func,
+        queued: w.stats.queued,
+        already_pending: w.stats.alreadyPending,
+        sent_to_running_cpu: w.stats.sentToRunningCpu,
+        runs_per_cpu: [...w.stats.runs],
+      })),
+    })),
     worker_pools: sys.wqs.pools().map((p) => ({
       id: p.id,
       cpu: p.cpu,

@@ -198,7 +198,7 @@ const NicDeviceSchema = z.strictObject({
 
 const WorkqueueSchema = z.strictObject({
   /** alloc_workqueue() flags. */
-  flags: z.array(z.enum(["unbound", "highpri", "mem_reclaim", "cpu_intensive", "ordered"])).default(() => []),
+  flags: z.array(z.enum(["unbound", "highpri", "mem_reclaim", "cpu_intensive", "ordered", "bh"])).default(() => []),
   /** 0 = WQ_DFL_ACTIVE (256); the kernel clamps values above WQ_MAX_ACTIVE (512), with a warning. */
   max_active: z.int().min(0).max(1_000_000).default(0),
 });
@@ -478,14 +478,22 @@ export const ScenarioSchema = z
       if (dev.type === "uart" && dev.workqueue !== undefined && !Object.hasOwn(s.workqueues, dev.workqueue)) {
         const known = Object.keys(s.workqueues).join(", ") || "none defined";
         ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
+      } else if (dev.type === "uart" && dev.workqueue !== undefined && s.workqueues[dev.workqueue]!.flags.includes("bh")) {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected a workqueue without bh (flush_to_ldisc takes a mutex and may sleep)", input: dev.workqueue });
       }
       if (dev.type === "nic") {
         if (dev.mode === "workqueue" && (dev.workqueue === undefined || !Object.hasOwn(s.workqueues, dev.workqueue))) {
           const known = Object.keys(s.workqueues).join(", ") || "none defined";
           ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the name of a workqueue under workqueues: (${known})`, input: dev.workqueue });
         }
-        if (dev.workqueue !== undefined && dev.mode !== "workqueue") {
-          ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected no workqueue unless mode is workqueue", input: dev.workqueue });
+        const bhWq = dev.workqueue !== undefined && Object.hasOwn(s.workqueues, dev.workqueue) && s.workqueues[dev.workqueue]!.flags.includes("bh");
+        if (dev.workqueue !== undefined && dev.mode === "tasklet") {
+          // The tasklet conversion (6.9+): the device's tasklet becomes a work item on a BH workqueue.
+          if (!bhWq) ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected the name of a workqueue with flags [bh] (mode tasklet runs its work item from the TASKLET softirq)", input: dev.workqueue });
+        } else if (dev.workqueue !== undefined && dev.mode !== "workqueue") {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected no workqueue unless mode is workqueue or tasklet", input: dev.workqueue });
+        } else if (bhWq) {
+          ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: "expected a workqueue without bh (mode workqueue's items may sleep; BH work runs in softirq context)", input: dev.workqueue });
         }
         if (dev.tasklet !== undefined && dev.mode !== "tasklet") {
           ctx.addIssue({ code: "custom", path: ["devices", name, "tasklet"], message: "expected no tasklet unless mode is tasklet", input: dev.tasklet });
@@ -524,6 +532,24 @@ export const ScenarioSchema = z
         }
         if (irq > 1023) ctx.addIssue({ code: "custom", path: ["devices", name, "queues"], message: `expected irq + queues - 1 <= 1023`, input: lines });
       }
+    }
+    for (const [name, wq] of Object.entries(s.workqueues)) {
+      // kernel/workqueue.c alloc_workqueue: WQ_BH allows only WQ_HIGHPRI (__WQ_BH_ALLOWS), and no max_active.
+      if (wq.flags.includes("bh")) {
+        const other = wq.flags.find((f) => f !== "bh" && f !== "highpri");
+        if (other !== undefined) ctx.addIssue({ code: "custom", path: ["workqueues", name, "flags"], message: `expected only bh and highpri with bh (WQ_BH allows no ${other})`, input: wq.flags });
+        if (wq.max_active !== 0) ctx.addIssue({ code: "custom", path: ["workqueues", name, "max_active"], message: "expected 0 with bh (BH workqueues have no max_active)", input: wq.max_active });
+      }
+    }
+    // Devices sharing a tasklet share its work item too: they must agree on the workqueue.
+    const taskletWq = new Map<string, string | undefined>();
+    for (const [name, dev] of Object.entries(s.devices)) {
+      if (dev.type !== "nic" || dev.mode !== "tasklet") continue;
+      const t = dev.tasklet ?? `${name}_rx`;
+      if (taskletWq.has(t) && taskletWq.get(t) !== dev.workqueue) {
+        ctx.addIssue({ code: "custom", path: ["devices", name, "workqueue"], message: `expected the same workqueue as the other devices sharing tasklet ${t}`, input: dev.workqueue ?? null });
+      }
+      taskletWq.set(t, dev.workqueue);
     }
     if (s.variant !== undefined && !Object.hasOwn(s.variants, s.variant)) {
       ctx.addIssue({ code: "custom", path: ["variant"], message: `expected the name of a variant under variants: (${Object.keys(s.variants).join(", ") || "none defined"})`, input: s.variant });
