@@ -106,6 +106,7 @@ const RULES: Record<string, Rule[]> = {
   threaded: [
     { rule: "request_threaded_irq: the primary handler returns IRQ_WAKE_THREAD and irq/N-name (SCHED_FIFO, priority 50) runs the thread function", where: "kernel/irq/manage.c request_threaded_irq, irq_thread, setup_irq_thread" },
     { rule: "IRQF_ONESHOT keeps the line masked until the thread function returns", where: "kernel/irq/manage.c irq_finalize_oneshot" },
+    { rule: "With threadirqs every handler requested without IRQF_NO_THREAD (timers keep theirs) runs in an irq/N-name thread behind the default primary, BH and IRQs disabled around it; softirqs it raises run at the thread's local_bh_enable", where: "kernel/irq/manage.c irq_setup_forced_threading, irq_forced_thread_fn" },
     { rule: "On a one-shot-safe chip (MSI) the kernel drops IRQF_ONESHOT: the line is never masked and wake-ups while the thread is pending merge (IRQTF_RUNTHREAD)", where: "kernel/irq/manage.c __setup_irq (IRQCHIP_ONESHOT_SAFE), __irq_wake_thread" },
   ],
   workqueue: [

@@ -23,6 +23,10 @@ export type IrqReturn = typeof IRQ_NONE | typeof IRQ_HANDLED | typeof IRQ_WAKE_T
 /** include/linux/interrupt.h request_irq flags used here. */
 export const IRQF_SHARED = 0x80;
 export const IRQF_ONESHOT = 0x2000;
+/** IRQF_NO_THREAD: never force-threaded (threadirqs, PREEMPT_RT). */
+export const IRQF_NO_THREAD = 0x00010000;
+/** IRQF_TIMER = __IRQF_TIMER | IRQF_NO_SUSPEND | IRQF_NO_THREAD: timer interrupts stay in hardirq. */
+export const IRQF_TIMER = 0x00000200 | 0x00004000 | IRQF_NO_THREAD;
 
 export type IrqHandler = (k: Kernel, dev: unknown) => Handler<IrqReturn>;
 
@@ -136,6 +140,20 @@ export class IrqController {
    * on both, as kernel/irq/manage.c __setup_irq insists.
    */
   requestIrq(irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown, fnName = `${name}_interrupt`): IrqAction {
+    // kernel/irq/manage.c irq_setup_forced_threading (threadirqs): a plain handler becomes
+    // the thread function of irq/N-name behind the default primary handler.
+    if (this.forceThreading !== null && (flags & (IRQF_NO_THREAD | IRQF_ONESHOT)) === 0) return this.forceThreading(irq, handler, flags, name, dev);
+    return this.setupAction(irq, handler, flags, name, dev, fnName);
+  }
+
+  /**
+   * Set by sim/irq_thread.ts when interrupts are force-threaded (`threadirqs`); null when
+   * handlers run in hardirq context as requested.
+   */
+  forceThreading: ((irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown) => IrqAction) | null = null;
+
+  /** __setup_irq(): the action on the line's chain, as given. */
+  setupAction(irq: number, handler: IrqHandler, flags: number, name: string, dev: unknown, fnName = `${name}_interrupt`): IrqAction {
     const desc = this.desc(irq);
     if (desc.actions.length > 0 && (desc.actions.some((a) => (a.flags & IRQF_SHARED) === 0) || (flags & IRQF_SHARED) === 0)) {
       throw new Error(`request_irq(${irq}, ${name}): line busy and not shared (-EBUSY)`);

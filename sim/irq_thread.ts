@@ -65,7 +65,7 @@ export function requestThreadedIrq(
   else if (handler === null && (flags & IRQF_ONESHOT) === 0) {
     throw new Error(`request_threaded_irq(${irq}, ${name}): no primary handler and no IRQF_ONESHOT (-EINVAL)`);
   }
-  const action = k.irq.requestIrq(irq, handler ?? defaultPrimary, flags, name, dev);
+  const action = k.irq.setupAction(irq, handler ?? defaultPrimary, flags, name, dev);
   const it: IrqThread = { action, thread: null as unknown as Thread, runThread: false, wokenAt: 0, runs: 0, merged: 0 };
   it.thread = k.spawn(
     { comm: `irq/${irq}-${name}`.slice(0, 15), cpu: desc.affinity[0]!, kernelThread: true, policy: SCHED_FIFO, rtPriority: IRQ_THREAD_PRIO },
@@ -96,4 +96,31 @@ function* irqThread(k: Kernel, desc: IrqDesc, it: IrqThread, threadFn: (k: Kerne
     yield* threadFn(k, it.action.dev);
     if ((it.action.flags & IRQF_ONESHOT) !== 0) k.irq.enableIrq(desc); // irq_finalize_oneshot
   }
+}
+
+/**
+ * `threadirqs` (kernel/irq/manage.c irq_setup_forced_threading, irq_forced_thread_fn):
+ * every interrupt requested without IRQF_NO_THREAD (timers keep theirs) or IRQF_ONESHOT
+ * gets a thread irq/N-name running its handler, with IRQF_ONESHOT, behind the default
+ * primary. The handler runs with BH disabled and, on a non-RT kernel, IRQs disabled, as it
+ * expects; softirqs it raises run at the local_bh_enable() in the thread.
+ */
+export function forceIrqThreads(k: Kernel): void {
+  k.irq.forceThreading = (irq, handler, flags, name, dev) =>
+    requestThreadedIrq(
+      k,
+      irq,
+      null,
+      function* (kk, d) {
+        yield kk.localBhDisable();
+        yield kk.localIrqDisable();
+        const ret = yield* handler(kk, d);
+        yield kk.localIrqEnable();
+        yield kk.localBhEnable();
+        return ret;
+      },
+      flags | IRQF_ONESHOT,
+      name,
+      dev,
+    ).action;
 }

@@ -20,7 +20,7 @@
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { createEvent, type SimEvent } from "../sim/engine.js";
-import { IRQ_HANDLED, type IrqDesc } from "../sim/irq.js";
+import { IRQ_HANDLED, IRQF_TIMER, type IrqDesc } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
 import { jiffiesToNsCeil } from "../sim/time.js";
 import { HRTIMER_SOFTIRQ, SCHED_SOFTIRQ, TIMER_SOFTIRQ, type Softirq } from "./softirq.js";
@@ -89,7 +89,7 @@ export class Timers {
     this.expired = k.cpus.map(() => 0);
     this.bases = k.cpus.map((cpu) => {
       const loc = k.irq.setupLine(LOCAL_TIMER_VECTOR - cpu.id * 0x100, { chip: "LAPIC", hwirq: 0, affinity: [cpu.id], arch: "LOC" });
-      k.irq.requestIrq(loc.irq, (kk) => this.localTimerInterrupt(kk), 0, "local_timer", null);
+      k.irq.requestIrq(loc.irq, (kk) => this.localTimerInterrupt(kk), IRQF_TIMER, "local_timer", null);
       const base: TimerBase = {
         pending: [],
         hrtimers: [],

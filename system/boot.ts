@@ -21,6 +21,7 @@ import { napiKthreadCreate } from "../net/napi_threaded.js";
 import { napiTimerSetup } from "../net/napi_defer.js";
 import { busyLoop } from "../net/busy_poll.js";
 import { BhWorkqueues, type BhWorkqueue } from "../workqueue/bh.js";
+import { forceIrqThreads } from "../sim/irq_thread.js";
 import { MIN_NAPI_ID } from "../net/napi.js";
 import { NoisyDevice } from "../devices/noisy.js";
 import { Uart } from "../drivers/uart.js";
@@ -87,6 +88,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   tasklets.onRunLatency = (_t, ns) => latency.top_half_to_bh.record(ns);
   k.irq.onThreadLatency = (_desc, ns) => latency.top_half_to_bh.record(ns);
   const timers = new Timers(k, softirq, scenario.kernel.tick === "periodic");
+  if (scenario.kernel.threadirqs) forceIrqThreads(k);
   const wqs = new Workqueues(k, timers);
   const kc = scenario.kernel;
   const net = new NetStack(k, softirq, {

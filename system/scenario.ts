@@ -398,6 +398,8 @@ export const ScenarioSchema = z
          * outside ksoftirqd are not charged to the interrupted task's runtime and vruntime.
          */
         irq_time_accounting: z.boolean().default(true),
+        /** The threadirqs boot option: device handlers forced into irq/N-name threads (timers excepted). */
+        threadirqs: z.boolean().default(false),
         /** nohz: NO_HZ_IDLE, the tick every jiffy on a CPU running a task, none while idle; periodic: every jiffy on every CPU. */
         tick: z.enum(["nohz", "periodic"]).default("nohz"),
         /**
@@ -417,6 +419,7 @@ export const ScenarioSchema = z
         dev_weight: 64,
         softirq_defer_to_ksoftirqd: false,
         irq_time_accounting: true,
+        threadirqs: false,
         tick: "nohz" as const,
         memory: "lkmm" as const,
         memory_weakness: DEFAULT_MEMORY.weakness,

@@ -67,7 +67,7 @@ describe("built-in scenarios", () => {
       seed: 1,
       duration: 100_000_000,
       cpus: 2,
-      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, irq_time_accounting: true, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 },
+      kernel: { hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, irq_time_accounting: true, threadirqs: false, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 },
       costs: {},
       devices: {
         nic0: {
@@ -126,7 +126,7 @@ describe("defaults and durations", () => {
     expect(s.seed).toBe(1);
     expect(s.duration).toBe(100_000_000);
     expect(s.cpus).toBe(1);
-    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, irq_time_accounting: true, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 });
+    expect(s.kernel).toEqual({ hz: 1000, netdev_budget: 300, netdev_max_backlog: 1000, dev_weight: 64, softirq_defer_to_ksoftirqd: false, irq_time_accounting: true, threadirqs: false, tick: "nohz", memory: "lkmm", memory_weakness: 0.25, memory_window: 500 });
     expect(s.costs).toEqual({});
     expect(s.tasks).toEqual({});
     expect(s.expect).toEqual([]);
