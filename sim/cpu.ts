@@ -360,9 +360,15 @@ export class Cpu {
         return;
       case OP_BH_ENABLE:
         // kernel/softirq.c __local_bh_enable_ip: drop the count, run pending softirqs if
-        // no longer in interrupt context, then preempt_check_resched().
+        // no longer in interrupt context, then preempt_check_resched(). In 4.9 - 6.4
+        // do_softirq() also left them to a running ksoftirqd (ksoftirqd_running()).
         this.preemptCount -= SOFTIRQ_DISABLE_OFFSET;
-        if (!inInterrupt(this.preemptCount) && this.softirqPending !== 0 && k.hooks.doSoftirq !== null) {
+        if (
+          !inInterrupt(this.preemptCount) &&
+          this.softirqPending !== 0 &&
+          k.hooks.doSoftirq !== null &&
+          (k.hooks.invokeSoftirqNow === null || k.hooks.invokeSoftirqNow(this))
+        ) {
           this.pushSoftirq(this.irqsDisabled);
           return;
         }

@@ -59,8 +59,9 @@ export class Softirq {
 
   /**
    * Linux 4.9 - 6.4 behaviour ("softirq: Let ksoftirqd do its job", reverted in 6.5 by
-   * d15121be7485): while ksoftirqd is runnable, irq_exit leaves softirqs other than HI and
-   * TASKLET to it instead of running them inline.
+   * d15121be7485): while ksoftirqd is runnable, irq_exit (invoke_softirq) and
+   * local_bh_enable (do_softirq) leave softirqs other than HI and TASKLET to it instead of
+   * running them inline.
    */
   constructor(
     private readonly k: Kernel,

@@ -49,3 +49,22 @@ test("threadirqs: each device on a shared line gets its own thread", () => {
   expect(irqThreads.length).toBeGreaterThanOrEqual(1);
   expect(r.invariants.ok).toBe(true);
 });
+
+test("softirq_defer_to_ksoftirqd (4.9 - 6.4) also defers at local_bh_enable: no NET_RX in the irq thread while ksoftirqd is runnable", () => {
+  const sets = ["kernel.threadirqs=true", "kernel.softirq_defer_to_ksoftirqd=true", "devices.nic0.mode=irq", "devices.nic0.traffic.rate=150000", "duration=10ms"];
+  const sim = new Simulation(loadScenario("livelock", { sets }).scenario);
+  const ksoftirqd = sim.sys.softirq.ksoftirqd[0]!;
+  let inThread = 0;
+  let whileRunnable = 0;
+  sim.sys.k.trace.on((tp, _t, cpu, a) => {
+    if (tp !== TP.softirq_entry || a !== NET_RX_SOFTIRQ) return;
+    if (sim.sys.k.cpus[cpu]!.curr.comm !== "irq/24-nic0") return;
+    inThread++;
+    if (ksoftirqd.state === 0) whileRunnable++; // TASK_RUNNING: queued, since the irq thread is current
+  });
+  while (!sim.advance(1 << 20));
+  const r = sim.finish();
+  expect(r.ksoftirqd[0]!.runs_ksoftirqd).toBeGreaterThan(0);
+  expect(inThread).toBeGreaterThan(0);
+  expect(whileRunnable).toBe(0);
+});
