@@ -93,7 +93,13 @@ export class Workqueues {
     readonly timers: Timers,
   ) {
     const all = k.cpus.map((c) => c.id);
-    this.cpuPools = k.cpus.map((c) => [this.createPool(c.id, 0, [c.id]), this.createPool(c.id, -20, [c.id])]);
+    // workqueue_init_early() (6.9+): each CPU's two BH pools take ids before its two
+    // normal pools (the BH pools themselves live in workqueue/bh.ts), so per-CPU pools are
+    // 4c+2 and 4c+3 and the unbound ones, kworker/u<id>, start at 4 * nr_cpus.
+    this.cpuPools = k.cpus.map((c) => {
+      this.nextPoolId += 2;
+      return [this.createPool(c.id, 0, [c.id]), this.createPool(c.id, -20, [c.id])];
+    });
     this.unboundPools = [this.createPool(-1, 0, all), this.createPool(-1, -20, all)];
     // Like workqueue_init(): one idle worker per per-CPU pool at boot; unbound pools start
     // workers on demand.
