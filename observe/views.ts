@@ -22,7 +22,7 @@ function nrIrqs(sys: System): number {
 /**
  * The x86 system-vector rows after the numbered lines (arch/x86/kernel/irq.c
  * arch_show_interrupts, which still uses the older "%10u " layout): NMI (none here), LOC
- * (local timer interrupts), RES (reschedule IPIs), then ERR.
+ * (local timer interrupts), RES (reschedule IPIs), CAL (function-call IPIs), then ERR.
  */
 function archRows(sys: System, nrIrqs: number): string {
   const prec = interruptsPrecision(nrIrqs);
@@ -34,6 +34,7 @@ function archRows(sys: System, nrIrqs: number): string {
     row("NMI", k.cpus.map(() => 0), "Non-maskable interrupts") +
     row("LOC", k.cpus.map((c) => locCount(c.id)), "Local timer interrupts") +
     row("RES", k.cpus.map((c) => c.reschedIpis), "Rescheduling interrupts") +
+    row("CAL", k.cpus.map((c) => c.callIpis), "Function call interrupts") +
     `${"ERR".padStart(prec)}: ${String(0).padStart(10)}\n`
   );
 }
@@ -82,7 +83,7 @@ export function procView(sys: System, view: ProcView): string {
         intrTotal:
           intrPerIrq.reduce((a, b) => a + b, 0) +
           k.irq.archLines().reduce((a, d) => a + d.kstat.reduce((x, y) => x + y, 0), 0) +
-          k.cpus.reduce((a, c) => a + c.reschedIpis, 0),
+          k.cpus.reduce((a, c) => a + c.reschedIpis + c.callIpis, 0),
         intrPerIrq,
         ctxt: k.cpus.reduce((a, c) => a + c.nrSwitches, 0),
         // btime is wall-clock boot time; a simulated machine boots at the epoch.

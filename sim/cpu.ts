@@ -106,6 +106,8 @@ export class Cpu {
   nrSwitches = 0;
   /** Reschedule IPIs received (RES in /proc/interrupts). */
   reschedIpis = 0;
+  /** Function-call IPIs received: wake-list wake-ups of this CPU while idle (CAL). */
+  callIpis = 0;
   /** The running segment's end. */
   readonly segEvent: SimEvent;
   /** Remote wake-up / resched IPI arrival. */

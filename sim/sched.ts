@@ -242,8 +242,14 @@ function checkPreemptWakeup(k: Kernel, cpu: Cpu, t: Thread, now: number): void {
   // which (with idle exit) takes costs.wakeup to land.
   if (k.current !== cpu && cpu.kickEvent.slot < 0) {
     k.engine.after(cpu.kickEvent, k.costs.wakeup);
-    // From another CPU this is a reschedule IPI (RES in /proc/interrupts).
-    if (k.current !== null) cpu.reschedIpis++;
+    // From another CPU: to a busy CPU a reschedule IPI (RES in /proc/interrupts); to an idle
+    // one try_to_wake_up queues the task on its wake list (ttwu_queue_wakelist) and sends a
+    // call-function IPI (CAL) -- none at all if the idle CPU polls TIF_POLLING_NRFLAG, which
+    // is not modelled (HLT idle).
+    if (k.current !== null) {
+      if (curr.idle) cpu.callIpis++;
+      else cpu.reschedIpis++;
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { createFtraceFormatter } from "../observe/ftrace.js";
 import { TP } from "../sim/trace.js";
 import { NET_RX_SOFTIRQ } from "../softirq/softirq.js";
 import { IRQF_ONESHOT } from "../sim/irq.js";
+import { procView } from "../observe/views.js";
 
 test("threadirqs: the NIC's handler runs in irq/24-nic0 (SCHED_FIFO 50) and NET_RX runs in that thread", () => {
   const sim = new Simulation(loadScenario("nic-basic", { sets: ["kernel.threadirqs=true", "duration=10ms", "tasks.app.cpu=0"] }).scenario);
@@ -67,4 +68,20 @@ test("softirq_defer_to_ksoftirqd (4.9 - 6.4) also defers at local_bh_enable: no 
   expect(r.ksoftirqd[0]!.runs_ksoftirqd).toBeGreaterThan(0);
   expect(inThread).toBeGreaterThan(0);
   expect(whileRunnable).toBe(0);
+});
+
+test("waking a task on an idle CPU is a function-call IPI (CAL, via the wake list), on a busy one a reschedule IPI (RES)", () => {
+  const idle = new Simulation(loadScenario("nic-basic", { sets: ["duration=10ms"] }).scenario);
+  while (!idle.advance(1 << 20));
+  idle.finish();
+  const c1 = idle.sys.k.cpus[1]!;
+  expect(c1.callIpis).toBeGreaterThan(100);
+  expect(c1.reschedIpis).toBe(0);
+  const text = procView(idle.sys, "interrupts");
+  expect(text).toMatch(new RegExp(`^CAL: +0 +${c1.callIpis}   Function call interrupts$`, "m"));
+  // A CPU-bound task keeps CPU1 busy: the reader's wake-ups preempt it with RES instead.
+  const busy = new Simulation(loadScenario("nic-basic", { sets: ["duration=10ms", "tasks.hog.type=busy", "tasks.hog.cpu=1", "tasks.app.nice=-10"] }).scenario);
+  while (!busy.advance(1 << 20));
+  busy.finish();
+  expect(busy.sys.k.cpus[1]!.reschedIpis).toBeGreaterThan(0);
 });
