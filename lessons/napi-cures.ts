@@ -1,7 +1,6 @@
 /** The NAPI dip (plain NAPI starving the reader between ~1.3x and 2x load) and Linux's cures for it. */
 import { nic, pick, round, thread, type Lesson } from "./lesson.js";
 
-const REASONS = ["rx_ring_full", "cpu_backlog", "socket_rcvbuff"] as const;
 const VARIANTS = ["napi", "threaded", "defer", "busy_poll"] as const;
 
 export const napiCures: Lesson = {
@@ -32,13 +31,12 @@ export const napiCures: Lesson = {
           answer: (r) => ({ value: round(r.napi!.packets.delivered_pps), why: "packets.delivered_pps of the napi run" }),
         },
         {
-          text: "With plain NAPI, where were most packets dropped?",
-          choices: ["at the NIC ring (rx_ring_full)", "in the per-CPU backlog (cpu_backlog)", "at the socket (socket_rcvbuff), after NET_RX had processed them", "nowhere"],
+          text: "With plain NAPI, what percentage of the packets that arrived was dropped at the full socket, after NET_RX had done their protocol processing?",
+          unit: "%",
+          tolerance: { abs: 5 },
           answer: (r) => {
-            const d = r.napi!.packets.dropped;
-            const counts = REASONS.map((k) => d[k] ?? 0);
-            const max = Math.max(...counts);
-            return { value: max === 0 ? "d" : "abc"[counts.indexOf(max)]!, why: `packets.dropped: ${REASONS.map((k, i) => `${k} ${counts[i]}`).join(", ")}` };
+            const p = r.napi!.packets;
+            return { value: round((100 * (p.dropped.socket_rcvbuff ?? 0)) / Math.max(1, p.arrived)), why: `packets.dropped.socket_rcvbuff ${p.dropped.socket_rcvbuff ?? 0} of packets.arrived ${p.arrived} (at the ring: ${p.dropped.rx_ring_full ?? 0})` };
           },
         },
         {
