@@ -186,7 +186,7 @@ const BUILTIN: Record<string, BuiltinText> = {
       { what: "overload with an interrupt per packet: delivered throughput collapses", sets: ["devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "lower" }] },
       { what: "the same overload under NAPI: it delivers more than interrupt-per-packet does", sets: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=300000"], claims: [{ metric: "packets.delivered", is: "higher", than: ["devices.nic0.traffic.rate=300000"] }] },
       { what: "the classic curve: delivered vs offered in both modes (add --plot)", vary: ["devices.nic0.mode=irq,napi", "devices.nic0.traffic.rate=50000,100000,200000,300000,450000,600000"], claims: [{ metric: "packets.dropped.total", is: "higher" }, { metric: "packets.dropped.rx_ring_full", is: "above_zero" }] },
-      { what: "the NAPI dip: NET_RX inline at every irq_exit starves the reader", vary: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
+      { what: "the NAPI dip: NET_RX inline at every irq_exit starves the reader", vary: ["devices.nic0.mode=napi", "devices.nic0.traffic.rate=150000,225000,300000,450000"], claims: [{ metric: "packets.dropped.rx_ring_full", is: "above_zero" }] },
     ],
   },
   "napi-cures": {
@@ -199,10 +199,10 @@ const BUILTIN: Record<string, BuiltinText> = {
       "--trace ftrace: napi_poll from napi/nic0-8193 with flags b.... (BH disabled, process context) vs ..s.. in NET_RX",
     ],
     try_next: [
-      { what: "every variant through the dip (1.3x to 2x) and past it", vary: ["variant=napi,threaded,defer,busy_poll,busy_read", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
+      { what: "every variant through the dip (1.3x to 2x) and past it", vary: ["variant=napi,threaded,defer,busy_poll,busy_read", "devices.nic0.traffic.rate=150000,225000,300000,450000"], claims: [{ metric: "packets.dropped.rx_ring_full", is: "above_zero" }] },
       { what: "threaded NAPI at the bottom of the dip: it delivers more", sets: ["variant=threaded"], claims: [{ metric: "packets.delivered", is: "higher" }] },
-      { what: "busy polling with a flush timeout shorter than the reader's processing: NET_RX takes the instance back", sets: ["variant=busy_poll", "devices.nic0.gro_flush_timeout=50us"] },
-      { what: "deferred IRQs against plain NAPI as the load grows: interrupts vanish, the dip stays", vary: ["variant=napi,defer", "devices.nic0.traffic.rate=150000,225000,300000,450000"] },
+      { what: "busy polling with a flush timeout shorter than the reader's processing: NET_RX takes the instance back", sets: ["variant=busy_poll", "devices.nic0.gro_flush_timeout=50us"], claims: [{ metric: "packets.delivered", is: "lower", than: ["variant=busy_poll"] }] },
+      { what: "deferred IRQs against plain NAPI as the load grows: interrupts vanish, the dip stays", vary: ["variant=napi,defer", "devices.nic0.traffic.rate=150000,225000,300000,450000"], claims: [{ metric: "devices.nic0.interrupts", is: "lower" }] },
     ],
   },
   "tasklet-serial": {
@@ -229,8 +229,8 @@ const BUILTIN: Record<string, BuiltinText> = {
     ],
     try_next: [
       { what: "the softirq counts to set against `irqsim run tasklet-serial --proc softirqs`", flags: ["--proc", "softirqs"] },
-      { what: "a WQ_HIGHPRI BH workqueue: the item runs from HI_SOFTIRQ", sets: ["workqueues.events_bh.flags=[bh, highpri]"] },
-      { what: "more traffic on port 1: more hand-overs", sets: ["devices.nic1.traffic.rate=120000"] },
+      { what: "a WQ_HIGHPRI BH workqueue: the item runs from HI_SOFTIRQ", sets: ["workqueues.events_bh.flags=[bh, highpri]"], claims: [{ metric: "softirqs.HI.per_cpu.0", is: "above_zero" }] },
+      { what: "more traffic on port 1: more hand-overs", sets: ["devices.nic1.traffic.rate=120000"], claims: [{ metric: "bh_workqueues.0.works.0.sent_to_running_cpu", is: "higher" }] },
     ],
   },
   "workqueue-rx": {

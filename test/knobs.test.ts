@@ -238,6 +238,9 @@ const NOT_KNOBS: Record<string, string> = {
   "devices.*<block>.type": "the device type selects the schema",
   "devices.*<hrtimer>.type": "the device type selects the schema",
   "devices.*<nic>.tasklet": "a link: devices naming the same tasklet share it (test/tasklet.test.ts)",
+  variants: "named sets of overrides; a variant is its overrides (test/napi_cures.test.ts)",
+  variant: "picks one of variants (test/napi_cures.test.ts)",
+  "variants.*": "a named set of overrides (test/napi_cures.test.ts)",
   "devices.*<nic>.workqueue": "a link to a workqueue under workqueues:",
   "devices.*<uart>.workqueue": "a link; its presence (the flip buffer) is tested with the UART's barriers",
   "devices.*<uart>.shared": "always false (z.literal)",
@@ -412,6 +415,14 @@ faults:
     "workqueues.rx_wq.flags=[mem_reclaim]",
     "workqueues.rx_wq.flags=[cpu_intensive]",
     "workqueues.rx_wq.flags=[ordered]",
+    "kernel.irq_time_accounting=false",
+    "kernel.threadirqs=true",
+    "devices.nic1.napi_threaded=true",
+    { change: ["devices.nic1.napi_defer_hard_irqs=2", "devices.nic1.gro_flush_timeout=20us"], base: [] },
+    "tasks.app1.busy_poll=50us",
+    // SO_PREFER_BUSY_POLL matters when NET_RX holds the instance the reader wants (a loaded NIC).
+    { change: ["tasks.app1.prefer_busy_poll=true"], base: ["tasks.app1.busy_poll=50us", "devices.nic1.traffic.rate=300000", "devices.nic1.napi_defer_hard_irqs=2", "devices.nic1.gro_flush_timeout=200us"] },
+    { change: ["devices.nic1.irq_suspend_timeout=500us"], base: ["tasks.app1.busy_poll=50us", "tasks.app1.prefer_busy_poll=true"] },
     "faults=[{kind: worker_creation_stall, at: 0us, duration: 2ms}]",
     "faults=[{kind: set_affinity, at: 1ms, irq: 24, cpus: [3]}]",
     "faults=[{kind: traffic_burst, device: nic1, at: 1ms, packets: 50}]",
@@ -444,7 +455,7 @@ workqueues:
   });
 
   test("the cases above cover every field of the schema (walked), or say why it is not a knob", () => {
-    const sinkTypes: Record<string, string> = { nic0: "nic", nic1: "nic", nic2: "nic", nic3: "nic", noisy0: "noisy", tty0: "uart", nvme0: "block", h0: "hrtimer", app0: "socket-reader", hog: "busy", off: "irqs-off", fio: "block-io" };
+    const sinkTypes: Record<string, string> = { nic0: "nic", nic1: "nic", nic2: "nic", nic3: "nic", noisy0: "noisy", tty0: "uart", nvme0: "block", h0: "hrtimer", app0: "socket-reader", app1: "socket-reader", hog: "busy", off: "irqs-off", fio: "block-io" };
     const covered = new Set<string>(["devices.*<uart>.barriers"]); // the UART test
     const field = (set: string): string => set.slice(0, set.indexOf("="));
     for (const f of NIC_FIELDS) {
@@ -497,7 +508,7 @@ workqueues:
       const v = DEFAULT_COSTS[key];
       // The only timer_list timers are the workqueue's: a mayday timer 10 jiffies into a
       // worker-creation stall.
-      const base = key === "timer_run" ? ["duration=12ms", "faults=[{kind: worker_creation_stall, at: 0us, duration: 20ms}]"] : [];
+      const base = key === "timer_run" ? ["duration=12ms", "faults=[{kind: worker_creation_stall, at: 0us, duration: 20ms}]"] : key === "busy_poll_loop" ? ["tasks.app1.busy_poll=50us"] : [];
       // Three times the default, or (for a threshold that a short run never reaches) a tenth.
       const p = knobProblem(SINK, base, `costs.${key}=${v === 0 ? 1000 : v * 3}ns`) && knobProblem(SINK, base, `costs.${key}=${Math.max(1, Math.floor(v / 10))}ns`);
       if (p !== null) problems.push(p);
