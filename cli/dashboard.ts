@@ -10,7 +10,6 @@ import { Simulation } from "../system/run.js";
 import { loadScenario, type Scenario } from "../system/scenario.js";
 import { SnapshotHistory, takeSnapshot } from "../observe/snapshot.js";
 import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
-import { advanceTo } from "../tui/advance.js";
 import { fmtTime } from "../tui/format.js";
 import { DEFAULT_SPEED } from "../tui/live_run.js";
 import { useColor, type Io } from "./output.js";
@@ -102,7 +101,7 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   const { runLive } = await live;
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
   const where = run.finished ? "finished" : "quit";
-  io.stdout(`irqsim dashboard: ${scenario.name} seed ${scenario.seed}: ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.sys.k.engine.fired} events)\n`);
+  io.stdout(`irqsim dashboard: ${scenario.name} seed ${scenario.seed}: ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.eventsFired} events)\n`);
   if (run.violations.length > 0) {
     io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${run.violations[0]}\n`);
     return EXIT_INVARIANT;
@@ -127,7 +126,7 @@ async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<
       const to = Math.min(from + every, end);
       for (let i = 1; i <= PLAIN_SUBSAMPLES && !interruptRequested; i++) {
         const at = from + Math.floor((i * (to - from)) / PLAIN_SUBSAMPLES);
-        while (advanceTo(sim, at, PLAIN_SLICE_EVENTS) === "budget") {
+        while (sim.runUntil(at, PLAIN_SLICE_EVENTS) === "budget") {
           sim.enforceBudget();
           if (interruptRequested) break;
           await new Promise<void>((r) => setImmediate(r));
@@ -135,7 +134,7 @@ async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<
         history.sample();
       }
       // The last interval ends with the run: let events at exactly `end` fire too.
-      if (to >= end) while (!sim.finished && !interruptRequested) advanceTo(sim, end, PLAIN_SLICE_EVENTS);
+      if (to >= end) while (!sim.finished && !interruptRequested) sim.runUntil(end, PLAIN_SLICE_EVENTS);
       sim.enforceBudget();
       io.stdout(plainSnapshot(takeSnapshot(sim.sys, history)));
       from = to;

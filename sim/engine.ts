@@ -124,6 +124,11 @@ export class Engine {
     return true;
   }
 
+  /** The time of the next armed event, or null when none is armed. */
+  peek(): number | null {
+    return this.live === 0 ? null : this.first().time;
+  }
+
   /** Asks a running `run` to return after the current event. */
   stop(): void {
     this.stopRequested = true;

@@ -13,7 +13,7 @@ import { NetStack, netdevBudgetUsecs } from "../net/dev.js";
 import { Tasklets } from "../softirq/tasklet.js";
 import { Timers, type HrTimer } from "../softirq/timer.js";
 import { Workqueues, type Workqueue } from "../workqueue/workqueue.js";
-import { createEvent } from "../sim/engine.js";
+import { scheduleFault } from "./faults.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../drivers/nic.js";
@@ -212,16 +212,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
       if (rxWorkqueues.has(wq)) latency.top_half_to_bh.record(ns);
     };
   }
-  for (const fault of scenario.faults) {
-    if (fault.kind === "worker_creation_stall") wqs.stalls.push({ at: fault.at, duration: fault.duration });
-    else if (fault.kind === "set_affinity") {
-      const desc = k.irq.desc(fault.irq);
-      k.engine.schedule(createEvent(() => k.irq.setAffinity(desc, fault.cpus)), fault.at);
-    } else {
-      const nic = nics.find((n) => n.spec.name === fault.device)!;
-      k.engine.schedule(createEvent(() => nic.injectBurst(fault.packets)), fault.at);
-    }
-  }
+  for (const fault of scenario.faults) scheduleFault({ k, wqs, nics }, fault);
 
   // Mode tasklet: one tasklet per name, draining every device that names it.
   const byTasklet = new Map<string, Nic[]>();

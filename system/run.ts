@@ -5,7 +5,8 @@
  * seed => byte-identical JSON.
  */
 import { boot, type System } from "./boot.js";
-import type { Scenario } from "./scenario.js";
+import type { FaultSpec, Scenario } from "./scenario.js";
+import { scheduleFault } from "./faults.js";
 import { checkInvariants, packetsInFlight } from "./invariants.js";
 import { ACCT_HARDIRQ, ACCT_IDLE, ACCT_SOFTIRQ, ACCT_SYSTEM, ACCT_USER } from "../sim/cpu.js";
 import { DROP_REASONS } from "../net/dev.js";
@@ -259,7 +260,14 @@ export interface RunResult {
   invariants: { ok: boolean; violations: string[]; first?: FirstViolation };
 }
 
-/** A run in progress: call `advance` until it returns true, then `finish`. */
+/** What `runUntil` stopped at: the run is complete; every event up to the target has fired; `maxEvents` ran out first. */
+export type AdvanceResult = "done" | "reached" | "budget";
+
+/**
+ * A run in progress, and the one way a front-end drives it (the CLI, the dashboard, the
+ * lessons): `advance` or `runUntil` in slices, `step` one event, `peek` at the next,
+ * `inject` a fault; then `finish` for the result. Nothing outside needs the engine.
+ */
 export class Simulation {
   readonly sys: System;
   private readonly end: number;
@@ -329,6 +337,45 @@ export class Simulation {
   enforceBudget(): void {
     const workBudget = this.opts.eventBudget ?? EVENT_BUDGET;
     if (!this.done && this.sys.k.engine.fired >= workBudget) throw new BudgetExceeded(this.scenario.name, this.sys.k.engine.now, this.end, workBudget);
+  }
+
+  /** Events fired so far. */
+  get eventsFired(): number {
+    return this.sys.k.engine.fired;
+  }
+
+  /** Fires exactly one event (if one is due before the end). Returns true when the run is complete. */
+  step(): boolean {
+    return this.advance(1);
+  }
+
+  /** The simulated time of the next event, or null when no event is due before the end. */
+  peek(): number | null {
+    if (this.done) return null;
+    const t = this.sys.k.engine.peek();
+    return t === null || t > this.end ? null : t;
+  }
+
+  /**
+   * Advances to simulated time `target` (ns; the run's end if beyond it), firing at most
+   * `maxEvents` events. Once every event at or before `target` has fired, the clock stands
+   * exactly at `target`, so a front-end can pace the run against real time or sample it
+   * at exact simulated instants.
+   */
+  runUntil(target: number, maxEvents: number): AdvanceResult {
+    if (this.done) return "done";
+    const t = Math.floor(target);
+    if (t >= this.end) return this.advance(maxEvents) ? "done" : "budget";
+    return this.sys.k.engine.run({ until: t, maxEvents }) === "events" ? "budget" : "reached";
+  }
+
+  /**
+   * Schedules a fault (a scenario `faults:` entry) at `fault.at`, which must not be in the
+   * past: injected now while paused, it is the next event a step fires.
+   */
+  inject(fault: FaultSpec): void {
+    if (fault.at < this.now) throw new RangeError(`fault at ${fault.at} ns is before now (${this.now} ns)`);
+    scheduleFault(this.sys, fault);
   }
 
   /** Stops early (Ctrl-C): the result covers the time simulated so far. */

@@ -625,6 +625,7 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
 export type NicDevice = z.infer<typeof NicDeviceSchema>;
 export type NoisyDevice = z.infer<typeof NoisyDeviceSchema>;
 export type TaskSpec = z.infer<typeof TaskSchema>;
+export type FaultSpec = z.infer<typeof FaultSchema>;
 
 // ---------------------------------------------------------------------------------------
 // Error messages

@@ -3,7 +3,6 @@ import { loadScenario } from "../system/scenario.js";
 import { Simulation } from "../system/run.js";
 import { SnapshotHistory, STRIP_CHARS, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
 import { NSEC_PER_MSEC, NSEC_PER_USEC } from "../sim/time.js";
-import { advanceTo } from "../tui/advance.js";
 import { LiveRun } from "../tui/live_run.js";
 
 function boot(ref: string, sets: string[] = []) {
@@ -14,7 +13,7 @@ function boot(ref: string, sets: string[] = []) {
 /** Runs to `until`, sampling every `every` ns; returns the snapshot at `until`. */
 function sampled(sim: Simulation, history: SnapshotHistory, until: number, every: number): Snapshot {
   for (let t = every; t <= until; t += every) {
-    while (advanceTo(sim, t, 10_000) === "budget");
+    while (sim.runUntil(t, 10_000) === "budget");
     history.sample();
   }
   return takeSnapshot(sim.sys, history);

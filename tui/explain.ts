@@ -22,7 +22,7 @@ function threadName(sys: System, pid: number, cpu: number): string {
 
 function devName(sys: System, dev: number): string {
   if (dev < 0) return "the backlog";
-  return sys.nics[dev]?.spec.name ?? String(sys.k.trace.object("dev", dev)?.name ?? `dev${dev}`);
+  return String(sys.k.trace.object("dev", dev)?.name ?? `dev${dev}`);
 }
 
 function objName(sys: System, kind: "tasklet" | "work" | "timer", id: number): string {

@@ -5,12 +5,10 @@
  * keys and drawing. Real time (the injected `clock`) paces the run; the simulation itself
  * never sees it.
  */
-import { createEvent } from "../sim/engine.js";
 import { checkInvariants } from "../system/invariants.js";
 import type { Simulation } from "../system/run.js";
 import { cpuContexts, takeSnapshot, type Snapshot, type SnapshotHistory } from "../observe/snapshot.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";
-import { advanceTo } from "./advance.js";
 import { explainStep } from "./explain.js";
 import { fmtSpeed, fmtTime } from "./format.js";
 import type { RunState } from "./StatusBar.js";
@@ -81,8 +79,8 @@ export class LiveRun {
     if (this.paused || this.finished) return false;
     const start = this.clock();
     const target = Number.isFinite(this.speed) ? Math.floor(this.anchorSim + (start - this.anchorReal) * NSEC_PER_MSEC * this.speed) : Infinity;
-    let r = advanceTo(this.sim, target, this.sliceEvents);
-    while (r === "budget" && this.clock() - start < this.budgetMs) r = advanceTo(this.sim, target, this.sliceEvents);
+    let r = this.sim.runUntil(target, this.sliceEvents);
+    while (r === "budget" && this.clock() - start < this.budgetMs) r = this.sim.runUntil(target, this.sliceEvents);
     if (r === "done") {
       this.onFinish();
       return false;
@@ -118,35 +116,34 @@ export class LiveRun {
   step(): string {
     this.paused = true;
     if (this.finished) return "the run is over: no event left to step";
-    const { sys } = this.sim;
-    const before = cpuContexts(sys, this.history);
-    const fired = sys.k.engine.fired;
+    const sim = this.sim;
+    const before = cpuContexts(sim.sys, this.history);
+    const fired = sim.eventsFired;
     this.history.startCapture();
-    const done = this.sim.advance(1);
+    const done = sim.step();
     const records = this.history.stopCapture();
     this.reanchor();
     if (done) this.onFinish();
-    if (sys.k.engine.fired === fired) return `no event left before the end (${fmtTime(this.sim.now)}): the run is over`;
-    return explainStep(sys, sys.k.engine.fired, sys.k.now, records, before, cpuContexts(sys, this.history));
+    if (sim.eventsFired === fired) return `no event left before the end (${fmtTime(sim.now)}): the run is over`;
+    return explainStep(sim.sys, sim.eventsFired, sim.now, records, before, cpuContexts(sim.sys, this.history));
   }
 
   /**
-   * The scenario's fault, now: a burst of packets on every NIC, as many as its rings hold. It is
-   * an engine event at the current instant (never a call from inside a handler), so while
-   * paused it is the next event a step fires.
+   * The scenario's fault, now: a traffic_burst on every NIC, as many packets as its rings
+   * hold. Each is a fault injected at the current instant (an engine event, never a call
+   * from inside a handler), so while paused the next step fires it.
    */
   injectFault(): string {
     if (this.finished) return "the run is over: no fault injected";
-    const { sys } = this.sim;
-    const at = sys.k.now;
+    const sim = this.sim;
+    const at = sim.now;
+    const nics = sim.sys.nics;
     // Enough to fill every ring of the device, if the driver has not emptied any of it.
-    const burst = (nic: (typeof sys.nics)[number]): number => nic.spec.ringSize * nic.queues.length;
-    const ev = createEvent(() => {
-      for (const nic of sys.nics) nic.injectBurst(burst(nic));
-    });
-    sys.k.engine.schedule(ev, at);
-    const what = sys.nics.map((n) => `${burst(n)} packets on ${n.spec.name}`).join(", ");
-    return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? " (the next step fires it)" : ""}`;
+    const burst = (nic: (typeof nics)[number]): number => nic.spec.ringSize * nic.queues.length;
+    for (const nic of nics) sim.inject({ kind: "traffic_burst", device: nic.spec.name, at, packets: burst(nic) });
+    const what = nics.map((n) => `${burst(n)} packets on ${n.spec.name}`).join(", ");
+    const fires = nics.length > 1 ? " (the next steps fire them)" : " (the next step fires it)";
+    return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? fires : ""}`;
   }
 
   /** Samples the history and returns a snapshot of now. */
