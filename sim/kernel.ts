@@ -10,7 +10,7 @@ import { Trace, TP } from "./trace.js";
 import type { Costs } from "./costs.js";
 import { Cpu } from "./cpu.js";
 import { IrqController } from "./irq.js";
-import { createThread, type Thread, type ThreadSpec } from "./thread.js";
+import { createThread, TASK_INTERRUPTIBLE, type Thread, type ThreadSpec } from "./thread.js";
 import { createFrame, FRAME_PROCESS } from "./frame.js";
 import { wakeUpProcess } from "./sched.js";
 import type { Handler } from "./ops.js";
@@ -187,7 +187,7 @@ export class Kernel {
     const frame = createFrame(FRAME_PROCESS, null);
     const t = createThread({ ...spec, pid: this.nextPid++ }, frame, (th) => wakeUpProcess(this, th));
     frame.gen = body(t);
-    t.state = 1; // TASK_INTERRUPTIBLE until the first wake-up puts it on a run queue
+    t.state = TASK_INTERRUPTIBLE; // until the first wake-up puts it on a run queue
     this.threads.push(t);
     wakeUpProcess(this, t);
     return t;
