@@ -1,31 +1,25 @@
 /**
- * A 16550-style UART receiving a steady byte stream (drivers/tty/serial/8250). Bytes arrive
- * every character time (10 bits per byte at 8N1); the 16-byte receive FIFO raises the
- * interrupt when it reaches the trigger level, or after 4 character times with data and
- * no read (the character timeout). If the top half runs too late -- because the CPU sat with
- * interrupts disabled -- the FIFO fills and the next byte is lost: an overrun (LSR.OE),
- * counted as the kernel counts it in /proc/tty/driver/serial ("oe:").
+ * The 8250 driver for a 16550-style UART receiving a steady byte stream
+ * (drivers/tty/serial/8250; the port itself is devices/uart_hw.ts). If the top half runs
+ * too late -- because the CPU sat with interrupts disabled -- the FIFO fills and the next
+ * byte is lost: an overrun (LSR.OE), counted as the kernel counts it in
+ * /proc/tty/driver/serial ("oe:"). With a workqueue the bytes go on through the tty flip
+ * buffer to flush_to_ldisc.
  */
 import type { Kernel } from "../sim/kernel.js";
 import type { Handler } from "../sim/ops.js";
 import { IRQ_HANDLED, IRQ_NONE, type IrqDesc, type IrqReturn } from "../sim/irq.js";
-import { createEvent, type SimEvent } from "../sim/engine.js";
-import { NSEC_PER_SEC } from "../sim/time.js";
 import { ACQUIRE, PLAIN, RELEASE, type Location } from "../sim/memory.js";
 import type { WorkStruct } from "../workqueue/work.js";
 import type { Workqueue, Workqueues } from "../workqueue/workqueue.js";
 import { queueWorkOp } from "../workqueue/queue.js";
+import { Uart16550 } from "../devices/uart_hw.js";
 
 /**
  * The tty flip buffer's size here, a power of two as circular-buffers.rst requires
  * (the kernel's tty_buffer pages are bigger; the overflow behaviour is the same).
  */
 export const FLIP_SIZE = 256;
-
-/** The 16550A's receive FIFO depth. */
-export const UART_FIFO_SIZE = 16;
-/** Character timeout: 4 character times (16550 datasheet). */
-const CHAR_TIMEOUT_CHARS = 4;
 
 export interface UartSpec {
   name: string;
@@ -62,18 +56,14 @@ interface FlipBuffer {
 
 export class Uart {
   readonly desc: IrqDesc;
-  readonly counters = { rx: 0, overruns: 0, interrupts: 0, maxLatencyNs: 0, pushed: 0, flipOverruns: 0, flushed: 0, corrupt: 0 };
+  /** The port this driver drives (devices/uart_hw.ts). */
+  readonly hw: Uart16550;
+  /** The driver's own counters: IRQ latency and the flip buffer. */
+  private readonly drv = { maxLatencyNs: 0, pushed: 0, flipOverruns: 0, flushed: 0, corrupt: 0 };
   private flip: FlipBuffer | null = null;
   /** Serial number of the next byte the top half takes from the FIFO, and the last the consumer took. */
   private nextOut = 1;
   private lastIn = 0;
-  private fifo = 0;
-  /** An interrupt is pending in IIR (raised, not yet serviced). */
-  private iirPending = false;
-  private raisedAt = 0;
-  private readonly charNs: number;
-  private readonly byteEvent: SimEvent;
-  private readonly timeout: SimEvent;
 
   constructor(
     private readonly k: Kernel,
@@ -83,48 +73,31 @@ export class Uart {
     this.desc = k.irq.setupLine(spec.irq, { chip: "IO-APIC", hwirq: spec.irq, affinity: spec.affinity });
     k.irq.requestIrq(spec.irq, (kk) => this.intr(kk), 0, `ttyS${spec.index}`, this, "serial8250_interrupt");
     k.trace.registerObject("dev", spec.index, { name: spec.name, irq: spec.irq });
-    this.charNs = Math.round((10 * NSEC_PER_SEC) / spec.baud);
-    this.byteEvent = createEvent(() => this.byteArrives());
-    this.timeout = createEvent(() => this.raise());
-    k.engine.after(this.byteEvent, this.charNs);
+    this.hw = new Uart16550(k, spec, this.desc);
   }
 
-  private byteArrives(): void {
-    const k = this.k;
-    if (this.fifo >= UART_FIFO_SIZE) this.counters.overruns++;
-    else {
-      this.fifo++;
-      this.counters.rx++;
-      if (this.fifo >= this.spec.trigger) this.raise();
-      else k.engine.schedule(this.timeout, k.now + CHAR_TIMEOUT_CHARS * this.charNs);
-    }
-    k.engine.after(this.byteEvent, this.charNs);
-  }
-
-  private raise(): void {
-    this.k.engine.cancel(this.timeout);
-    if (this.iirPending || this.fifo === 0) return;
-    this.iirPending = true;
-    this.raisedAt = this.k.now;
-    this.counters.interrupts++;
-    this.k.irq.assert(this.desc);
+  /** The port's counters and the driver's, as the result reports them. */
+  get counters(): { rx: number; overruns: number; interrupts: number; maxLatencyNs: number; pushed: number; flipOverruns: number; flushed: number; corrupt: number } {
+    const h = this.hw.counters;
+    const d = this.drv;
+    return { rx: h.rx, overruns: h.overruns, interrupts: h.interrupts, maxLatencyNs: d.maxLatencyNs, pushed: d.pushed, flipOverruns: d.flipOverruns, flushed: d.flushed, corrupt: d.corrupt };
   }
 
   /** serial8250_handle_irq: read IIR, then drain the FIFO byte by byte (one inb each). */
   private *intr(k: Kernel): Handler<IrqReturn> {
     yield k.cpu(k.costs.mmio_read); // IIR
-    if (!this.iirPending) return IRQ_NONE;
-    this.iirPending = false;
-    this.counters.maxLatencyNs = Math.max(this.counters.maxLatencyNs, k.now - this.raisedAt);
+    const hw = this.hw;
+    if (!hw.readIir()) return IRQ_NONE;
+    this.drv.maxLatencyNs = Math.max(this.drv.maxLatencyNs, k.now - hw.raisedAt);
     const flip = this.flip;
     let pushed = 0;
-    while (this.fifo > 0) {
+    while (hw.fifo > 0) {
       yield k.cpu(k.costs.mmio_read); // LSR/RBR per byte
-      this.fifo--;
+      hw.readRbr();
       const byte = this.nextOut++;
       if (flip !== null) {
         if (this.produce(k, flip, byte)) pushed++;
-        else this.counters.flipOverruns++;
+        else this.drv.flipOverruns++;
       }
     }
     // tty_flip_buffer_push(): queue flush_to_ldisc (a no-op if it is already pending).
@@ -161,7 +134,7 @@ export class Uart {
     mem.write(flip.slots[head]!, byte, cpu);
     flip.headIdx = (head + 1) & (FLIP_SIZE - 1);
     mem.write(flip.head, flip.headIdx, cpu, this.spec.barriers ? RELEASE : PLAIN);
-    this.counters.pushed++;
+    this.drv.pushed++;
     return true;
   }
 
@@ -180,14 +153,14 @@ export class Uart {
         const byte = mem.read(flip.slots[tail]!, cpu);
         // Serials only grow (bytes lost to a full buffer leave gaps); an older one is a
         // stale slot: the previous lap's byte, read before the producer's store.
-        if (byte <= this.lastIn) this.counters.corrupt++;
+        if (byte <= this.lastIn) this.drv.corrupt++;
         else this.lastIn = byte;
         tail = (tail + 1) & (FLIP_SIZE - 1);
         n++;
       }
       flip.tailIdx = tail;
       mem.write(flip.tail, tail, cpu, barriers ? RELEASE : PLAIN);
-      this.counters.flushed += n;
+      this.drv.flushed += n;
       yield k.cpu(Math.ceil((k.costs.copy_per_kib * n) / 1024)); // into the line discipline
     }
   }
