@@ -120,6 +120,7 @@ export class NetStack {
   ) {
     this.skbs = new SkbRegistry(k, (skb) => `${this.devNames[skb.dev] ?? `dev${skb.dev}`}#${skb.id}`);
     this.receiving = k.cpus.map((cpu) => ({ name: `netif_receive_skb on cpu${cpu.id}`, contents: null }));
+    k.trace.registerNames("drop_reason", DROP_REASONS);
     this.softnet = k.cpus.map((cpu) => {
       const sd: SoftnetData = {
         completionQueue: 0,

@@ -29,7 +29,6 @@ import type { Thread } from "../sim/thread.js";
 import type { TraceFile } from "./trace_file.js";
 import type { TraceWindow } from "./trace_window.js";
 import type { TraceCounts } from "./ftrace.js";
-import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 
 /** include/linux/irqreturn.h. */
 const IRQ_WAKE_THREAD = 2;
@@ -180,6 +179,7 @@ export class ChromeTraceWriter {
     const sys = this.sys;
     const k = sys.k;
     const trace = k.trace;
+    const softirqNames = trace.names("softirq");
     const ct = (cpu: number): Track | undefined => this.cpuTracks[cpu];
     const on: Record<string, (t: number, cpu: number, a: number, b: number, c: number) => void> = {
       sched_switch: (t, cpu, prev, next, state) => {
@@ -247,7 +247,7 @@ export class ChromeTraceWriter {
       softirq_raise: (t, cpu, vec) => {
         const tr = ct(cpu);
         if (tr === undefined) return;
-        this.instant(tr, t, `raise ${SOFTIRQ_NAMES[vec] ?? vec}`, "softirq", `{"vec":${vec}}`);
+        this.instant(tr, t, `raise ${softirqNames[vec] ?? vec}`, "softirq", `{"vec":${vec}}`);
         this.counter(tr.pid, "softirq pending", "mask", k.cpus[cpu]!.softirqPending);
         const h = this.handlers[cpu];
         if (h === null || h === undefined) return;
@@ -256,13 +256,13 @@ export class ChromeTraceWriter {
         const waiting = h.dev >= 0 ? this.devFlows : this.vecFlows;
         const key = h.dev >= 0 ? h.dev : cpu * 32 + vec;
         if (waiting.has(key)) return;
-        waiting.set(key, this.handlerFlow(h, tr, t, SOFTIRQ_NAMES[vec] ?? `softirq ${vec}`));
+        waiting.set(key, this.handlerFlow(h, tr, t, softirqNames[vec] ?? `softirq ${vec}`));
       },
       softirq_entry: (t, cpu, vec) => {
         const tr = ct(cpu);
         if (tr === undefined) return;
         this.counter(tr.pid, "softirq pending", "mask", k.cpus[cpu]!.softirqPending);
-        this.begin(tr, { name: SOFTIRQ_NAMES[vec] ?? `softirq ${vec}`, cat: "softirq", args: `{"vec":${vec}}`, state: PENDING });
+        this.begin(tr, { name: softirqNames[vec] ?? `softirq ${vec}`, cat: "softirq", args: `{"vec":${vec}}`, state: PENDING });
         const f = this.vecFlows.get(cpu * 32 + vec);
         if (f !== undefined) {
           this.vecFlows.delete(cpu * 32 + vec);

@@ -34,7 +34,6 @@ import { HARDIRQ_MASK, NMI_MASK, SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { NSEC_PER_USEC } from "../sim/time.js";
 import type { TraceFile } from "./trace_file.js";
 import { TraceOrder, type TraceWindow } from "./trace_window.js";
-import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 
 export type FtraceFormatter = (tp: TracePoint, time: number, cpu: number, a: number, b: number, c: number) => string | null;
 
@@ -232,10 +231,11 @@ export { INIT_NET_COOKIE, LOCAL_TIMER_VECTOR, NO_DEV, TASK_COMM_MAX };
  */
 function eventDefs(sys: System): Map<string, EventDef> {
   const n = ftraceNames(sys);
+  const softirqNames = sys.k.trace.names("softirq");
   const { devName, actionName, thread, workFn } = n;
   const skb = (a: number, b: number, c: number): string =>
     `dev=${devName(b)} skbaddr=${hashedPointer("skb", b, a)} len=${c} net_cookie=${INIT_NET_COOKIE}`;
-  const softirq = (a: number): string => `vec=${a} [action=${SOFTIRQ_NAMES[a] ?? String(a)}]`;
+  const softirq = (a: number): string => `vec=${a} [action=${softirqNames[a] ?? String(a)}]`;
   const tasklet = (a: number): string => `tasklet=${n.taskletName(a)} function=${n.taskletFunction(a)}`;
   const timer = (a: number): string => hashedPointer("timer", a);
 

@@ -22,8 +22,6 @@ import { TP, type TracePoint } from "../sim/trace.js";
 import { NSEC_PER_SEC } from "../sim/time.js";
 import { packetsInFlight } from "../system/invariants.js";
 import { createFtraceFormatter } from "./ftrace.js";
-import { DROP_REASONS } from "../net/dev.js";
-import { NET_RX_SOFTIRQ, NR_SOFTIRQS, SOFTIRQ_NAMES } from "../softirq/softirq.js";
 import type { WorkerPool } from "../workqueue/pool.js";
 import type { Workqueue } from "../workqueue/workqueue.js";
 import * as hdr from "hdr-histogram-js";
@@ -230,7 +228,7 @@ export interface DeviceView {
   /** Packets taken into the ring per second over the window. */
   rx_rate_hz: number;
   interrupts: number;
-  /** Packets of this device dropped, by reason (net/dev.ts DROP_REASONS), since boot. */
+  /** Packets of this device dropped, by reason (the "drop_reason" names net/dev.ts registers), since boot. */
   drops: Record<string, number>;
 }
 
@@ -340,6 +338,8 @@ export class SnapshotHistory {
   private readonly logCap: number;
   private readonly log: string[] = [];
   private logHead = 0;
+  /** The NET_RX vector, from the names the softirq subsystem registered. */
+  private readonly netRxVec: number;
   private formatter: TraceLineFormatter | null;
   private captured: TraceRecord[] | null = null;
   private readonly detach: () => void;
@@ -354,7 +354,8 @@ export class SnapshotHistory {
     this.runningTasklet = new Array<number>(n).fill(-1);
     this.netRxWork = new Array<number>(n).fill(0);
     this.lastBudgetUsed = new Array<number>(n).fill(0);
-    this.deviceDrops = sys.nics.map(() => DROP_REASONS.map(() => 0));
+    this.netRxVec = sys.k.trace.names("softirq").indexOf("NET_RX");
+    this.deviceDrops = sys.nics.map(() => sys.k.trace.names("drop_reason").map(() => 0));
     this.windowSamples = Math.max(2, opts.windowSamples ?? 16);
     this.stripLength = Math.max(1, opts.stripLength ?? 64);
     this.logCap = Math.max(1, opts.logLines ?? 64);
@@ -429,7 +430,7 @@ export class SnapshotHistory {
     for (const cpu of k.cpus) cpu.accrue();
     const runs: number[] = [];
     const raised: number[] = [];
-    for (let v = 0; v < NR_SOFTIRQS; v++) {
+    for (let v = 0; v < k.trace.names("softirq").length; v++) {
       runs.push(sum(softirq.stats.counts[v]!));
       raised.push(sum(softirq.stats.raised[v]!));
     }
@@ -451,7 +452,7 @@ export class SnapshotHistory {
         break;
       case TP.softirq_exit:
         this.runningVec[cpu] = -1;
-        if (a === NET_RX_SOFTIRQ) {
+        if (a === this.netRxVec) {
           this.lastBudgetUsed[cpu] = this.netRxWork[cpu]!;
           this.netRxWork[cpu] = 0;
         }
@@ -556,7 +557,7 @@ export function cpuContext(sys: System, history: SnapshotHistory, cpu: Cpu): Cpu
     }
     case "softirq": {
       const v = history.runningVec[cpu.id]!;
-      const vec = v >= 0 ? (SOFTIRQ_NAMES[v] ?? String(v)) : "";
+      const vec = v >= 0 ? (sys.k.trace.names("softirq")[v] ?? String(v)) : "";
       const t = history.runningTasklet[cpu.id]!;
       const tasklet = t >= 0 ? ` ${String(sys.k.trace.object("tasklet", t)?.name ?? `tasklet#${t}`)}` : "";
       const where = cpu.top.kind === FRAME_SOFTIRQ ? "" : ` in ${curr.comm}`;
@@ -715,12 +716,13 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
     };
   });
 
-  const pendingNames = (bits: number): string[] => SOFTIRQ_NAMES.filter((_, v) => (bits & (1 << v)) !== 0);
+  const softirqNames = k.trace.names("softirq");
+  const pendingNames = (bits: number): string[] => softirqNames.filter((_, v) => (bits & (1 << v)) !== 0);
   const softirqs: SoftirqView = {
     pending: k.cpus.map((c) => c.softirqPending),
     pending_names: k.cpus.map((c) => pendingNames(c.softirqPending)),
-    running: history.runningVec.map((v) => (v >= 0 ? (SOFTIRQ_NAMES[v] ?? String(v)) : "")),
-    vectors: SOFTIRQ_NAMES.map((name, v) => ({
+    running: history.runningVec.map((v) => (v >= 0 ? (softirqNames[v] ?? String(v)) : "")),
+    vectors: softirqNames.map((name, v) => ({
       vec: v,
       name,
       per_cpu: softirq.stats.counts[v]!.slice(),
@@ -773,7 +775,7 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
 
   const devices: DeviceView[] = sys.nics.map((nic, i) => {
     const drops: Record<string, number> = {};
-    DROP_REASONS.forEach((r, j) => (drops[r] = history.deviceDrops[i]![j]!));
+    k.trace.names("drop_reason").forEach((r, j) => (drops[r] = history.deviceDrops[i]![j]!));
     return {
       name: nic.spec.name,
       type: "nic",

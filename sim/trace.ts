@@ -47,6 +47,13 @@ export const TP = {
 export type TraceObjectKind = "dev" | "tasklet" | "work" | "timer";
 export type TraceObjectInfo = Readonly<Record<string, string | number>>;
 
+/**
+ * Tables of names that trace arguments index (a softirq vector, a drop reason). The
+ * subsystem that owns a table registers it at boot, so exporters and front-ends name
+ * the numbers without importing the subsystem.
+ */
+export type TraceNameTable = "softirq" | "drop_reason";
+
 export type TracePoint = (typeof TP)[keyof typeof TP];
 export const TP_NAMES: readonly string[] = Object.keys(TP);
 
@@ -61,6 +68,7 @@ export class Trace {
   private h2 = 0x27d4eb2f;
   private readonly listeners: TraceListener[] = [];
   private readonly objects = new Map<string, TraceObjectInfo>();
+  private readonly nameTables = new Map<TraceNameTable, readonly string[]>();
   /** The words of the trace point being hashed (two murmur3-style 32-bit lanes). */
   private readonly words = new Float64Array(7);
 
@@ -80,6 +88,15 @@ export class Trace {
 
   object(kind: TraceObjectKind, id: number): TraceObjectInfo | undefined {
     return this.objects.get(`${kind}:${id}`);
+  }
+
+  registerNames(table: TraceNameTable, names: readonly string[]): void {
+    this.nameTables.set(table, names);
+  }
+
+  /** A registered table of names; empty when no subsystem registered it (not booted). */
+  names(table: TraceNameTable): readonly string[] {
+    return this.nameTables.get(table) ?? [];
   }
 
   emit(tp: TracePoint, cpu: number, a = 0, b = 0, c = 0): void {

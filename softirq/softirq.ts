@@ -79,6 +79,7 @@ export class Softirq {
       deferredResched: per(),
     };
     this.maxSoftirqJiffies = Math.ceil((MAX_SOFTIRQ_TIME_MS * NSEC_PER_MSEC * k.hz) / NSEC_PER_SEC);
+    k.trace.registerNames("softirq", SOFTIRQ_NAMES);
     k.hooks.doSoftirq = (cpu) => this.handleSoftirqs(cpu, false);
     if (deferToKsoftirqd) k.hooks.invokeSoftirqNow = (cpu) => !this.ksoftirqdRunning(cpu);
     // kernel/softirq.c spawn_ksoftirqd: one per CPU, SCHED_NORMAL, nice 0.

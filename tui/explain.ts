@@ -6,8 +6,6 @@
 import type { System } from "../system/boot.js";
 import type { CpuContext, TraceRecord } from "../observe/snapshot.js";
 import { TP, TP_NAMES } from "../sim/trace.js";
-import { DROP_REASONS } from "../net/dev.js";
-import { SOFTIRQ_NAMES } from "../softirq/softirq.js";
 import { fmtTime } from "./format.js";
 
 function irqName(sys: System, irq: number): string {
@@ -30,7 +28,7 @@ function objName(sys: System, kind: "tasklet" | "work" | "timer", id: number): s
   return String(o?.name ?? o?.function ?? `${kind} #${id}`);
 }
 
-const vec = (v: number): string => SOFTIRQ_NAMES[v] ?? `vector ${v}`;
+const vec = (sys: System, v: number): string => sys.k.trace.names("softirq")[v] ?? `vector ${v}`;
 
 /** One trace point as a short sentence. */
 export function describeTracePoint(sys: System, r: TraceRecord): string {
@@ -46,11 +44,11 @@ export function describeTracePoint(sys: System, r: TraceRecord): string {
     case TP.irq_handler_exit:
       return `${on} leaves the top half of IRQ ${a} (${b === 0 ? "IRQ_NONE" : b === 2 ? "IRQ_WAKE_THREAD" : "IRQ_HANDLED"})`;
     case TP.softirq_raise:
-      return `${on} raises ${vec(a)}`;
+      return `${on} raises ${vec(sys, a)}`;
     case TP.softirq_entry:
-      return `${on} starts the ${vec(a)} softirq action`;
+      return `${on} starts the ${vec(sys, a)} softirq action`;
     case TP.softirq_exit:
-      return `${on} finishes ${vec(a)}`;
+      return `${on} finishes ${vec(sys, a)}`;
     case TP.sched_switch:
       return `${on} switches from ${threadName(sys, a, cpu)} (${c === 0 ? "preempted" : c === 2 ? "exited" : "sleeping"}) to ${threadName(sys, b, cpu)}`;
     case TP.sched_wakeup:
@@ -58,7 +56,7 @@ export function describeTracePoint(sys: System, r: TraceRecord): string {
     case TP.pkt_arrive:
       return `packet #${b} arrives at ${devName(sys, a)}`;
     case TP.pkt_drop:
-      return `packet #${b} of ${devName(sys, a)} is dropped (${DROP_REASONS[c] ?? `reason ${c}`})`;
+      return `packet #${b} of ${devName(sys, a)} is dropped (${sys.k.trace.names("drop_reason")[c] ?? `reason ${c}`})`;
     case TP.pkt_deliver:
       return `${threadName(sys, a, cpu)} receives packet #${b} from its socket`;
     case TP.netif_rx:
