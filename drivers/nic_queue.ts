@@ -419,7 +419,7 @@ export class RxQueue {
     takePayload(this.mem, k.smpProcessorId(), skb);
     nic.net.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
-    nic.net.latency?.onBottomHalf(k.now - skb.arrivedAt);
+    k.trace.measure("netif_receive_skb", k.now - skb.arrivedAt, skb.dev); // arrival -> protocol processing
     yield k.cpu(k.costs.net_rx_protocol);
     const locked = nic.spec.lock ? yield* mutexLock(k, nic.lock) : false;
     if (nic.spec.ioWait > 0) yield k.sleep(nic.spec.ioWait);

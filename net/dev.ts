@@ -90,13 +90,6 @@ export interface CorruptReport extends CorruptRead {
   deliveredAt: number;
 }
 
-export interface NetLatencyHooks {
-  /** Packet arrival -> protocol processing starts in NET_RX. */
-  onBottomHalf(ns: number): void;
-  /** napi_schedule() (NET_RX raised) -> net_rx_action calls that instance's poll: once per schedule. */
-  onPollStart?(ns: number): void;
-}
-
 export class NetStack {
   readonly softnet: SoftnetData[];
   readonly stats: NetStats = { arrived: 0, delivered: 0, corrupt: 0, dropped: DROP_REASONS.map(() => 0) };
@@ -110,7 +103,6 @@ export class NetStack {
   readonly corruptReports: CorruptReport[] = [];
   /** The socket each device's traffic is addressed to (protocol demux), by device index. */
   readonly sockets: (Socket | null)[] = [];
-  latency: NetLatencyHooks | null = null;
   readonly budgetJiffies: number;
 
   constructor(
@@ -290,7 +282,7 @@ export class NetStack {
     if (n.scheduledAt >= 0) {
       // The first poll since napi_schedule(): the hand-off from the top half is done.
       // Repolls of an instance that used its whole weight are not new hand-offs.
-      this.latency?.onPollStart?.(k.now - n.scheduledAt);
+      k.trace.measure("napi_poll_start", k.now - n.scheduledAt, n.dev); // napi_schedule() -> its first poll
       n.scheduledAt = -1;
     }
     const work = yield* this.callPoll(k, n, weight);
@@ -351,7 +343,7 @@ export class NetStack {
     // __netif_receive_skb_core: every packet the stack takes in counts in sd->processed.
     this.softnet[k.smpProcessorId()]!.processed++;
     k.trace.emit(TP.netif_receive_skb, k.smpProcessorId(), skb.id, skb.dev, skb.len);
-    this.latency?.onBottomHalf(k.now - skb.arrivedAt);
+    k.trace.measure("netif_receive_skb", k.now - skb.arrivedAt, skb.dev); // arrival -> protocol processing
     yield k.cpu(k.costs.net_rx_protocol);
     yield* this.deliverLocal(skb);
   }

@@ -16,7 +16,8 @@ export interface SocketReaderSpec {
   socket: Socket;
   batch: number;
   workPerPacket: number;
-  onDeliver?: (latencyNs: number) => void;
+  /** The application has the packet (closed-loop traffic: its client may send again). */
+  onDeliver?: (skb: Skb) => void;
   /** SO_BUSY_POLL: what recv() does on an empty queue before sleeping (net/busy_poll.ts). */
   busyLoop?: BusyLoop | null;
 }
@@ -33,7 +34,8 @@ export function* socketReader(k: Kernel, net: NetStack, self: Thread, spec: Sock
       if (k.plants.doubleDeliver && k.plants.fire("double-deliver", 5)) net.deliver(skb, task);
       net.checkDelivered(skb, self.cpu);
       k.trace.emit(TP.pkt_deliver, self.cpu, self.pid, skb.id);
-      spec.onDeliver?.(k.now - skb.arrivedAt);
+      k.trace.measure("recv", k.now - skb.arrivedAt, skb.dev); // arrival -> recv() returns it
+      spec.onDeliver?.(skb);
     }
     if (spec.workPerPacket > 0) yield k.user(spec.workPerPacket * got.length);
   }

@@ -82,10 +82,6 @@ export interface IrqDesc {
 
 export class IrqController {
   private readonly descs = new Map<number, IrqDesc>();
-  /** IRQ assert -> top-half entry latency samples go here when set. */
-  onEntryLatency: ((desc: IrqDesc, ns: number) => void) | null = null;
-  /** IRQ_WAKE_THREAD -> the irq thread runs its thread function (sim/irq_thread.ts), when set. */
-  onThreadLatency: ((desc: IrqDesc, ns: number) => void) | null = null;
 
   constructor(private readonly k: Kernel) {}
 
@@ -247,7 +243,7 @@ export class IrqController {
     desc.delivered++;
     desc.kstat[cpu]!++;
     yield k.cpu(k.costs.irq_entry);
-    if (this.onEntryLatency !== null) this.onEntryLatency(desc, k.engine.now - desc.assertedAt);
+    k.trace.measure("irq_entry", k.engine.now - desc.assertedAt, desc.irq); // IRQ assert -> top-half entry
     let ret = IRQ_NONE as number;
     const actions = desc.actions;
     for (let i = 0; i < actions.length; i++) {

@@ -92,7 +92,7 @@ function* irqThread(k: Kernel, desc: IrqDesc, it: IrqThread, threadFn: (k: Kerne
     while (!it.runThread) yield k.schedule();
     it.runThread = false;
     it.runs++;
-    if (k.irq.onThreadLatency !== null) k.irq.onThreadLatency(desc, k.now - it.wokenAt);
+    k.trace.measure("irq_thread_start", k.now - it.wokenAt, desc.irq); // IRQ_WAKE_THREAD -> the thread function
     yield* threadFn(k, it.action.dev);
     if ((it.action.flags & IRQF_ONESHOT) !== 0) k.irq.enableIrq(desc); // irq_finalize_oneshot
   }

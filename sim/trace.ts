@@ -59,6 +59,12 @@ export const TP_NAMES: readonly string[] = Object.keys(TP);
 
 export type TraceListener = (tp: TracePoint, time: number, cpu: number, a: number, b: number, c: number) => void;
 
+/**
+ * A latency a subsystem measured: where (`stage`, e.g. "irq_entry", "tasklet_start"), how
+ * long, and the id of the object measured (an IRQ, a tasklet, a workqueue) or -1.
+ */
+export type MeasureListener = (stage: string, ns: number, id: number) => void;
+
 const INV_TWO_32 = 1 / 4294967296;
 
 export class Trace {
@@ -67,6 +73,7 @@ export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x27d4eb2f;
   private readonly listeners: TraceListener[] = [];
+  private readonly measureListeners: MeasureListener[] = [];
   private readonly objects = new Map<string, TraceObjectInfo>();
   private readonly nameTables = new Map<TraceNameTable, readonly string[]>();
   /** The words of the trace point being hashed (two murmur3-style 32-bit lanes). */
@@ -80,6 +87,23 @@ export class Trace {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
     };
+  }
+
+  /**
+   * Latencies travel beside the trace points, not as trace points: they are not in the
+   * fingerprint. Whoever builds the run's latency stages listens here, in one place.
+   */
+  onMeasure(listener: MeasureListener): () => void {
+    this.measureListeners.push(listener);
+    return () => {
+      const i = this.measureListeners.indexOf(listener);
+      if (i >= 0) this.measureListeners.splice(i, 1);
+    };
+  }
+
+  measure(stage: string, ns: number, id = -1): void {
+    const ls = this.measureListeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!(stage, ns, id);
   }
 
   registerObject(kind: TraceObjectKind, id: number, info: TraceObjectInfo): void {

@@ -50,8 +50,6 @@ export class Tasklets {
   private readonly vec: TaskletStruct[][];
   private readonly hiVec: TaskletStruct[][];
   readonly all: TaskletStruct[] = [];
-  /** tasklet_schedule() -> the tasklet's function starts: one sample per run, when set. */
-  onRunLatency: ((t: TaskletStruct, ns: number) => void) | null = null;
 
   constructor(
     private readonly k: Kernel,
@@ -133,7 +131,7 @@ export class Tasklets {
           t.runningOn = cpu;
           t.stats.runs[cpu]!++;
           k.trace.emit(TP.tasklet_entry, cpu, t.id);
-          if (this.onRunLatency !== null) this.onRunLatency(t, k.now - t.scheduledAt);
+          k.trace.measure("tasklet_start", k.now - t.scheduledAt, t.id); // tasklet_schedule() -> the function
           yield* t.func(k, t);
           k.trace.emit(TP.tasklet_exit, cpu, t.id);
           if (t.runningOn !== cpu) k.warn("a tasklet never runs on two CPUs", `tasklet ${t.name} ran on cpu${cpu} while TASKLET_STATE_RUN said cpu${t.runningOn}`, cpu);

@@ -79,14 +79,8 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     bottom_half: new Latency("bottom_half", "packet arrival -> protocol processing starts (softirq, irq thread or kworker)"),
     deliver: new Latency("deliver", "packet arrival -> recv() returns it to the task"),
   };
-  k.irq.onEntryLatency = (_desc, ns) => latency.irq_entry.record(ns);
   const softirq = new Softirq(k, scenario.kernel.softirq_defer_to_ksoftirqd);
   const tasklets = new Tasklets(k, softirq);
-  // top_half_to_bh, once per hand-off: tasklet_schedule -> the tasklet runs (only NIC
-  // tasklets exist), IRQ_WAKE_THREAD -> the thread function starts, napi_schedule -> the
-  // first poll (below), queue_work of a NIC's rx work item -> it starts (after the NICs).
-  tasklets.onRunLatency = (_t, ns) => latency.top_half_to_bh.record(ns);
-  k.irq.onThreadLatency = (_desc, ns) => latency.top_half_to_bh.record(ns);
   const timers = new Timers(k, softirq, scenario.kernel.tick === "periodic");
   if (scenario.kernel.threadirqs) forceIrqThreads(k);
   const wqs = new Workqueues(k, timers);
@@ -97,10 +91,6 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     netdevMaxBacklog: kc.netdev_max_backlog,
     devWeight: kc.dev_weight,
   });
-  net.latency = {
-    onBottomHalf: (ns) => latency.bottom_half.record(ns),
-    onPollStart: (ns) => latency.top_half_to_bh.record(ns),
-  };
 
   const nics: Nic[] = [];
   const sockets: Socket[] = [];
@@ -184,7 +174,6 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   const bhWorkqueues = new Map<string, BhWorkqueue>();
   const anyBh = Object.values(scenario.workqueues).some((w) => w.flags.includes("bh"));
   const bh = anyBh ? new BhWorkqueues(k, softirq) : null;
-  if (bh !== null) bh.onStartLatency = (ns) => latency.top_half_to_bh.record(ns);
   for (const [name, spec] of Object.entries(scenario.workqueues)) {
     const f = new Set(spec.flags);
     if (f.has("bh")) {
@@ -207,11 +196,33 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     const d = scenario.devices[u.spec.name]!;
     if (d.type === "uart" && d.workqueue !== undefined) u.useFlipBuffer(wqs, workqueues.get(d.workqueue)!);
   }
-  if (rxWorkqueues.size > 0) {
-    wqs.onStartLatency = (wq, ns) => {
-      if (rxWorkqueues.has(wq)) latency.top_half_to_bh.record(ns);
-    };
-  }
+  // The run's latency stages, from the measurements every subsystem reports to the trace
+  // (one listener). top_half_to_bh counts once per hand-off: tasklet_schedule -> the
+  // tasklet runs (only NIC tasklets exist), IRQ_WAKE_THREAD -> the thread function starts,
+  // napi_schedule -> the first poll, queue_work of a NIC's rx work item -> it starts.
+  const rxWqIds = new Set([...rxWorkqueues].map((wq) => wqs.workqueues.indexOf(wq)));
+  k.trace.onMeasure((stage, ns, id) => {
+    switch (stage) {
+      case "irq_entry":
+        latency.irq_entry.record(ns);
+        break;
+      case "tasklet_start":
+      case "irq_thread_start":
+      case "napi_poll_start":
+      case "bh_work_start":
+        latency.top_half_to_bh.record(ns);
+        break;
+      case "work_start":
+        if (rxWqIds.has(id)) latency.top_half_to_bh.record(ns);
+        break;
+      case "netif_receive_skb":
+        latency.bottom_half.record(ns);
+        break;
+      case "recv":
+        latency.deliver.record(ns);
+        break;
+    }
+  });
   for (const fault of scenario.faults) scheduleFault({ k, wqs, nics }, fault);
 
   // Mode tasklet: one tasklet per name, draining every device that names it.
@@ -284,10 +295,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
         socket: sk,
         batch: task.batch,
         workPerPacket: task.work_per_packet,
-        onDeliver: (ns) => {
-          latency.deliver.record(ns);
-          source?.reply();
-        },
+        onDeliver: () => source?.reply(),
         busyLoop: task.busy_poll > 0 ? busyLoop(net, { timeout: task.busy_poll, prefer: task.prefer_busy_poll }) : null,
       }),
     );

@@ -66,8 +66,6 @@ export class BhWorkqueues {
   private readonly pools: BhPool[][];
   private readonly maxJiffies: number;
   private nextId = 0;
-  /** queue_work() -> the item starts: one sample per run, when set. */
-  onStartLatency: ((ns: number) => void) | null = null;
 
   constructor(
     private readonly k: Kernel,
@@ -163,7 +161,7 @@ export class BhWorkqueues {
     k.mem.mb(cpu); // set_work_pool_and_clear_pending(): smp_mb()
     w.runningOn = cpu;
     w.stats.runs[cpu]!++;
-    this.onStartLatency?.(k.now - w.queuedAt);
+    k.trace.measure("bh_work_start", k.now - w.queuedAt, w.id); // queue_work() -> the item starts
     k.trace.emit(TP.workqueue_execute_start, cpu, w.id);
     yield k.cpu(k.costs.work_dispatch);
     yield* w.fn(k);

@@ -83,8 +83,6 @@ export class Workqueues {
    */
   readonly live = new Set<WorkStruct>();
   readonly stalls: CreationStall[] = [];
-  /** queue_work -> the work function starts, for every workqueue, when set (besides queueToStart). */
-  onStartLatency: ((wq: Workqueue, ns: number) => void) | null = null;
   private nextPoolId = 0;
   private nextWorkId = 0;
 
@@ -247,7 +245,7 @@ export class Workqueues {
 
   onStart(wq: Workqueue, ns: number): void {
     wq.queueToStart.record(ns);
-    if (this.onStartLatency !== null) this.onStartLatency(wq, ns);
+    this.k.trace.measure("work_start", ns, this.workqueues.indexOf(wq)); // queue_work -> the function
   }
 
   onEnd(wq: Workqueue, ns: number): void {
