@@ -23,7 +23,7 @@ import { busyLoop } from "../net/busy_poll.js";
 import { BhWorkqueues, type BhWorkqueue } from "../workqueue/bh.js";
 import { forceIrqThreads } from "../sim/irq_thread.js";
 import { MIN_NAPI_ID } from "../net/napi.js";
-import { NoisyDevice } from "../devices/noisy.js";
+import { NoisyDevice } from "../drivers/noisy.js";
 import { Uart } from "../drivers/uart.js";
 import { BlockDevice } from "../drivers/block.js";
 import { readReplayFile } from "./replay_file.js";
