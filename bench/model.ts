@@ -2,7 +2,7 @@
  * Full-model measurements: a real scenario booted and run through `Simulation`, for
  * speed (events/s, simulated seconds per wall second) and for memory growth.
  */
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { NSEC_PER_SEC } from "../sim/time.js";
 

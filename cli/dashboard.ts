@@ -7,7 +7,8 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { InputError } from "../sim/input_error.js";
 import { Simulation } from "../system/run.js";
-import { loadScenario, type Scenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import type { Scenario } from "../system/scenario.js";
 import { SnapshotHistory, takeSnapshot } from "../observe/snapshot.js";
 import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
 import { fmtTime } from "../tui/format.js";

@@ -7,7 +7,8 @@
 import { escapeControl, quote as quoteText } from "../sim/quote.js";
 import type { Command } from "commander";
 import { MAX_CORRUPT_REPORTS } from "../net/dev.js";
-import { loadScenario, type Scenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import type { Scenario } from "../system/scenario.js";
 import { makeChalk } from "./output.js";
 import { handoffLines, mappingLines, RUNTIME_BUILTIN, RUNTIME_RULES, runtimeGenericText } from "./explain_runtimes.js";
 import { handoffTaxSweep, mappingTable, type HandoffRow, type MappingColumn } from "../system/handoff_sweep.js";

@@ -1,7 +1,7 @@
 /** `irqsim list`: the built-in scenarios, one line each. */
 import { escapeControl } from "../sim/quote.js";
 import type { Command } from "commander";
-import { listScenarios } from "../system/scenario.js";
+import { listScenarios } from "../system/scenario_files.js";
 import { renderTable } from "./table.js";
 import type { CommandContext } from "./options.js";
 

@@ -9,7 +9,8 @@ import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { InputError } from "../sim/input_error.js";
 import { quote } from "../sim/quote.js";
-import { resolveScenarioRef, type Scenario } from "../system/scenario.js";
+import { resolveScenarioRef } from "../system/scenario_files.js";
+import type { Scenario } from "../system/scenario.js";
 
 export interface PathUse {
   /** How the user named it: "--out", "--trace", "the scenario file". */

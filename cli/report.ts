@@ -13,7 +13,7 @@ import { checkOutputPaths, outputUses } from "./output_paths.js";
 import { stringify } from "yaml";
 import { InputError } from "../sim/input_error.js";
 import { Simulation } from "../system/run.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import type { SweepRecord } from "../system/sweep.js";
 import { parseTraceWindow } from "../observe/trace_window.js";
 import { pageHtml, type Table } from "../report/html.js";

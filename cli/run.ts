@@ -3,7 +3,7 @@
  * summary, `--json`, or kernel-format /proc views.
  */
 import { Option, InvalidArgumentError, type Command } from "commander";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
 import { locateFirstViolation, Simulation, type RunOptions, type RunResult } from "../system/run.js";
 import { isPlantName, PLANT_NAMES, PLANTS, type PlantName } from "../sim/plant.js";

@@ -12,7 +12,7 @@ const MAX_SHARD_BYTES = 256 * 1024 * 1024;
 import { InputError } from "../sim/input_error.js";
 import { quote } from "../sim/quote.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { durationOrThrow } from "../sim/time.js";
 import { lookup, type RunResult } from "../system/run.js";
 import {

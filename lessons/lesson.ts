@@ -3,7 +3,7 @@
  * simulation runs that setup needs, and predict-then-check questions whose answers are read
  * from those runs -- in the style of the OSTEP homework simulators, where `-c` computes them.
  */
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario, type RunResult } from "../system/run.js";
 import { durationOrThrow } from "../sim/time.js";
 import { DEFAULT_COSTS, type Costs } from "../sim/costs.js";

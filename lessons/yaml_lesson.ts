@@ -10,7 +10,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { InputError } from "../sim/input_error.js";
-import { packageRoot } from "../system/scenario.js";
+import { packageRoot } from "../system/scenario_files.js";
 import { readCheckedFile } from "../system/checked_read.js";
 import type { RunResult } from "../system/run.js";
 import { evaluate, interpolate, lookupPath, type Resolve } from "./expr.js";

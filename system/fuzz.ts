@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { COST_KEYS, DEFAULT_COSTS, NONZERO_COSTS } from "../sim/costs.js";
 import { runScenario } from "./run.js";
-import { parseScenarioText } from "./scenario.js";
+import { parseScenarioText } from "./scenario_yaml.js";
 import type { PlantName } from "../sim/plant.js";
 
 /** A raw scenario as written in YAML (validated later, by the real parser). */

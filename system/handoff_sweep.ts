@@ -4,7 +4,7 @@
  * pays read from runs of the built-in scenarios. `irqsim explain`, the lesson and the
  * tests all use these, so every number they print comes from a simulation.
  */
-import { loadScenario } from "./scenario.js";
+import { loadScenario } from "./scenario_files.js";
 import { runScenario, type RunResult } from "./run.js";
 import type { LoopRuntimeResult } from "../runtimes/system.js";
 

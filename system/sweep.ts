@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { InputError } from "../sim/input_error.js";
-import { loadScenario, MAX_SCENARIO_BYTES, resolveScenarioRef } from "./scenario.js";
+import { loadScenario, resolveScenarioRef } from "./scenario_files.js";
+import { MAX_SCENARIO_BYTES } from "./scenario_yaml.js";
 import { readCheckedFile } from "./checked_read.js";
 import { readReplayFile } from "./replay_file.js";
 import { Simulation, type RunResult } from "./run.js";

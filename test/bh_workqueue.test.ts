@@ -4,7 +4,8 @@
  * non-reentrancy without the tasklet's requeue spin, alloc_workqueue's WQ_BH rules.
  */
 import { describe, expect, test } from "vitest";
-import { loadScenario, parseScenarioText } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
 import { runScenario, Simulation } from "../system/run.js";
 import { createFtraceFormatter } from "../observe/ftrace.js";
 import { TP } from "../sim/trace.js";

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { listScenarios, loadScenario } from "../system/scenario.js";
+import { listScenarios, loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 
 // Every built-in scenario states what it shows in its expect: block; each must hold, with

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runWithTrace } from "./helpers/trace.js";
 import { chromeTs, CPU_PID_BASE, DEVICES_PID, THREADS_PID } from "../observe/chrome_trace.js";
 

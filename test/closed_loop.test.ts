@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ClosedLoop } from "../devices/closed_loop.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinVariations, explainScenario, type Explanation } from "../cli/explain.js";
-import { listScenarios, loadScenario } from "../system/scenario.js";
+import { listScenarios, loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { builtinVariations, type Claim, type TryNext } from "../cli/explain.js";
 import { lookupPath } from "../lessons/expr.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario, type RunResult } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 

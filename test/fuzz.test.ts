@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runFuzz, scenarioArb, scenarioYaml } from "../system/fuzz.js";
-import { parseScenarioText } from "../system/scenario.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
 import { cli } from "./helpers/cli.js";
 
 const SEED = Number(process.env.IRQSIM_FUZZ_SEED ?? 20261123);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { handoffRun, handoffTaxSweep, mappingTable, runtimeOf } from "../system/handoff_sweep.js";
 import { handoffLines, mappingLines } from "../cli/explain_runtimes.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 import { WorkQueue } from "../runtimes/queue.js";
 import { cli } from "./helpers/cli.js";

@@ -13,7 +13,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli } from "./helpers/cli.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { BudgetExceeded } from "../system/limits.js";
 import { planSweep } from "../system/sweep.js";

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVENT_BUDGET, estimateEvents } from "../system/limits.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 import { cli } from "./helpers/cli.js";
 

@@ -11,7 +11,8 @@
  * hand-off bench in each of its modes.
  */
 import { describe, expect, test } from "vitest";
-import { parseScenarioText, ScenarioSchema } from "../system/scenario.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
+import { ScenarioSchema } from "../system/scenario.js";
 import { runScenario } from "../system/run.js";
 import { InputError } from "../sim/input_error.js";
 import { COST_KEYS, DEFAULT_COSTS } from "../sim/costs.js";

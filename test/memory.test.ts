@@ -19,7 +19,7 @@ import { simulateLitmus } from "../litmus/simulate.js";
 import { formatValue } from "../litmus/values.js";
 import { ACQUIRE, Memory, RELEASE, type MemoryConfig } from "../sim/memory.js";
 import { Rng } from "../sim/rng.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 
 const ROOT = fileURLToPath(new URL("./litmus", import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation, runScenario } from "../system/run.js";
 import { TP } from "../sim/trace.js";
 import { procView } from "../observe/views.js";

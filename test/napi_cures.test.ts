@@ -5,7 +5,8 @@
  * the scenario's own variants through the dip.
  */
 import { describe, expect, test } from "vitest";
-import { loadScenario, parseScenarioText } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
 import { runScenario, Simulation, type RunResult } from "../system/run.js";
 import { createFtraceFormatter } from "../observe/ftrace.js";
 import { TP } from "../sim/trace.js";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario, parseScenarioText } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
 import { runScenario, Simulation, lookup } from "../system/run.js";
 import { checkInvariants } from "../system/invariants.js";
 import { procView } from "../observe/views.js";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario, parseScenarioText } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
 import { runScenario, Simulation, type RunResult } from "../system/run.js";
 import { runtimeOf } from "../system/handoff_sweep.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";

@@ -3,15 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { InputError } from "../sim/input_error.js";
-import {
-  builtinScenarioDir,
-  listScenarios,
-  loadScenario,
-  packageRoot,
-  parseScenarioText,
-  resolveScenarioRef,
-  ScenarioSchema,
-} from "../system/scenario.js";
+import { builtinScenarioDir, listScenarios, loadScenario, packageRoot, resolveScenarioRef } from "../system/scenario_files.js";
+import { parseScenarioText } from "../system/scenario_yaml.js";
+import { ScenarioSchema } from "../system/scenario.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "irqsim-scenario-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // The Simulation API front-ends drive a run with (system/run.ts): step, peek, runUntil,
 // inject. Each is checked against what the engine and the result say happened.
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario, Simulation } from "../system/run.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";
 
@@ -42,7 +42,7 @@ describe("Simulation", () => {
 
   test("an injected traffic_burst is the scenario's fault: same packets, same result", () => {
     const burst = { kind: "traffic_burst" as const, device: "nic0", at: NSEC_PER_MSEC, packets: 100 };
-    const fromFile = runScenario(loadScenario("nic-basic", { sets: ["duration=2ms", `faults=${JSON.stringify([burst])}`] }).scenario);
+    const fromFile = runScenario(loadScenario("nic-basic", { sets: ["duration=2ms", `faults=${JSON.stringify([{ ...burst, at: "1ms" }])}`] }).scenario);
     const s = sim("nic-basic");
     s.inject(burst);
     const injected = s.runToEnd();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { SnapshotHistory, STRIP_CHARS, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
 import { NSEC_PER_MSEC, NSEC_PER_USEC } from "../sim/time.js";

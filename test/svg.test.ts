@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
 import { afterAll, describe, expect, test } from "vitest";
 import { cli } from "./helpers/cli.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { TP } from "../sim/trace.js";
 import { TimelineCollector } from "../report/timeline.js";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
 import { parseShard, parseVary, planSweep, shardPoints } from "../system/sweep.js";
 import { cli } from "./helpers/cli.js";

@@ -4,7 +4,7 @@ import { Softirq } from "../softirq/softirq.js";
 import { Tasklets } from "../softirq/tasklet.js";
 import { IRQ_HANDLED } from "../sim/irq.js";
 import { TP } from "../sim/trace.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 
 function setup(cpus = 2) {

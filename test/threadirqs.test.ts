@@ -5,7 +5,7 @@
  * thread's local_bh_enable().
  */
 import { expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario, Simulation } from "../system/run.js";
 import { createFtraceFormatter } from "../observe/ftrace.js";
 import { TP } from "../sim/trace.js";

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { encodeRecord, entryFlags } from "../observe/trace_dat.js";
 import { DAT_EVENTS, eventFormatText } from "../observe/trace_dat_format.js";
 import { runWithTrace } from "./helpers/trace.js";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { cleanup, render } from "ink-testing-library";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { SnapshotHistory, type Snapshot } from "../observe/snapshot.js";
 import { App, type QuitReason } from "../tui/App.js";

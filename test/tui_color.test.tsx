@@ -1,6 +1,6 @@
 // Colour needs a colour-capable chalk: force it before ink (and its chalk) load.
 import { beforeAll, describe, expect, test } from "vitest";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
 import { SnapshotHistory, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
 

@@ -11,7 +11,7 @@ import { requestThreadedIrq } from "../sim/irq_thread.js";
 import { TP } from "../sim/trace.js";
 import { createEvent } from "../sim/engine.js";
 import type { Kernel } from "../sim/kernel.js";
-import { loadScenario } from "../system/scenario.js";
+import { loadScenario } from "../system/scenario_files.js";
 import { runScenario, Simulation } from "../system/run.js";
 import { checkInvariants } from "../system/invariants.js";
 

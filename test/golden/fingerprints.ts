@@ -7,7 +7,7 @@
  */
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadScenario } from "../../system/scenario.js";
+import { loadScenario } from "../../system/scenario_files.js";
 import { runScenario } from "../../system/run.js";
 import { formatNs, NSEC_PER_MSEC } from "../../sim/time.js";
 
