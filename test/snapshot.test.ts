@@ -1,7 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
-import { SnapshotHistory, STRIP_CHARS, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
+import { SnapshotHistory } from "../observe/snapshot_sampler.js";
+import { STRIP_CHARS, type Snapshot } from "../observe/snapshot.js";
+import { takeSnapshot } from "../observe/snapshot_projection.js";
 import { NSEC_PER_MSEC, NSEC_PER_USEC } from "../sim/time.js";
 import { LiveRun } from "../tui/live_run.js";
 

@@ -2,7 +2,9 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { loadScenario } from "../system/scenario_files.js";
 import { Simulation } from "../system/run.js";
-import { SnapshotHistory, takeSnapshot, type Snapshot } from "../observe/snapshot.js";
+import { SnapshotHistory } from "../observe/snapshot_sampler.js";
+import { takeSnapshot } from "../observe/snapshot_projection.js";
+import type { Snapshot } from "../observe/snapshot.js";
 
 let render: typeof import("ink-testing-library").render;
 let Dashboard: typeof import("../tui/Dashboard.js").Dashboard;

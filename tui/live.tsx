@@ -6,7 +6,7 @@
  */
 import { render } from "ink";
 import type { Simulation } from "../system/run.js";
-import type { SnapshotHistory } from "../observe/snapshot.js";
+import type { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { App, type QuitReason } from "./App.js";
 import { LiveRun } from "./live_run.js";
 

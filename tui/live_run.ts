@@ -7,7 +7,9 @@
  */
 import { checkInvariants } from "../system/invariants.js";
 import type { Simulation } from "../system/run.js";
-import { cpuContexts, takeSnapshot, type Snapshot, type SnapshotHistory } from "../observe/snapshot.js";
+import { cpuContexts, takeSnapshot } from "../observe/snapshot_projection.js";
+import type { Snapshot } from "../observe/snapshot.js";
+import type { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";
 import { explainStep } from "./explain.js";
 import { fmtSpeed, fmtTime } from "./format.js";
