@@ -3,7 +3,7 @@
  * aligned table or as one JSON object with stable keys. Targets are informational: the
  * report says "meets" or "misses", nothing fails.
  */
-import { IRQSIM_VERSION } from "../system/run.js";
+import { IRQSIM_VERSION } from "../system/result.js";
 import { runCeilingTimers, runRecordCeilingTimers } from "./ceiling.js";
 import { runEngineTimers } from "./engine_bench.js";
 import { findGc, measureMemory, measureModel, type MemoryReport, type ModelRun } from "./model.js";

@@ -9,7 +9,7 @@ import { Command, CommanderError } from "commander";
 import { InputError } from "../sim/input_error.js";
 import { OutputError } from "../observe/atomic_write.js";
 import { escapeControl } from "../sim/quote.js";
-import { IRQSIM_VERSION } from "../system/run.js";
+import { IRQSIM_VERSION } from "../system/result.js";
 import type { Io } from "./output.js";
 import { EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, type CommandContext } from "./options.js";
 import { registerList } from "./list.js";

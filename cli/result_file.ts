@@ -8,7 +8,7 @@ import { readCheckedFile } from "../system/checked_read.js";
 /** A run's result JSON is tens of KiB; a sweep's JSON Lines (for report) up to this. */
 export const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 import { InputError } from "../sim/input_error.js";
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 
 /** A run result with what made it: the `--set`s (a sweep record's params count as sets). */
 export interface LoadedResult {

@@ -5,7 +5,8 @@
 import { Option, InvalidArgumentError, type Command } from "commander";
 import { loadScenario } from "../system/scenario_files.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
-import { locateFirstViolation, Simulation, type RunOptions, type RunResult } from "../system/run.js";
+import { locateFirstViolation, Simulation, type RunOptions } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { isPlantName, PLANT_NAMES, PLANTS, type PlantName } from "../sim/plant.js";
 import { PROC_VIEWS, procView, type ProcView } from "../observe/views.js";
 import { durationOrThrow, formatNs } from "../sim/time.js";

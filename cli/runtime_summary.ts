@@ -4,7 +4,7 @@
  * runtime's own log, with each runtime's signature behaviour called out on top.
  */
 import type { ChalkInstance } from "chalk";
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import type { LoopRuntimeResult, RuntimeResult } from "../runtimes/system.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";
 import { int, ns, renderTable, type Column } from "./table.js";

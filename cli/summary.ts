@@ -5,7 +5,8 @@
  */
 import { escapeControl } from "../sim/quote.js";
 import type { ChalkInstance } from "chalk";
-import type { BlockResult, NicResult, NoisyResult, RunResult, UartResult } from "../system/run.js";
+import type { BlockResult, NicResult, NoisyResult, UartResult } from "../system/devices.js";
+import type { RunResult } from "../system/result.js";
 import { formatNs } from "../sim/time.js";
 import type { TraceReport } from "../observe/trace_export.js";
 import { int, ns, pct, pps, renderTable } from "./table.js";

@@ -14,7 +14,7 @@ import { quote } from "../sim/quote.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
 import { loadScenario } from "../system/scenario_files.js";
 import { durationOrThrow } from "../sim/time.js";
-import { lookup, type RunResult } from "../system/run.js";
+import { lookup, type RunResult } from "../system/result.js";
 import {
   parseShard,
   parseVary,

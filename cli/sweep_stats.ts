@@ -8,7 +8,7 @@
  * seeded from the seed), which is what the t interval assumes; it says how well the mean
  * over these seeds pins down the mean over all seeds, not how runs spread (min/max do).
  */
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import type { SweepRecord } from "../system/sweep.js";
 import { renderTable } from "./table.js";
 

@@ -4,7 +4,7 @@
  * context switches; when the work is small that costs more than the work, and batching
  * (several packets per wake-up, as a busy thread takes what arrives meanwhile) wins it back.
  */
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { costOf, costTable, round, usText, type Lesson } from "./lesson.js";
 
 const RATE = 20_000;

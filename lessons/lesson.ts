@@ -4,7 +4,8 @@
  * from those runs -- in the style of the OSTEP homework simulators, where `-c` computes them.
  */
 import { loadScenario } from "../system/scenario_files.js";
-import { runScenario, type RunResult } from "../system/run.js";
+import { runScenario } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { durationOrThrow } from "../sim/time.js";
 import { DEFAULT_COSTS, type Costs } from "../sim/costs.js";
 

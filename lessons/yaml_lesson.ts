@@ -12,7 +12,7 @@ import { z } from "zod";
 import { InputError } from "../sim/input_error.js";
 import { packageRoot } from "../system/scenario_files.js";
 import { readCheckedFile } from "../system/checked_read.js";
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { evaluate, interpolate, lookupPath, type Resolve } from "./expr.js";
 import { Draw, letter, round, type Lesson, type Question } from "./lesson.js";
 

@@ -4,7 +4,7 @@
  * element and no script, font, image or link to fetch, so it opens offline and can be
  * handed in or attached to a bug report as it is.
  */
-import type { RunResult } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

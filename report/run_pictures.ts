@@ -5,7 +5,8 @@
  * atomically.
  */
 import { stringify } from "yaml";
-import type { Simulation, RunResult } from "../system/run.js";
+import type { Simulation } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { latencyLog2Hist, type Log2Hist } from "../observe/hist.js";
 import type { TraceWindow } from "../observe/trace_window.js";
 import { runSpec } from "./charts.js";

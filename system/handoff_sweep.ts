@@ -5,7 +5,8 @@
  * tests all use these, so every number they print comes from a simulation.
  */
 import { loadScenario } from "./scenario_files.js";
-import { runScenario, type RunResult } from "./run.js";
+import { runScenario } from "./run.js";
+import type { RunResult } from "./result.js";
 import type { LoopRuntimeResult } from "../runtimes/system.js";
 
 export const HANDOFF_MODES = ["inline", "park", "spin", "batch", "shards", "leader_followers"] as const;

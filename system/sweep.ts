@@ -9,7 +9,8 @@ import { loadScenario, resolveScenarioRef } from "./scenario_files.js";
 import { MAX_SCENARIO_BYTES } from "./scenario_yaml.js";
 import { readCheckedFile } from "./checked_read.js";
 import { readReplayFile } from "./replay_file.js";
-import { Simulation, type RunResult } from "./run.js";
+import { Simulation } from "./run.js";
+import type { RunResult } from "./result.js";
 import { durationOrThrow } from "../sim/time.js";
 
 export interface Vary {

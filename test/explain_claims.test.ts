@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { builtinVariations, type Claim, type TryNext } from "../cli/explain.js";
 import { lookupPath } from "../lessons/expr.js";
 import { loadScenario } from "../system/scenario_files.js";
-import { runScenario, type RunResult } from "../system/run.js";
+import { runScenario } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { cli } from "./helpers/cli.js";
 
 // Every "Try next" of `irqsim explain` that claims something (X rises, drops, is zero)

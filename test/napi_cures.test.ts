@@ -7,7 +7,8 @@
 import { describe, expect, test } from "vitest";
 import { loadScenario } from "../system/scenario_files.js";
 import { parseScenarioText } from "../system/scenario_yaml.js";
-import { runScenario, Simulation, type RunResult } from "../system/run.js";
+import { runScenario, Simulation } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { createFtraceFormatter } from "../observe/ftrace.js";
 import { TP } from "../sim/trace.js";
 import { NET_RX_SOFTIRQ } from "../softirq/softirq.js";

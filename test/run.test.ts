@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { loadScenario } from "../system/scenario_files.js";
 import { parseScenarioText } from "../system/scenario_yaml.js";
-import { runScenario, Simulation, lookup } from "../system/run.js";
+import { runScenario, Simulation } from "../system/run.js";
+import { lookup } from "../system/result.js";
 import { checkInvariants } from "../system/invariants.js";
 import { procView } from "../observe/views.js";
 import { COST_KEYS } from "../sim/costs.js";

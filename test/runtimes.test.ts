@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { loadScenario } from "../system/scenario_files.js";
 import { parseScenarioText } from "../system/scenario_yaml.js";
-import { runScenario, Simulation, type RunResult } from "../system/run.js";
+import { runScenario, Simulation } from "../system/run.js";
+import type { RunResult } from "../system/result.js";
 import { runtimeOf } from "../system/handoff_sweep.js";
 import type { SeedPoolResult } from "../runtimes/seed_pool.js";
 import { SEED_EXPECTED_OUTPUT } from "../runtimes/seed_pool.js";
