@@ -22,7 +22,7 @@ import { sweepSvg } from "../report/sweep_svg.js";
 import { loadResult, MAX_RESULT_BYTES } from "./result_file.js";
 import type { CommandContext } from "./options.js";
 import { writeFileAtomic } from "./output.js";
-import { paramKeys, statMetrics } from "./sweep.js";
+import { paramKeys, statMetrics } from "./sweep_output.js";
 import { pointStats } from "./sweep_stats.js";
 
 interface ReportFlags {

@@ -4,7 +4,7 @@
  * confidence interval (cli/sweep_stats.ts), and every run as a point.
  */
 import type { SweepRecord } from "../system/sweep.js";
-import { sweepAxes, type SweepFlags } from "../cli/sweep.js";
+import { sweepAxes, type SweepFlags } from "../cli/sweep_output.js";
 import { summarise } from "../cli/sweep_stats.js";
 import { sweepSpec, type SweepMeanData } from "./charts.js";
 import { renderSvg } from "./vega.js";
