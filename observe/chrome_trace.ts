@@ -22,6 +22,10 @@
  * decimal text from integer nanoseconds, so the file is byte-identical for a given seed.
  * Memory is bounded by what is open at once (context stacks, flows in flight), never by
  * the length of the run: events stream to a TraceFile.
+ *
+ * Over 450 lines because it is one streaming writer: a dispatch table over every trace
+ * point that shares the open-slice stacks and flows in flight; split apart, each half
+ * would need the other's private state.
  */
 import type { System } from "../system/boot.js";
 import { TP_NAMES, type TracePoint } from "../sim/trace.js";
