@@ -2,7 +2,7 @@
  * Runs a litmus test on the simulator's own memory model (sim/memory.ts) instead of
  * enumerating it: the threads interleave at every access in an order drawn from a seeded
  * stream, and every load picks among the stores the model lets it see. This is the
- * "simulation mode" of DESIGN section 5 applied to a litmus test, so a user can see which
+ * "simulation mode" of ARCHITECTURE.md section 5 applied to a litmus test, so a user can see which
  * of the outcomes the LKMM allows the simulated hardware actually shows, and how often;
  * and the test suite can check that it never shows one the LKMM forbids.
  *

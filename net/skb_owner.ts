@@ -1,5 +1,5 @@
 /**
- * Who holds each skb (DESIGN section 8: conservation from ownership, not counters). Every
+ * Who holds each skb (ARCHITECTURE.md section 8: conservation from ownership, not counters). Every
  * packet that arrives is registered live with exactly one owner at a time: a device ring,
  * a CPU's backlog, a work item, a socket queue, or a handler working on it. Delivery and
  * drops release it. The invariant walk (sim/invariants.ts) asks every container owner

@@ -1,7 +1,7 @@
 /**
  * Chrome Trace Event JSON (the object form: `{"displayTimeUnit": ..., "traceEvents": [...]}`,
  * as described in Google's "Trace Event Format" document), which Perfetto
- * (ui.perfetto.dev) and chrome://tracing open. DESIGN section 7: one track per CPU context
+ * (ui.perfetto.dev) and chrome://tracing open. ARCHITECTURE.md section 7: one track per CPU context
  * and per thread, and flow arrows from each IRQ to the bottom half that finished its work.
  *
  * Layout:

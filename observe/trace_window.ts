@@ -1,5 +1,5 @@
 /**
- * What part of a run a trace file covers (DESIGN section 7: "long runs write a window,
+ * What part of a run a trace file covers (ARCHITECTURE.md section 7: "long runs write a window,
  * never an unbounded file"): a time window `[from, to)` in simulated nanoseconds and a
  * cap on the number of lines (ftrace) or events (Chrome JSON) written.
  */

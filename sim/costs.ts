@@ -1,7 +1,7 @@
 /**
  * What things cost, in integer nanoseconds. These are data, not truths: every value can be
- * overridden per scenario under `costs:`. Defaults are orders of magnitude from
- * ../shared/KERNEL-FACTS.md ("Costs") and the sources cited beside each one.
+ * overridden per scenario under `costs:`. Defaults are orders of magnitude from the
+ * sources cited beside each one.
  */
 export interface Costs {
   /** Interrupt entry: vectoring, register save, irq_enter (x86 entry+exit ~0.5-1 us). */

@@ -2,7 +2,7 @@
  * One CPU: its context stack (process <- softirq <- hardirq), preempt_count,
  * irqs_disabled, the IRQs latched while interrupts were off, and the time accounting per
  * context that /proc/stat reports. The interpreter here advances handler generators and
- * turns their ops into time (DESIGN sections 3 and 4).
+ * turns their ops into time (ARCHITECTURE.md sections 3 and 4).
  *
  * Rules modelled:
  *  - `cpu(ns)` runs as a segment; a hardirq arriving with IRQs on cuts it short and the

@@ -1,7 +1,7 @@
 /**
  * The discrete-event engine: one virtual clock in integer nanoseconds and one queue of
  * pending events, fired in (time, seq) order. Ties break by insertion order (seq), never by
- * randomness or object identity (DESIGN section 2).
+ * randomness or object identity (ARCHITECTURE.md section 2).
  *
  * Events are caller-owned records, like the kernel's `struct hrtimer`: a CPU or a device
  * keeps one `SimEvent` and re-arms it, so the hot loop allocates nothing per event.

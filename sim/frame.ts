@@ -1,5 +1,5 @@
 /**
- * One level of a CPU's context stack: process <- softirq <- hardirq (DESIGN section 4).
+ * One level of a CPU's context stack: process <- softirq <- hardirq (ARCHITECTURE.md section 4).
  * A frame is a running generator plus the unfinished part of its current `cpu(ns)`
  * segment, so an interrupted frame resumes with exactly the time it had left.
  */

@@ -1,7 +1,7 @@
 /**
  * The interrupt controller and IRQ descriptors (kernel/irq/): lines with per-line
  * affinity, handler chains for shared lines, mask/unmask with a pending latch, per-CPU
- * counts for /proc/interrupts, and the conservation of every assert (DESIGN section 8:
+ * counts for /proc/interrupts, and the conservation of every assert (ARCHITECTURE.md section 8:
  * each assert is delivered, latched, held while masked, or merged into one already
  * pending).
  *

@@ -1,7 +1,7 @@
 /**
  * The simulated kernel: the clock, the CPUs, the threads, the IRQ controller, the log.
  * Handlers receive it as `k` and call its ops (`yield k.cpu(400)`); subsystems keep their
- * own state beside it and register hooks where the core must call into them (DESIGN
+ * own state beside it and register hooks where the core must call into them (ARCHITECTURE.md
  * section 1: `irq_exit` runs pending softirqs through `hooks.doSoftirq`).
  */
 import { Engine } from "./engine.js";
@@ -120,7 +120,7 @@ export class Kernel {
     this.irq = new IrqController(this);
     for (let i = 0; i < cfg.cpus; i++) this.cpus.push(new Cpu(this, i));
     // One staleness stream per memory agent (memory.CPU0, memory.nic0, ...): adding a
-    // device never changes the draws another agent's loads see (DESIGN section 2).
+    // device never changes the draws another agent's loads see (ARCHITECTURE.md section 2).
     this.mem = new Memory(this.engine, cfg.memory ?? DEFAULT_MEMORY, (agent) => this.rng.stream(`memory.${agent}`), cfg.cpus + (cfg.dmaAgents ?? 8));
     for (let i = 0; i < cfg.cpus; i++) this.mem.addAgent(`CPU${i}`, false);
   }

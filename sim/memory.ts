@@ -1,5 +1,5 @@
 /**
- * Shared memory with a weak, barrier-respecting model (DESIGN section 5): descriptor
+ * Shared memory with a weak, barrier-respecting model (ARCHITECTURE.md section 5): descriptor
  * fields, ring indices, doorbells, locks and the payload words that travel between
  * contexts.
  *

@@ -1,5 +1,5 @@
 /**
- * What a handler may yield to the CPU it runs on (DESIGN section 3). Handlers are
+ * What a handler may yield to the CPU it runs on (ARCHITECTURE.md section 3). Handlers are
  * generators: `yield k.cpu(400)` consumes 400 ns of CPU time; `yield* other(k)` calls a
  * sub-handler. Operations that need no time and cannot switch context (raise_softirq,
  * queueing an skb) are plain function calls instead.

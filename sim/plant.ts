@@ -1,6 +1,6 @@
 /**
  * Planted bugs (`irqsim run --plant NAME`, `irqsim fuzz --plant NAME`): deliberate mistakes
- * in the simulated kernel that prove its invariants and WARN checks can fail (DESIGN
+ * in the simulated kernel that prove its invariants and WARN checks can fail (ARCHITECTURE.md
  * section 8). Each is a cheap boolean test at the one place it plants; the kernel object
  * carries the flags, all false unless asked, and counts how often each planted bug fired
  * so a plant that never triggers in a scenario is reported rather than ignored.

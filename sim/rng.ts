@@ -1,5 +1,5 @@
 /**
- * Named, seeded random streams (DESIGN section 2). Each stream is derived from
+ * Named, seeded random streams (ARCHITECTURE.md section 2). Each stream is derived from
  * (master seed, name) with seedrandom's `alea` (ARC4, the default, is ~5x slower), so
  * adding a device never changes the draws another device sees.
  */

@@ -1,5 +1,5 @@
 /**
- * The scheduler, grown only as far as the foundation needs (DESIGN section 4):
+ * The scheduler, grown only as far as the foundation needs (ARCHITECTURE.md section 4):
  * per-CPU run queues; SCHED_FIFO before SCHED_NORMAL; a CFS-like pick of the smallest
  * virtual runtime (integer nanoseconds, weighted with the kernel's inverse weights) among
  * fair threads; slice expiry and wake-up preemption; the costs of a

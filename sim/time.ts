@@ -1,5 +1,5 @@
 /**
- * Virtual time is an integer number of nanoseconds (DESIGN section 2): never floats for
+ * Virtual time is an integer number of nanoseconds (ARCHITECTURE.md section 2): never floats for
  * time, never the wall clock. A JS number holds integers exactly up to 2^53 ns (~104 days).
  */
 import { InputError } from "./input_error.js";

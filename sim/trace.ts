@@ -3,7 +3,7 @@
  * a softirq raised, a thread switched in, a packet arriving) is emitted here as a trace
  * point with integer arguments. Two things consume it:
  *  - the fingerprint: a 64-bit hash over (point, time, cpu, args) in emission order, so
- *    the same scenario + seed always yields the same fingerprint (DESIGN section 2);
+ *    the same scenario + seed always yields the same fingerprint (ARCHITECTURE.md section 2);
  *  - listeners (trace exporters, the dashboard's event log), which resolve ids to names.
  * Names are the kernel's tracepoint names (include/trace/events/*.h).
  */

@@ -1,5 +1,5 @@
 /**
- * Composition: builds a kernel from a validated scenario (DESIGN section 1). This is the
+ * Composition: builds a kernel from a validated scenario (ARCHITECTURE.md section 1). This is the
  * one place that knows every subsystem; the core never imports upward.
  */
 import type { Scenario } from "./scenario.js";

@@ -1,5 +1,5 @@
 /**
- * Invariants checked after every run, and every N events while fuzzing (DESIGN section 8).
+ * Invariants checked after every run, and every N events while fuzzing (ARCHITECTURE.md section 8).
  * Each returns human-readable violations; an empty list means the run is consistent.
  *  - a kernel WARN check that fired during the run (sim/warn.ts) comes first;
  *  - packets, by ownership: every container (ring, backlog, work items, socket queue) is

@@ -1,5 +1,5 @@
 /**
- * Scenarios (DESIGN section 6): one zod schema is both the validator of the YAML files and
+ * Scenarios (ARCHITECTURE.md section 6): one zod schema is both the validator of the YAML files and
  * the source of the TypeScript types the simulator consumes. Every way input can be wrong
  * (missing file, bad YAML, a field out of range, a bad `--set`) ends as ONE line thrown as
  * an InputError naming where the bad value came from, the field path and what was expected.

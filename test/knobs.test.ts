@@ -1,5 +1,5 @@
 /**
- * No silent knobs (DESIGN section 8): for every field of the scenario schema and every NIC
+ * No silent knobs (ARCHITECTURE.md section 8): for every field of the scenario schema and every NIC
  * mode, changing the field changes the run (its fingerprint; for a value only read from
  * memory, such as a stale byte, at least its --json result), or the schema refuses the
  * field for that mode with exit 2 and a line saying it does not apply. Each field is

@@ -233,7 +233,7 @@ describe("missing-barrier over seeds 1..20", () => {
 });
 
 describe("per-agent staleness streams", () => {
-  // DESIGN section 2: adding a device must not change the draws another device sees. Each
+  // ARCHITECTURE.md section 2: adding a device must not change the draws another device sees. Each
   // memory agent (CPU, DMA engine) draws from its own stream, so a NIC added on another CPU
   // leaves nic0's ring, its polls and its corrupt packets exactly as they were.
   test("a NIC added on CPU2 changes nothing about nic0 in missing-barrier", () => {
