@@ -139,12 +139,12 @@ export class LiveRun {
     if (this.finished) return "the run is over: no fault injected";
     const sim = this.sim;
     const at = sim.now;
-    const nics = sim.sys.nics;
-    // Enough to fill every ring of the device, if the driver has not emptied any of it.
-    const burst = (nic: (typeof nics)[number]): number => nic.spec.ringSize * nic.queues.length;
-    for (const nic of nics) sim.inject({ kind: "traffic_burst", device: nic.spec.name, at, packets: burst(nic) });
-    const what = nics.map((n) => `${burst(n)} packets on ${n.spec.name}`).join(", ");
-    const fires = nics.length > 1 ? " (the next steps fire them)" : " (the next step fires it)";
+    // The scenario's NICs, each with enough packets to fill all its rings if the driver
+    // has not emptied any of them.
+    const bursts = Object.entries(sim.scenario.devices).flatMap(([name, d]) => (d.type === "nic" ? [{ name, packets: d.ring_size * d.queues }] : []));
+    for (const b of bursts) sim.inject({ kind: "traffic_burst", device: b.name, at, packets: b.packets });
+    const what = bursts.map((b) => `${b.packets} packets on ${b.name}`).join(", ");
+    const fires = bursts.length > 1 ? " (the next steps fire them)" : " (the next step fires it)";
     return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? fires : ""}`;
   }
 
