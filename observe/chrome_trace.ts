@@ -401,8 +401,8 @@ export class ChromeTraceWriter {
   }
 
   /**
-   * The device index (skb->dev) whose driver registered action `idx` of `irq`, or -1: the
-   * action's dev_id is the NIC itself or one of its queues (which points back at it).
+   * The index in sys.nics of the NIC whose driver registered action `idx` of `irq`, or -1:
+   * a NIC's actions carry one of its receive queues as dev_id.
    */
   private nicOfAction(irq: number, idx: number): number {
     const key = irq * 64 + idx;
@@ -414,8 +414,7 @@ export class ChromeTraceWriter {
       } catch {
         owner = null;
       }
-      const back = typeof owner === "object" && owner !== null ? (owner as { nic?: unknown }).nic : undefined;
-      dev = this.sys.nics.findIndex((n) => n === owner || n === back);
+      dev = this.sys.nics.findIndex((n) => n.queues.some((q) => q === owner));
       this.nicByAction.set(key, dev);
     }
     return dev;

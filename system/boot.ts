@@ -14,6 +14,7 @@ import { Tasklets } from "../softirq/tasklet.js";
 import { Timers, type HrTimer } from "../softirq/timer.js";
 import { Workqueues, type Workqueue } from "../workqueue/workqueue.js";
 import { scheduleFault } from "./faults.js";
+import { blockProjection, hrtimerProjection, nicProjection, noisyProjection, uartProjection, type DeviceProjection } from "./devices.js";
 import { createSocket, type Socket } from "../net/socket.js";
 import { socketReader } from "../net/socket_reader.js";
 import { Nic } from "../drivers/nic.js";
@@ -47,6 +48,8 @@ export interface System {
   readonly uarts: Uart[];
   readonly blocks: BlockDevice[];
   readonly hrtimers: HrTimer[];
+  /** Every scenario device's projection, in the scenario's order. */
+  readonly devices: DeviceProjection[];
   readonly sockets: Socket[];
   readonly tasks: { name: string; thread: Thread }[];
   /** The event-loop runtime above the kernel, if the scenario has one (runtimes/). */
@@ -101,6 +104,7 @@ export function boot(scenario: Scenario, plants?: Plants): System {
   const hrtimers: HrTimer[] = [];
   // napi_hash_add(): ids in the order the instances are added, from MIN_NAPI_ID.
   let napiId = MIN_NAPI_ID;
+  const devices: DeviceProjection[] = [];
   Object.entries(scenario.devices).forEach(([name, dev], index) => {
     if (dev.type === "hrtimer") {
       const { period, work } = dev;
@@ -110,18 +114,25 @@ export function boot(scenario: Scenario, plants?: Plants): System {
       });
       timers.startHrtimer(t, period);
       hrtimers.push(t);
+      devices.push(hrtimerProjection(t));
       return;
     }
     if (dev.type === "block") {
-      blocks.push(new BlockDevice(k, softirq, { name, index, irq: dev.irq, affinity: dev.affinity, queueDepth: dev.queue_depth, service: dev.service }));
+      const b = new BlockDevice(k, softirq, { name, index, irq: dev.irq, affinity: dev.affinity, queueDepth: dev.queue_depth, service: dev.service });
+      blocks.push(b);
+      devices.push(blockProjection(b));
       return;
     }
     if (dev.type === "uart") {
-      uarts.push(new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger, barriers: dev.barriers }));
+      const u = new Uart(k, { name, index, irq: dev.irq, affinity: dev.affinity, baud: dev.baud, trigger: dev.trigger, barriers: dev.barriers });
+      uarts.push(u);
+      devices.push(uartProjection(u));
       return;
     }
     if (dev.type === "noisy") {
-      noisy.push(new NoisyDevice(k, { name, index, irq: dev.irq, affinity: dev.affinity, shared: dev.shared, rate: dev.rate, handled: dev.handled }));
+      const d = new NoisyDevice(k, { name, index, irq: dev.irq, affinity: dev.affinity, shared: dev.shared, rate: dev.rate, handled: dev.handled });
+      noisy.push(d);
+      devices.push(noisyProjection(d));
       return;
     }
     const sk = createSocket(mem, `${name}.sock`);
@@ -129,36 +140,36 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     net.sockets[index] = sk;
     net.skbs.addOwner(sk.owner);
     const t = dev.traffic;
-    nics.push(
-      new Nic(k, mem, net, {
-        name,
-        index,
-        irq: dev.irq,
-        affinity: dev.affinity,
-        ringSize: dev.ring_size,
-        packetSize: t.kind === "replay" ? 1500 : t.size,
-        mode: dev.mode,
-        weight: dev.weight,
-        napiIdBase: napiId,
-        queues: dev.queues,
-        flows: dev.flows,
-        coalesce: { rxUsecs: dev.coalesce.rx_usecs, rxFrames: dev.coalesce.rx_frames, adaptive: dev.coalesce.adaptive_rx },
-        shared: dev.shared,
-        txRate: dev.tx_rate,
-        ioWait: dev.io_wait,
-        lock: dev.lock,
-        bug: dev.bug,
-        barriers: dev.barriers,
-        traffic:
-          t.kind === "replay"
-            ? { kind: "replay", records: readReplayFile(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
-            : t.kind === "onoff"
-              ? { kind: "onoff", rate: t.rate, on: t.on, off: t.off, start: t.start }
-              : t.kind === "closed"
-                ? { kind: "closed", clients: t.clients, think: t.think, start: t.start }
-                : { kind: t.kind, rate: t.rate, start: t.start },
-      }),
-    );
+    const nic = new Nic(k, mem, net, {
+      name,
+      index,
+      irq: dev.irq,
+      affinity: dev.affinity,
+      ringSize: dev.ring_size,
+      packetSize: t.kind === "replay" ? 1500 : t.size,
+      mode: dev.mode,
+      weight: dev.weight,
+      napiIdBase: napiId,
+      queues: dev.queues,
+      flows: dev.flows,
+      coalesce: { rxUsecs: dev.coalesce.rx_usecs, rxFrames: dev.coalesce.rx_frames, adaptive: dev.coalesce.adaptive_rx },
+      shared: dev.shared,
+      txRate: dev.tx_rate,
+      ioWait: dev.io_wait,
+      lock: dev.lock,
+      bug: dev.bug,
+      barriers: dev.barriers,
+      traffic:
+        t.kind === "replay"
+          ? { kind: "replay", records: readReplayFile(t.file, `devices.${name}.traffic.file`), loop: t.loop, start: t.start }
+          : t.kind === "onoff"
+            ? { kind: "onoff", rate: t.rate, on: t.on, off: t.off, start: t.start }
+            : t.kind === "closed"
+              ? { kind: "closed", clients: t.clients, think: t.think, start: t.start }
+              : { kind: t.kind, rate: t.rate, start: t.start },
+    });
+    nics.push(nic);
+    devices.push(nicProjection(nic));
     if (dev.mode !== "napi") return;
     napiId += dev.queues;
     for (const q of nics[nics.length - 1]!.queues) {
@@ -302,5 +313,5 @@ export function boot(scenario: Scenario, plants?: Plants): System {
     tasks.push({ name, thread });
   }
   const runtime = scenario.runtime === undefined ? null : bootRuntime(k, scenario.runtime, scenario.cpus);
-  return { scenario, k, mem, softirq, tasklets, timers, wqs, bh, net, nics, noisy, uarts, blocks, hrtimers, sockets, tasks, latency, runtime };
+  return { scenario, k, mem, softirq, tasklets, timers, wqs, bh, net, nics, noisy, uarts, blocks, hrtimers, devices, sockets, tasks, latency, runtime };
 }

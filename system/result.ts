@@ -13,7 +13,7 @@ import type { LatencySummary } from "../sim/metrics.js";
 import { TASK_DEAD, TASK_RUNNING } from "../sim/thread.js";
 import type { RuntimeResult } from "../runtimes/system.js";
 import { taskRuntime } from "../sim/sched.js";
-import type { BlockResult, HrtimerResult, NicResult, NoisyResult, UartResult } from "./devices.js";
+import type { DeviceResult } from "./devices.js";
 
 export const IRQSIM_VERSION = "0.1.0";
 
@@ -144,7 +144,7 @@ export interface RunResult {
     created: number;
     destroyed: number;
   }[];
-  devices: Record<string, NicResult | NoisyResult | UartResult | BlockResult | HrtimerResult>;
+  devices: Record<string, DeviceResult>;
   threads: {
     pid: number;
     comm: string;
@@ -198,73 +198,7 @@ export function buildResult(sys: System, stoppedBy: RunResult["stopped_by"], fir
     softirqs[name] = { per_cpu: softirq.stats.counts[i]!.slice(), raised: softirq.stats.raised[i]!.slice() };
   });
   const devices: RunResult["devices"] = {};
-  for (const name of Object.keys(scenario.devices)) {
-    const nic = sys.nics.find((n) => n.spec.name === name);
-    if (nic !== undefined) {
-      const c = nic.counters;
-      devices[name] = {
-        type: "nic",
-        mode: nic.spec.mode,
-        rx_packets: c.rxPackets,
-        rx_bytes: c.rxBytes,
-        rx_missed: c.rxMissed,
-        interrupts: c.interrupts,
-        no_work_irqs: c.noWork,
-        masked_ns: nic.maskedNsNow(),
-        ring_fill: nic.ringFill,
-        tx_completed: c.txCompleted,
-        tx_cleaned: c.txCleaned,
-        queues: nic.queues.map((q) => ({
-          queue: q.index,
-          irq: q.irq,
-          cpu: q.desc.affinity[0]!,
-          rx_packets: q.counters.rxPackets,
-          rx_missed: q.counters.rxMissed,
-          interrupts: q.counters.interrupts,
-        })),
-      };
-      continue;
-    }
-    const h = sys.hrtimers.find((n) => n.name === name);
-    if (h !== undefined) {
-      devices[name] = { type: "hrtimer", cpu: h.cpu, soft: h.soft, expiries: h.fired };
-      continue;
-    }
-    const b = sys.blocks.find((n) => n.spec.name === name);
-    if (b !== undefined) {
-      devices[name] = {
-        type: "block",
-        submitted: b.counters.submitted,
-        completed: b.counters.completed,
-        in_flight: b.inFlight,
-        max_in_flight: b.counters.maxInFlight,
-        interrupts: b.counters.interrupts,
-        request_latency_ns: b.latency.summary(),
-      };
-      continue;
-    }
-    const u = sys.uarts.find((n) => n.spec.name === name);
-    if (u !== undefined) {
-      const c = u.counters;
-      devices[name] = {
-        type: "uart",
-        rx_bytes: c.rx,
-        overruns: c.overruns,
-        interrupts: c.interrupts,
-        max_irq_latency_ns: c.maxLatencyNs,
-        flip: { pushed: c.pushed, overruns: c.flipOverruns, flushed: c.flushed, corrupt: c.corrupt },
-      };
-      continue;
-    }
-    const d = sys.noisy.find((n) => n.spec.name === name)!;
-    devices[name] = {
-      type: "noisy",
-      interrupts: d.counters.raised,
-      handled: d.counters.handled,
-      unhandled: d.counters.unhandled,
-      line_disabled: d.desc.spurious.disabled,
-    };
-  }
+  for (const d of sys.devices) devices[d.name] = d.result();
   const deviceNames = Object.keys(scenario.devices);
   const latency: RunResult["latency_ns"] = {};
   for (const l of Object.values(sys.latency)) latency[l.name] = { description: l.description, ...l.summary() };
