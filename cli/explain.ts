@@ -3,6 +3,9 @@
  * (with the kernel files they come from), what to look at in the output, and what to try
  * next. Built-ins have a hand-written explanation; any other scenario gets one assembled
  * from its devices, modes and tasks.
+ *
+ * Over 450 lines because most of it is data: the table of about forty kernel rules, each
+ * with the kernel file it comes from, which reads best in one place.
  */
 import { escapeControl, quote as quoteText } from "../sim/quote.js";
 import type { Command } from "commander";

@@ -7,7 +7,7 @@ import { InputError } from "../sim/input_error.js";
 import { type Io, writeFileAtomic } from "./output.js";
 import { checkOutputPaths, outputUses } from "./output_paths.js";
 import { MergedRecords } from "./merge_records.js";
-import { sweepSvg } from "../report/sweep_svg.js";
+import { sweepSvg } from "./sweep_svg.js";
 import { printRecords, type SweepFlags } from "./sweep_output.js";
 
 /** A sweep's JSON Lines: ~4 KiB a run, so 256 MiB is some 60,000 runs in one shard. */

@@ -18,7 +18,7 @@ import type { SweepRecord } from "../system/sweep.js";
 import { parseTraceWindow } from "../observe/trace_window.js";
 import { pageHtml, type Table } from "../report/html.js";
 import { DEFAULT_PICTURE_WINDOW, RunPictures } from "../report/run_pictures.js";
-import { sweepSvg } from "../report/sweep_svg.js";
+import { sweepSvg } from "./sweep_svg.js";
 import { loadResult, MAX_RESULT_BYTES } from "./result_file.js";
 import type { CommandContext } from "./options.js";
 import { writeFileAtomic } from "./output.js";

@@ -14,7 +14,7 @@ import { type Io, writeFileAtomic } from "./output.js";
 import { checkOutputPaths, outputUses, scenarioInputs } from "./output_paths.js";
 import type { Command } from "commander";
 import { collect, type CommandContext, parsePositiveInt, parseSeed } from "./options.js";
-import { sweepSvg } from "../report/sweep_svg.js";
+import { sweepSvg } from "./sweep_svg.js";
 import { printRecords, seedStatsLines, type SweepFlags, toJsonLines } from "./sweep_output.js";
 import { mergeCommand } from "./merge.js";
 import { runOnWorkers, runSequential, stop, type SweepOutcome } from "./sweep_pool.js";

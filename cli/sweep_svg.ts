@@ -4,10 +4,10 @@
  * confidence interval (cli/sweep_stats.ts), and every run as a point.
  */
 import type { SweepRecord } from "../system/sweep.js";
-import { sweepAxes, type SweepFlags } from "../cli/sweep_output.js";
-import { summarise } from "../cli/sweep_stats.js";
-import { sweepSpec, type SweepMeanData } from "./charts.js";
-import { renderSvg } from "./vega.js";
+import { sweepAxes, type SweepFlags } from "./sweep_output.js";
+import { summarise } from "./sweep_stats.js";
+import { sweepSpec, type SweepMeanData } from "../report/charts.js";
+import { renderSvg } from "../report/vega.js";
 
 /** Axis titles with units where the metric's name says them. */
 export function axisTitle(path: string): string {
