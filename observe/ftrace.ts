@@ -6,7 +6,7 @@
  *   ...
  *             <idle>-0       [000] d.h..     0.000123: irq_handler_entry: irq=24 name=nic0
  *
- * Sources (Linux 7.1.3, see /work/notes/kernel-source.md section 0 for the tree):
+ * Sources (Linux 7.1.3):
  *  - kernel/trace/trace.c: s_show() prints `# tracer: %s` and `#`; print_event_info() the
  *    entries line; print_func_help_header_irq() the flags legend and column header;
  *    __find_next_entry() merges the per-CPU buffers by timestamp, the lowest CPU first

@@ -3,8 +3,7 @@
  * /proc/softirqs, /proc/stat and /proc/net/softnet_stat.
  *
  * Source: Linux 7.1.3 (VERSION 7, PATCHLEVEL 1, SUBLEVEL 3), x86-64 configuration. Each
- * function quotes the kernel code it reproduces; excerpts and derivations are in
- * /work/notes/kernel-source.md.
+ * function quotes the kernel code it reproduces, with its file.
  *
  * Pure functions over plain data: no simulator imports. Counters the kernel keeps as
  * `unsigned int`/u32 wrap modulo 2^32 exactly as the C code would print them; 64-bit

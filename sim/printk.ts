@@ -2,8 +2,7 @@
  * Kernel log (printk/dmesg) formatters for the messages irqsim reproduces.
  *
  * Source: Linux 7.1.3 (VERSION 7, PATCHLEVEL 1, SUBLEVEL 3). Every format string below is
- * quoted from that tree; file:line references are to it. Details, excerpts and the reasons
- * for each choice: /work/notes/kernel-source.md.
+ * quoted from that tree; file:line references are to it.
  *
  * Pure functions over plain data: no simulator imports, no clocks, no randomness.
  */

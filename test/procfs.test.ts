@@ -1,6 +1,6 @@
 // Byte-exact checks of the procfs formatters against Linux 7.1.3. Every expected string is
-// written out by hand from the kernel format strings quoted beside it (see
-// /work/notes/kernel-source.md), not produced by the code under test.
+// written out by hand from the kernel format strings quoted beside it, not produced by
+// the code under test.
 import { describe, expect, it } from "vitest";
 import {
   formatProcInterrupts,
