@@ -4,7 +4,7 @@
  * each runtime applies with the source file that applies them, and the mapping table
  * whose costs come from runs (system/handoff_sweep.ts).
  */
-import type { Rule } from "./explain.js";
+import type { Rule, TryNext } from "./explain.js";
 import type { Scenario } from "../system/scenario.js";
 import { RUNTIME_MODELS } from "../runtimes/schema.js";
 import type { HandoffRow, MappingColumn } from "../system/handoff_sweep.js";
@@ -51,7 +51,7 @@ interface RuntimeText {
   shows: string;
   concepts: string[];
   look_at: string[];
-  try_next: { what: string; sets?: string[]; vary?: string[]; flags?: string[] }[];
+  try_next: TryNext[];
 }
 
 export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
@@ -60,8 +60,8 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["seed_pool"],
     look_at: ["Program output (runtime.output) and whether it matches the seed's printed output", "rejected vs gave up: every rejection here loses the work"],
     try_next: [
-      { what: "the retry that makes the seed's printed output true", sets: ["runtime.retry=sleep"] },
-      { what: "a pool big enough for every thread: nothing is rejected", sets: ["runtime.max_workers=4"] },
+      { what: "the retry that makes the seed's printed output true", sets: ["runtime.retry=sleep"], claims: [{ metric: "runtime.matches_seed_expected_output", is: "above_zero", ms: 300 }, { metric: "runtime.gave_up", is: "zero", ms: 300 }] },
+      { what: "a pool big enough for every thread: nothing is rejected", sets: ["runtime.max_workers=4"], claims: [{ metric: "runtime.rejected", is: "zero", ms: 300 }, { metric: "runtime.acquired", is: "higher", ms: 300 }] },
     ],
   },
   "seed-pool-retry": {
@@ -69,8 +69,8 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["seed_pool"],
     look_at: ["Program output: identical to the seed's", "slot wait: p50 vs max (the two retried threads waited a whole hold time)"],
     try_next: [
-      { what: "eight threads on two slots: four rounds, the last pair waiting ~300 ms", sets: ["runtime.threads=8", "duration=500ms"] },
-      { what: "no retry: the code as the seed wrote it", sets: ["runtime.retry=none"] },
+      { what: "eight threads on two slots: four rounds, the last pair waiting ~300 ms", sets: ["runtime.threads=8", "duration=500ms"], claims: [{ metric: "runtime.acquire_delay_ns.max", is: "higher", ms: 500 }, { metric: "runtime.acquired", is: "higher", ms: 500 }] },
+      { what: "no retry: the code as the seed wrote it", sets: ["runtime.retry=none"], claims: [{ metric: "runtime.gave_up", is: "above_zero", ms: 300 }, { metric: "runtime.matches_seed_expected_output", is: "zero", ms: 300 }] },
     ],
   },
   "node-threadpool": {
@@ -78,9 +78,9 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "node_threadpool"],
     look_at: ["the 'pool saturated' line: queue_wait p99 against handoff_parked", "response p99 vs service p99: the difference is time spent waiting for a thread", "Threads: the four libuv-worker threads' CPU share"],
     try_next: [
-      { what: "UV_THREADPOOL_SIZE=16: the usual fix", sets: ["runtime.uv_threadpool_size=16"] },
-      { what: "fs.readFileSync on the loop: the loop blocks and the delay report fires", sets: ["runtime.requests.1.on_loop=true", "runtime.requests.1.io=120ms", "runtime.arrivals.rate=20"] },
-      { what: "pool size against load", vary: ["runtime.uv_threadpool_size=1,2,4,8", "runtime.arrivals.rate=500,1500"] },
+      { what: "UV_THREADPOOL_SIZE=16: the usual fix", sets: ["runtime.uv_threadpool_size=16"], claims: [{ metric: "runtime.latency_ns.queue_wait.p99", is: "lower", ms: 200 }, { metric: "runtime.latency_ns.response.p99", is: "lower", ms: 200 }] },
+      { what: "fs.readFileSync on the loop: the loop blocks and the delay report fires", sets: ["runtime.requests.1.on_loop=true", "runtime.requests.1.io=120ms", "runtime.arrivals.rate=20"], claims: [{ metric: "runtime.requests.on_loop", is: "above_zero", ms: 200 }, { metric: "runtime.watchdog.reports", is: "above_zero", ms: 200 }] },
+      { what: "pool size against load: more threads complete more of the heavier load", vary: ["runtime.uv_threadpool_size=1,2,4,8", "runtime.arrivals.rate=500,1500"], claims: [{ metric: "runtime.requests.completed", is: "higher", ms: 200 }] },
     ],
   },
   "java-tpe": {
@@ -88,9 +88,9 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "java_tpe"],
     look_at: ["requests rejected and the first RejectedExecutionException lines in the runtime log", "pool threads: 4 of 4 (max reached only after the queue filled)", "queue max depth = capacity"],
     try_next: [
-      { what: "CallerRunsPolicy: the loop runs the overflow itself", sets: ["runtime.rejection=caller_runs"] },
-      { what: "a SynchronousQueue (direct hand-off): threads up to max, then rejections", sets: ["runtime.queue_capacity=0"] },
-      { what: "queue capacity vs rejections", vary: ["runtime.queue_capacity=0,4,64"] },
+      { what: "CallerRunsPolicy: the loop runs the overflow itself", sets: ["runtime.rejection=caller_runs"], claims: [{ metric: "runtime.requests.caller_runs", is: "above_zero", ms: 50 }, { metric: "runtime.requests.rejected", is: "zero", ms: 50 }] },
+      { what: "a SynchronousQueue (direct hand-off): threads up to max, then rejections", sets: ["runtime.queue_capacity=0"], claims: [{ metric: "runtime.pool.threads", is: "same", ms: 50 }, { metric: "runtime.requests.rejected", is: "higher", ms: 50 }] },
+      { what: "queue capacity vs rejections", vary: ["runtime.queue_capacity=0,4,64"], claims: [{ metric: "runtime.requests.rejected", is: "lower", ms: 50 }] },
     ],
   },
   "java-caller-runs": {
@@ -98,8 +98,8 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "java_tpe"],
     look_at: ["caller-runs count and the BlockedThreadChecker warnings in the runtime log", "loop_lag p99: how long messages waited behind the blocked loop"],
     try_next: [
-      { what: "AbortPolicy instead: rejected, but the loop stays responsive", sets: ["runtime.rejection=abort"] },
-      { what: "a bigger queue absorbs the bursts", sets: ["runtime.queue_capacity=64"] },
+      { what: "AbortPolicy instead: rejected, but the loop stays responsive", sets: ["runtime.rejection=abort"], claims: [{ metric: "runtime.requests.rejected", is: "above_zero", ms: 2000 }, { metric: "runtime.requests.caller_runs", is: "zero", ms: 2000 }, { metric: "runtime.latency_ns.loop_lag.p99", is: "lower", ms: 2000 }, { metric: "runtime.watchdog.reports", is: "zero", ms: 2000 }] },
+      { what: "a bigger queue absorbs the bursts", sets: ["runtime.queue_capacity=64"], claims: [{ metric: "runtime.requests.caller_runs", is: "zero", ms: 2000 }, { metric: "runtime.latency_ns.loop_lag.p99", is: "lower", ms: 2000 }] },
     ],
   },
   "asyncio-executor": {
@@ -107,8 +107,8 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "asyncio_executor"],
     look_at: ["timed out vs cancelled vs abandoned (ran anyway / still running)", "the 'Executing <Task ...> took 0.150 seconds' line in the runtime log", "pool threads busy with work nobody awaits"],
     try_next: [
-      { what: "a timeout longer than the work, and threads enough that nothing queues: nothing times out", sets: ["runtime.timeout=500ms", "runtime.max_workers=16"] },
-      { what: "debug mode off: the slow callback goes unreported", sets: ["runtime.debug=false"] },
+      { what: "a timeout longer than the work, and threads enough that nothing queues: nothing times out", sets: ["runtime.timeout=500ms", "runtime.max_workers=16"], claims: [{ metric: "runtime.requests.timed_out", is: "zero", ms: 1000 }, { metric: "runtime.requests.completed", is: "higher", ms: 1000 }] },
+      { what: "debug mode off: the slow callback goes unreported", sets: ["runtime.debug=false"], claims: [{ metric: "runtime.watchdog.reports", is: "zero", ms: 1000 }, { metric: "runtime.watchdog.reports", is: "lower", ms: 1000 }] },
     ],
   },
   "android-looper": {
@@ -116,8 +116,8 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "android_looper"],
     look_at: ["the ANR lines in the runtime log", "loop_lag p99 and the main loop's longest callback", "handoff_parked: the HandlerThread's wake-up, small next to the ANR"],
     try_next: [
-      { what: "the read moved to the HandlerThread: no ANR", sets: ["runtime.requests.3.on_loop=false"] },
-      { what: "a longer timeout hides it (it does not fix it)", sets: ["runtime.input_dispatch_timeout=10s"] },
+      { what: "the read moved to the HandlerThread: no ANR", sets: ["runtime.requests.3.on_loop=false"], claims: [{ metric: "runtime.watchdog.reports", is: "zero", ms: 12000 }, { metric: "runtime.watchdog.reports", is: "lower", ms: 12000 }] },
+      { what: "a longer timeout hides it (it does not fix it)", sets: ["runtime.input_dispatch_timeout=10s"], claims: [{ metric: "runtime.watchdog.reports", is: "zero", ms: 12000 }, { metric: "runtime.loops.0.longest_callback_ns", is: "same", ms: 12000 }, { metric: "runtime.latency_ns.loop_lag.max", is: "same", ms: 12000 }] },
     ],
   },
   "go-netpoller": {
@@ -125,9 +125,9 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["go_scheduler"],
     look_at: ["runtime.go: syscalls, p_handoffs, ms against gomaxprocs, netpoll_parks", "handoff_parked: waking a parked M (startm)", "Threads: the go-mN threads"],
     try_next: [
-      { what: "no file reads: the netpoller alone, no hand-offs, no extra Ms", sets: ["runtime.requests.1.weight=0"] },
-      { what: "a slower disk: more Ms blocked in syscalls at once", sets: ["runtime.requests.1.io=5ms"] },
-      { what: "GOMAXPROCS against the share of file reads", vary: ["runtime.gomaxprocs=1,2,4", "runtime.requests.1.weight=1,2,4"] },
+      { what: "no file reads: the netpoller alone, no hand-offs, no extra Ms", sets: ["runtime.requests.1.weight=0"], claims: [{ metric: "runtime.go.syscalls", is: "zero", ms: 50 }, { metric: "runtime.go.p_handoffs", is: "zero", ms: 50 }, { metric: "runtime.go.ms", is: "lower", ms: 50 }, { metric: "runtime.go.netpoll_parks", is: "above_zero", ms: 50 }] },
+      { what: "a slower disk: more Ms blocked in syscalls at once", sets: ["runtime.requests.1.io=5ms"], claims: [{ metric: "runtime.go.max_busy_ms", is: "higher", ms: 50 }] },
+      { what: "GOMAXPROCS against the share of file reads: more file reads, more syscalls and more Ms", vary: ["runtime.gomaxprocs=1,2,4", "runtime.requests.1.weight=1,2,4"], claims: [{ metric: "runtime.go.syscalls", is: "higher", ms: 50 }, { metric: "runtime.go.ms", is: "higher", ms: 50 }] },
     ],
   },
   "handoff-tax": {
@@ -135,11 +135,11 @@ export const RUNTIME_BUILTIN: Record<string, RuntimeText> = {
     concepts: ["event_loop", "handoff_tax"],
     look_at: ["runtime.handoff: handoff_mean_ns, overhead_pct (the seed's arithmetic)", "handoff_parked vs handoff_spinning: the two modes of the hand-off", "response p99/p99.9 (open-loop arrivals, HDR)", "pool: parks, wake-ups, spin hits and the CPU burnt spinning"],
     try_next: [
-      { what: "1 us of work: the hand-off is ~300% overhead", sets: ["runtime.requests.0.work=1us"] },
-      { what: "spin 20 us before parking: bimodal hand-off", sets: ["runtime.mode=spin"] },
-      { what: "copy 4 KB into each work item instead of transferring ownership: the loop pays hundreds of ns per item", sets: ["runtime.requests.0.copy=4096"] },
-      { what: "every way to hand work over, at 1, 5 and 50 us of work", vary: ["runtime.mode=inline,park,spin,batch,shards,leader_followers", "runtime.requests.0.work=1us,5us,50us"] },
-      { what: "the seed's cost ranges: wake-up and context switch from 1 to 5 us", vary: ["costs.wakeup=1us,5us", "costs.context_switch=1us,5us"] },
+      { what: "1 us of work: the hand-off is ~300% overhead", sets: ["runtime.requests.0.work=1us"], claims: [{ metric: "runtime.handoff.overhead_pct", is: "higher" }] },
+      { what: "spin 20 us before parking: bimodal hand-off", sets: ["runtime.mode=spin"], claims: [{ metric: "runtime.latency_ns.handoff_spinning.count", is: "above_zero" }, { metric: "runtime.latency_ns.handoff_parked.count", is: "above_zero" }, { metric: "runtime.handoff.handoff_mean_ns", is: "lower" }] },
+      { what: "copy 4 KB into each work item instead of transferring ownership: the loop pays hundreds of ns per item", sets: ["runtime.requests.0.copy=4096"], claims: [{ metric: "runtime.handoff.copy_mean_ns", is: "above_zero" }, { metric: "runtime.loops.0.busy_ns", is: "higher" }] },
+      { what: "every way to hand work over, at 1, 5 and 50 us of work: Leader/Followers pays no hand-off", vary: ["runtime.mode=inline,park,spin,batch,shards,leader_followers", "runtime.requests.0.work=1us,5us,50us"], claims: [{ metric: "runtime.handoff.handoff_mean_ns", is: "zero" }, { metric: "runtime.handoff.handoff_mean_ns", is: "lower", than: ["runtime.requests.0.work=50us"] }] },
+      { what: "the seed's cost ranges: wake-up and context switch from 1 to 5 us; the hand-off grows with them", vary: ["costs.wakeup=1us,5us", "costs.context_switch=1us,5us"], claims: [{ metric: "runtime.handoff.handoff_mean_ns", is: "higher" }] },
     ],
   },
 };
