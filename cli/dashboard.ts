@@ -14,10 +14,13 @@ import { takeSnapshot } from "../observe/snapshot_projection.js";
 import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
 import { fmtTime } from "../tui/format.js";
 import { DEFAULT_SPEED } from "../tui/live_run.js";
-import { useColor, type Io } from "./output.js";
+import { useColor, writeFileAtomic, type Io } from "./output.js";
 import { collect, EXIT_INTERRUPTED, EXIT_INVARIANT, EXIT_OK, EXIT_USAGE, parseSeed, type CommandContext } from "./options.js";
 import { checkInvariants } from "../system/invariants.js";
 import { checkBudget } from "../system/limits.js";
+import { recordedScenarioText } from "../tui/record.js";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 
 interface DashboardFlags {
   seed?: number;
@@ -26,6 +29,7 @@ interface DashboardFlags {
   speed: number;
   plain?: boolean;
   every?: string;
+  record?: string;
 }
 
 /** Samples per `--every` interval in --plain: the history strip's resolution. */
@@ -66,6 +70,7 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
     .option("--speed <x>", "simulated time per unit of real time, e.g. 0.001, 1 or max", parseSpeed, DEFAULT_SPEED)
     .option("--plain", "no terminal UI: print a text snapshot every --every of simulated time, then exit")
     .option("--every <time>", "with --plain: simulated time between snapshots (default 10ms)")
+    .option("--record <file>", "on quit, write the scenario plus the live changes (as faults) and the time it stopped at: `irqsim run FILE` replays it")
     .action(async (ref: string, flags: DashboardFlags) => {
       ctx.setExitCode(await dashboardCommand(ref, flags, io));
     });
@@ -84,7 +89,13 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
     io.stderr("irqsim: dashboard needs WebAssembly (its terminal layout engine, yoga, is compiled to it) and this Node has none (--jitless?); use `irqsim run` for a summary\n");
     return EXIT_USAGE;
   }
-  if (flags.plain === true) return plainCommand(scenario, every, io);
+  if (flags.plain === true) {
+    if (flags.record !== undefined) throw new InputError("--record: only with the live dashboard (--plain has no live changes to record)");
+    return plainCommand(scenario, every, io);
+  }
+  if (flags.record !== undefined && !existsSync(dirname(resolve(flags.record)))) {
+    throw new InputError(`--record: ${flags.record}: no such directory ${dirname(flags.record)}`);
+  }
 
   const why = noTerminal(io, process.stdin.isTTY === true);
   if (why !== null) {
@@ -103,7 +114,17 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   const { runLive } = await live;
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
   const where = run.finished ? "finished" : "quit";
-  io.stdout(`irqsim dashboard: ${scenario.name} seed ${scenario.seed}: ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.eventsFired} events)\n`);
+  const end = run.settleForQuit();
+  const changes = run.steering.faults;
+  let replay: string;
+  if (flags.record !== undefined) {
+    writeFileAtomic(flags.record, recordedScenarioText(scenario, changes, end.duration_ns, end.fingerprint));
+    replay = `replay: irqsim run ${flags.record}`;
+  } else if (changes.length > 0) replay = `${changes.length} live change(s) not recorded (--record FILE keeps them)`;
+  else replay = `replay: irqsim run ${ref} --seed ${scenario.seed} --duration ${end.duration_ns}ns${flags.set.map((x) => ` --set ${x}`).join("")}`;
+  io.stdout(
+    `irqsim dashboard: ${scenario.name} seed ${scenario.seed} ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.eventsFired} events), fingerprint ${end.fingerprint}; ${replay}\n`,
+  );
   if (run.violations.length > 0) {
     io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${run.violations[0]}\n`);
     return EXIT_INVARIANT;

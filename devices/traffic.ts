@@ -27,18 +27,36 @@ export interface Traffic {
   /** For the arrival `next()` last returned: its size and flow, when the trace says. */
   size(): number | null;
   flow(): number | null;
+  /**
+   * The sender changes pace at `now`: gaps drawn after this use `rate` packets/s (the
+   * arrival already scheduled keeps its time). False for replayed traffic, which has none.
+   */
+  setRate(rate: number, now: number): boolean;
 }
 
 export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
   switch (spec.kind) {
     case "constant": {
-      // The k-th arrival is at start + floor(k * period): no drift from rounding.
-      const period = NSEC_PER_SEC / spec.rate;
+      // The k-th arrival is at base + floor(k * period): no drift from rounding. A new
+      // rate starts a new series from the last arrival handed out.
+      let period = NSEC_PER_SEC / spec.rate;
+      let base = spec.start;
       let n = 0;
-      return { next: () => spec.start + Math.floor(n++ * period), size: () => null, flow: () => null };
+      let last = spec.start;
+      return {
+        next: () => (last = base + Math.floor(n++ * period)),
+        size: () => null,
+        flow: () => null,
+        setRate(rate: number, now: number) {
+          period = NSEC_PER_SEC / rate;
+          base = n === 0 ? Math.max(spec.start, now) : last;
+          n = n === 0 ? 0 : 1;
+          return true;
+        },
+      };
     }
     case "poisson": {
-      const mean = NSEC_PER_SEC / spec.rate;
+      let mean = NSEC_PER_SEC / spec.rate;
       let t = spec.start;
       return {
         next() {
@@ -47,12 +65,16 @@ export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
         },
         size: () => null,
         flow: () => null,
+        setRate(rate: number) {
+          mean = NSEC_PER_SEC / rate;
+          return true;
+        },
       };
     }
     case "onoff": {
       // Poisson within each on-period; an arrival drawn past the end of the on-period
       // moves to the start of the next one (memorylessness makes that exact).
-      const mean = NSEC_PER_SEC / spec.rate;
+      let mean = NSEC_PER_SEC / spec.rate;
       const cycle = spec.on + spec.off;
       let t = spec.start;
       return {
@@ -66,6 +88,10 @@ export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
         },
         size: () => null,
         flow: () => null,
+        setRate(rate: number) {
+          mean = NSEC_PER_SEC / rate;
+          return true;
+        },
       };
     }
     case "closed":
@@ -87,6 +113,7 @@ export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
         },
         size: () => recs[i]?.size ?? null,
         flow: () => recs[i]?.flow ?? null,
+        setRate: () => false,
       };
     }
   }

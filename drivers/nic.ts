@@ -221,6 +221,28 @@ export class Nic {
     q.dma(skb);
   }
 
+  /** The sender's new pace (a `set_rate` fault); false for replayed traffic. */
+  setTrafficRate(rate: number): boolean {
+    return this.traffic.setRate(rate, this.k.now);
+  }
+
+  /**
+   * `ethtool -C rx-usecs N rx-frames M adaptive-rx off` while it runs: every queue's
+   * moderation (its Coalescer reads this spec) uses the new values from the next packet on;
+   * a timer already armed expires as it was set, as the ITR countdown in flight does.
+   */
+  setCoalesce(rxUsecs: number, rxFrames: number): void {
+    const c = this.spec.coalesce;
+    c.rxUsecs = rxUsecs;
+    c.rxFrames = rxFrames;
+    c.adaptive = false;
+  }
+
+  /** The driver with or without its dma_rmb()/wmb() from now on (a `set_barriers` fault). */
+  setBarriers(barriers: boolean): void {
+    this.spec.barriers = barriers;
+  }
+
   /** The driver bug the scenario asked for: sleeping in hardirq context. */
   *plantedBug(k: Kernel): Handler {
     if (this.spec.bug === "msleep_in_irq") {

@@ -44,6 +44,35 @@ const FaultSchema = z.discriminatedUnion("kind", [
     at: duration("zero"),
     packets: z.int().min(1).max(1_000_000),
   }),
+  z.strictObject({
+    /** The sender changes pace: `device`'s traffic runs at `rate` packets/s from the next arrival on (not for replayed traffic). */
+    kind: z.literal("set_rate"),
+    device: z.string(),
+    at: duration("zero"),
+    rate: z.number().gt(0).lte(100_000_000),
+  }),
+  z.strictObject({
+    /** ethtool -C on `device`: new rx-usecs and rx-frames (adaptive-rx off) from the next packet on. */
+    kind: z.literal("set_coalesce"),
+    device: z.string(),
+    at: duration("zero"),
+    rx_usecs: duration("zero"),
+    rx_frames: z.int().min(0).max(65_535),
+  }),
+  z.strictObject({
+    /** A driver rebuilt with (true) or without (false) dma_rmb()/wmb() on `device`'s ring. */
+    kind: z.literal("set_barriers"),
+    device: z.string(),
+    at: duration("zero"),
+    barriers: z.boolean(),
+  }),
+  z.strictObject({
+    /** workqueue_set_max_active(): `workqueue`'s limit on active items per pool (not for ordered ones). */
+    kind: z.literal("set_max_active"),
+    workqueue: z.string(),
+    at: duration("zero"),
+    max_active: z.int().min(1).max(512),
+  }),
 ]);
 
 const SocketReaderTaskSchema = z.strictObject({
@@ -316,8 +345,18 @@ export const ScenarioSchema = z
     }
     const nics = Object.keys(s.devices).filter((name) => s.devices[name]!.type === "nic");
     s.faults.forEach((f, i) => {
-      if (f.kind === "traffic_burst" && (!Object.hasOwn(s.devices, f.device) || s.devices[f.device]!.type !== "nic")) {
+      if ((f.kind === "traffic_burst" || f.kind === "set_rate" || f.kind === "set_coalesce" || f.kind === "set_barriers") && (!Object.hasOwn(s.devices, f.device) || s.devices[f.device]!.type !== "nic")) {
         ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: `expected the name of a nic device (${nics.join(", ")})`, input: f.device });
+      } else if (f.kind === "set_rate" && (s.devices[f.device] as { traffic: { kind: string } }).traffic.kind === "replay") {
+        ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: "expected a nic whose traffic has a rate (replayed traffic keeps the file's times)", input: f.device });
+      }
+      if (f.kind === "set_max_active") {
+        const wq = Object.hasOwn(s.workqueues, f.workqueue) ? s.workqueues[f.workqueue] : undefined;
+        if (wq === undefined) {
+          ctx.addIssue({ code: "custom", path: ["faults", i, "workqueue"], message: `expected the name of a workqueue under workqueues: (${Object.keys(s.workqueues).join(", ") || "none defined"})`, input: f.workqueue });
+        } else if (wq.flags.includes("ordered")) {
+          ctx.addIssue({ code: "custom", path: ["faults", i, "workqueue"], message: "expected a workqueue that is not ordered (an ordered workqueue's max_active stays 1)", input: f.workqueue });
+        }
       }
       if (f.kind === "set_affinity") {
         if (!irqOwner.has(f.irq)) ctx.addIssue({ code: "custom", path: ["faults", i, "irq"], message: `expected an irq some device uses (${[...irqOwner.keys()].join(", ")})`, input: f.irq });

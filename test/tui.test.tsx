@@ -131,7 +131,7 @@ describe("frames for a known snapshot", () => {
     expect(frame).toMatch(/bottom_half +no samples yet/);
     expect(frame).toContain("no workqueues in this system");
     expect(frame).toContain("irq_handler_entry: irq=24 name=nic0");
-    expect(lines[lines.length - 1]).toBe("space pause · n step · +/- speed · tab focus · f fault · ? help · q quit");
+    expect(lines[lines.length - 1]).toBe("space pause · n step · +/- speed · tab focus · ramcbf steer · ? help · q quit");
     // The frame never fills the terminal (a full frame would scroll and flicker).
     expect(lines.length).toBeLessThanOrEqual(39);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
@@ -270,7 +270,7 @@ describe("keys", () => {
     expect(app.lastFrame()).not.toContain("space    pause / resume");
     app.stdin.write("f");
     await tick();
-    expect(app.lastFrame()).toMatch(/fault at 0\.000000 ms: a burst of 256 packets on nic0/);
+    expect(app.lastFrame()).toMatch(/0\.000001 ms: a burst of 256 packets on nic0 \(traffic_burst, recorded\)/);
   });
 
   test("q quits; Ctrl-C quits as an interrupt", async () => {

@@ -129,6 +129,24 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
         return bump();
       case "f":
         return setNotice(run.injectFault());
+      case "r":
+      case "R":
+        setNotice(run.steer((st) => st.scaleRate(input === "r" ? 2 : 0.5)));
+        return redraw();
+      case "a":
+        setNotice(run.steer((st) => st.rotateAffinity()));
+        return redraw();
+      case "m":
+      case "M":
+        setNotice(run.steer((st) => st.scaleMaxActive(input === "m" ? 2 : 0.5)));
+        return redraw();
+      case "b":
+        setNotice(run.steer((st) => st.toggleBarriers()));
+        return redraw();
+      case "c":
+      case "C":
+        setNotice(run.steer((st) => st.stepCoalesce(input === "c" ? 1 : -1)));
+        return redraw();
       case "?":
         return setHelp((h) => !h);
     }

@@ -20,7 +20,7 @@ import { SoftirqPanel, softirqPanelLines } from "./SoftirqPanel.js";
 import { StatusBar, type RunState } from "./StatusBar.js";
 import { WorkqueuePanel, workqueuePanelLines } from "./WorkqueuePanel.js";
 
-export const KEY_HINTS = "space pause · n step · +/- speed · tab focus · f fault · ? help · q quit";
+export const KEY_HINTS = "space pause · n step · +/- speed · tab focus · ramcbf steer · ? help · q quit";
 
 const PANELS: Record<PanelId, { lines: (snap: Snapshot, width: number) => Line[]; view: (p: PanelComponentProps) => ReactElement }> = {
   cpus: { lines: cpuLaneLines, view: CpuLanes },

@@ -14,6 +14,7 @@ import { NSEC_PER_MSEC } from "../sim/time.js";
 import { explainStep } from "./explain.js";
 import { fmtSpeed, fmtTime } from "./format.js";
 import type { RunState } from "./StatusBar.js";
+import { Steering } from "./steer.js";
 
 /** Speeds `+`/`-` step through: simulated time per unit of real time; Infinity = max. */
 export const SPEEDS: readonly number[] = [
@@ -46,6 +47,8 @@ export class LiveRun {
   private finishedSeen = false;
   /** Invariant violations found when the run finished (empty: all held). */
   violations: string[] = [];
+  /** The live changes (keys r a m b c f), as faults, for --record. */
+  readonly steering: Steering;
 
   constructor(
     readonly sim: Simulation,
@@ -58,6 +61,7 @@ export class LiveRun {
     this.budgetMs = opts.budgetMs ?? 12;
     this.anchorReal = this.clock();
     this.anchorSim = sim.now;
+    this.steering = new Steering(sim);
   }
 
   get finished(): boolean {
@@ -130,22 +134,31 @@ export class LiveRun {
     return explainStep(sim.sys, sim.eventsFired, sim.now, records, before, cpuContexts(sim.sys, this.history));
   }
 
-  /**
-   * The scenario's fault, now: a traffic_burst on every NIC, as many packets as its rings
-   * hold. Each is a fault injected at the current instant (an engine event, never a call
-   * from inside a handler), so while paused the next step fires it.
-   */
+  /** `f`: a burst on every NIC, as many packets as its rings hold (a recorded fault). */
   injectFault(): string {
-    if (this.finished) return "the run is over: no fault injected";
+    return this.steer((st) => st.burst());
+  }
+
+  /** Applies one steering change (tui/steer.ts) and keeps the pace from jumping. */
+  steer(change: (st: Steering) => string): string {
+    if (this.finished) return "the run is over: nothing changed";
+    const msg = change(this.steering);
+    this.reanchor();
+    if (this.sim.finished) this.onFinish();
+    return msg;
+  }
+
+  /**
+   * The end of a session (quit, or the run finished): every event due at the current
+   * instant and every recorded change fire, so a replay that stops at `duration_ns` has
+   * fired exactly the same events. Returns where it stopped and the run's fingerprint.
+   */
+  settleForQuit(): { duration_ns: number; fingerprint: string } {
     const sim = this.sim;
-    const at = sim.now;
-    // The scenario's NICs, each with enough packets to fill all its rings if the driver
-    // has not emptied any of them.
-    const bursts = Object.entries(sim.scenario.devices).flatMap(([name, d]) => (d.type === "nic" ? [{ name, packets: d.ring_size * d.queues }] : []));
-    for (const b of bursts) sim.inject({ kind: "traffic_burst", device: b.name, at, packets: b.packets });
-    const what = bursts.map((b) => `${b.packets} packets on ${b.name}`).join(", ");
-    const fires = bursts.length > 1 ? " (the next steps fire them)" : " (the next step fires it)";
-    return `fault at ${fmtTime(at)}: a burst of ${what || "nothing (no NIC)"}${this.paused ? fires : ""}`;
+    const until = Math.max(sim.now, this.steering.lastFaultAt);
+    while (!sim.finished && sim.runUntil(until, 1 << 16) === "budget");
+    const duration = sim.finished ? sim.scenario.duration : sim.now;
+    return { duration_ns: duration, fingerprint: sim.sys.k.trace.fingerprint() };
   }
 
   /** Samples the history and returns a snapshot of now. */

@@ -215,6 +215,27 @@ export class Workqueues {
     return dwork;
   }
 
+  /**
+   * workqueue_set_max_active(): a new limit on each pwq's active items; raising it lets
+   * parked (inactive) items in at once, as pwq_adjust_max_active() does. Lowering it lets
+   * the active ones finish; no new item starts until a pwq is under the new limit.
+   */
+  setMaxActive(wq: Workqueue, maxActive: number): void {
+    if (wq.flags.ordered) return; // the kernel WARNs and refuses for __WQ_ORDERED
+    wq.maxActive = Math.min(Math.max(maxActive, 1), WQ_MAX_ACTIVE);
+    for (const pwq of wq.pwqs.values()) {
+      while (pwq.nrActive < wq.maxActive) {
+        const next = pwq.inactive.shift();
+        if (next === undefined) break;
+        next.inactive = false;
+        pwq.nrActive++;
+        this.k.trace.emit(TP.workqueue_activate_work, this.k.current?.id ?? -1, next.id);
+        pwq.pool.worklist.push(next);
+        kickPool(this, pwq.pool);
+      }
+    }
+  }
+
   /** The pwq `wq` uses on `pool`. */
   pwqOf(wq: Workqueue, pool: WorkerPool): Pwq {
     return wq.pwqs.get(pool.id)!;
