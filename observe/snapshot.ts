@@ -17,6 +17,8 @@
  * projection from a live system observe/snapshot_projection.ts.
  */
 import type { TracePoint } from "../sim/trace.js";
+import type { DmesgLine, MemoryView, PeripheralView, ThreadView } from "./kernel_views.js";
+export type { DmesgLine, MemoryView, PeripheralView, ThreadView };
 
 // ---------------------------------------------------------------------------------------
 // The snapshot's shape
@@ -265,6 +267,14 @@ export interface Snapshot {
   log: string[];
   /** Kernel log lines so far (dmesg). */
   dmesg_lines: number;
+  /** The last kernel log lines (BUG reports, "nobody cared"), oldest first. */
+  dmesg: DmesgLine[];
+  /** Every thread but the idle ones, pid order; %CPU covers `thread_window_ns`. */
+  threads: ThreadView[];
+  thread_window_ns: number;
+  /** Devices other than NICs (UART, block, noisy lines, hrtimers), scenario order. */
+  peripherals: PeripheralView[];
+  memory: MemoryView;
 }
 
 // ---------------------------------------------------------------------------------------

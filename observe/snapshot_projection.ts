@@ -12,6 +12,7 @@ import { packetsInFlight } from "../system/invariants.js";
 import type { WorkerPool } from "../workqueue/pool.js";
 import type { Workqueue } from "../workqueue/workqueue.js";
 import * as hdr from "hdr-histogram-js";
+import { dmesgTail, memoryView, peripheralViews } from "./kernel_views.js";
 import { contextKind, type CounterSample, SnapshotHistory, sum, wqCompleted } from "./snapshot_sampler.js";
 import type {
   CpuContext,
@@ -157,6 +158,9 @@ export function workqueueViews(sys: System, cur: CounterSample, old: CounterSamp
 }
 
 /** The system as of now, plus what `history` remembers of the recent past. */
+/** Kernel log lines a snapshot carries. */
+const DMESG_TAIL = 40;
+
 export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
   const { k, net, softirq, scenario } = sys;
   const now = k.now;
@@ -303,5 +307,10 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
     latency,
     log: history.logTail(),
     dmesg_lines: k.dmesg.length,
+    dmesg: dmesgTail(sys, DMESG_TAIL),
+    threads: history.threads.views(),
+    thread_window_ns: history.threads.windowNs,
+    peripherals: peripheralViews(sys),
+    memory: memoryView(sys),
   };
 }

@@ -12,6 +12,7 @@ import { SOFTIRQ_OFFSET } from "../sim/preempt.js";
 import { TP, type TracePoint } from "../sim/trace.js";
 import { createFtraceFormatter } from "./ftrace.js";
 import type { Workqueue } from "../workqueue/workqueue.js";
+import { ThreadSampler } from "./kernel_views.js";
 import { type ContextKind, STRIP_CHARS, type TraceLineFormatter, type TraceRecord } from "./snapshot.js";
 
 export interface HistoryOptions {
@@ -65,6 +66,8 @@ export class SnapshotHistory {
   private formatter: TraceLineFormatter | null;
   private captured: TraceRecord[] | null = null;
   private readonly detach: () => void;
+  /** Runtime per thread over the last second, for %CPU. */
+  readonly threads: ThreadSampler;
 
   constructor(
     readonly sys: System,
@@ -86,6 +89,7 @@ export class SnapshotHistory {
     this.formatter = opts.formatter === undefined ? createFtraceFormatter(sys) : opts.formatter;
     this.detach = sys.k.trace.on((tp, time, cpu, a, b, c) => this.onTrace(tp, time, cpu, a, b, c));
     this.samples.push(this.counters());
+    this.threads = new ThreadSampler(sys);
   }
 
   /** Installs (or replaces) the event-log formatter. */
@@ -118,6 +122,7 @@ export class SnapshotHistory {
     if (dt === 0 && this.samples.length > 1) this.samples[this.samples.length - 1] = cur;
     else this.samples.push(cur);
     if (this.samples.length > this.windowSamples) this.samples.shift();
+    this.threads.sample();
   }
 
   /** The last `n` formatted trace lines, oldest first. */

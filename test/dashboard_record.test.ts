@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadScenario } from "../system/scenario_files.js";
 import { parseScenarioText } from "../system/scenario_yaml.js";
 import { runScenario, Simulation } from "../system/run.js";
-import { SnapshotHistory } from "../observe/snapshot.js";
+import { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { LiveRun } from "../tui/live_run.js";
 import { recordedScenarioText } from "../tui/record.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";

@@ -98,6 +98,15 @@ function fixture(): Snapshot {
     ],
     log: ["          <idle>-0       [000] d.h..     0.001234: irq_handler_entry: irq=24 name=nic0"],
     dmesg_lines: 0,
+    dmesg: [],
+    threads: [
+      { pid: 2, comm: "ksoftirqd/0", cpu: 0, policy: "TS", prio: 0, state: "R", on_cpu: false, cpu_pct: 12.5, switches: 40, runtime_ns: 125_000 },
+      { pid: 9, comm: "app", cpu: 1, policy: "TS", prio: 0, state: "R", on_cpu: true, cpu_pct: 80, switches: 12, runtime_ns: 800_000 },
+      { pid: 5, comm: "irq/24-nic0", cpu: 0, policy: "FF", prio: 50, state: "S", on_cpu: false, cpu_pct: 0, switches: 1_234_567, runtime_ns: 0 },
+    ],
+    thread_window_ns: 1_000_000,
+    peripherals: [],
+    memory: { model: "lkmm", matters: false, loads_with_choice: 0, stale_loads: 0, stores: 0, fences: 0, corrupt: 0, first_corrupt: "" },
   };
 }
 
@@ -117,7 +126,7 @@ describe("frames for a known snapshot", () => {
     expect(lines[1]).toMatch(/^══▶CPUs ═+$/);
     expect(lines[2]).toMatch(/^cpu0  dh\. hardirq 24 nic0 +▕ +\.\.hHsS\.\. hi 10% si 20% sy  0% us  0% rq 0$/);
     expect(lines[3]).toMatch(/^cpu1  \.\.\. app +▕ +uuUUkK\.\. hi  0% si  0% sy 30% us 50% rq 1$/);
-    for (const title of ["IRQs", "Softirqs", "NAPI / softnet", "Workqueues", "Devices", "Latency", "Event log (ftrace)"]) expect(frame).toContain(`── ${title} `);
+    for (const title of ["IRQs", "Softirqs", "NAPI / softnet", "Devices", "Threads (%CPU over the last 1.00ms)", "Latency", "dmesg", "Event log (ftrace)"]) expect(frame).toContain(`── ${title} `);
     expect(frame).toMatch(/24\* +nic0 +50\.0k +61 +0 +device/);
     expect(frame).toMatch(/NET_RX +40\.0k +41\.0k +40 +0/);
     expect(frame).not.toMatch(/TIMER/); // vectors that never ran stay out
@@ -129,7 +138,15 @@ describe("frames for a known snapshot", () => {
     // A 59-column panel leaves room for the last two log2 buckets after the stage names.
     expect(frame).toMatch(/irq_entry +400ns +2\.3us +2\.4us +█▄ 1\.0us\.\.4\.1us/);
     expect(frame).toMatch(/bottom_half +no samples yet/);
-    expect(frame).toContain("no workqueues in this system");
+    // Panels with nothing to say for this run give their rows to the others.
+    expect(frame).not.toContain("Workqueues");
+    expect(frame).not.toContain("Memory ordering");
+    // top's order: busiest first; the one on a CPU marked R*; columns apart at any count.
+    expect(frame).toMatch(/ {4}9 app +1 TS +0 R\* +80\.0 +12 /);
+    expect(frame).toMatch(/ {4}2 ksoftirqd\/0 +0 TS +0 R +12\.5 +40 /);
+    expect(frame).toMatch(/ {4}5 irq\/24-nic0 +0 FF +50 S +0\.0 +1\.23M /);
+    expect(frame.indexOf(" app ")).toBeLessThan(frame.indexOf(" ksoftirqd/0 "));
+    expect(frame).toContain("the kernel log is empty");
     expect(frame).toContain("irq_handler_entry: irq=24 name=nic0");
     expect(lines[lines.length - 1]).toBe("space pause · n step · +/- speed · tab focus · ramcbf steer · ? help · q quit");
     // The frame never fills the terminal (a full frame would scroll and flicker).

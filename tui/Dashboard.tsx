@@ -13,7 +13,11 @@ import { EventLog, eventLogLines } from "./EventLog.js";
 import { HelpOverlay } from "./HelpOverlay.js";
 import { IrqPanel, irqPanelLines } from "./IrqPanel.js";
 import { LatencyPanel, latencyPanelLines } from "./LatencyPanel.js";
-import { LAYOUT_GAP, planLayout, type PanelId, type PlacedPanel } from "./layout.js";
+import { DmesgPanel, dmesgPanelLines } from "./DmesgPanel.js";
+import { gridColumnsFor, LAYOUT_GAP, planLayout, type PanelId, type PlacedPanel } from "./layout.js";
+import { MemoryPanel, memoryPanelLines } from "./MemoryPanel.js";
+import { panelPriority, panelSays } from "./salience.js";
+import { ThreadsPanel, threadsPanelLines } from "./ThreadsPanel.js";
 import { LineView, type Line, type PanelComponentProps } from "./line.js";
 import { NapiPanel, napiPanelLines } from "./NapiPanel.js";
 import { SoftirqPanel, softirqPanelLines } from "./SoftirqPanel.js";
@@ -29,7 +33,10 @@ const PANELS: Record<PanelId, { lines: (snap: Snapshot, width: number) => Line[]
   napi: { lines: napiPanelLines, view: NapiPanel },
   workqueues: { lines: workqueuePanelLines, view: WorkqueuePanel },
   devices: { lines: devicePanelLines, view: DevicePanel },
+  threads: { lines: threadsPanelLines, view: ThreadsPanel },
+  memory: { lines: memoryPanelLines, view: MemoryPanel },
   latency: { lines: latencyPanelLines, view: LatencyPanel },
+  dmesg: { lines: dmesgPanelLines, view: DmesgPanel },
   log: { lines: eventLogLines, view: EventLog },
 };
 
@@ -51,10 +58,12 @@ export function bodyRowsFor(rows: number): number {
   return Math.max(0, rows - 3);
 }
 
-/** Rows each panel would like at this width, its title included. */
+/** Rows each panel would like at this terminal width (grid panels at a grid cell's width), its title included. */
 export function naturalHeights(snap: Snapshot, width: number): Record<PanelId, number> {
+  const cols = gridColumnsFor(width);
+  const cell = Math.floor((width - (cols - 1) * LAYOUT_GAP) / cols);
   const h = {} as Record<PanelId, number>;
-  for (const id of Object.keys(PANELS) as PanelId[]) h[id] = PANELS[id].lines(snap, width).length + 1;
+  for (const id of Object.keys(PANELS) as PanelId[]) h[id] = PANELS[id].lines(snap, id === "cpus" || id === "log" ? width : cell).length + 1;
   return h;
 }
 
@@ -66,7 +75,7 @@ function PanelAt({ placed, snap, focus, color }: { placed: PlacedPanel; snap: Sn
 export function Dashboard({ snap, columns, rows, focus, help, state, speed, notice, color }: DashboardProps) {
   const width = Math.max(1, columns);
   const body = bodyRowsFor(rows);
-  const plan = planLayout(naturalHeights(snap, width), width, body, focus, LAYOUT_GAP);
+  const plan = planLayout(naturalHeights(snap, width), width, body, focus, LAYOUT_GAP, panelPriority(snap), panelSays(snap));
   const footer: Line = notice ? [{ text: notice, color: "cyan" }] : [{ text: KEY_HINTS, color: "gray" }];
   return (
     <Box flexDirection="column" width={width}>

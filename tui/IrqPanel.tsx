@@ -3,7 +3,7 @@
  * rate over the window, who holds the line masked, and whether an assert is waiting.
  */
 import type { IrqLine, Snapshot } from "../observe/snapshot.js";
-import { fmtCount, padEnd, padStart } from "./format.js";
+import { col, fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps, type Seg } from "./line.js";
 
 export const IRQ_PANEL_TITLE = "IRQs";
@@ -29,11 +29,11 @@ export function irqPanelLines(snap: Snapshot, width: number): Line[] {
   const more = n < snap.cpus.length ? " …" : "";
   const lines: Line[] = [[{ text: `${padEnd("IRQ", 5)}${padEnd("name", 11)}${padStart("rate/s", 8)}${cpuHead}${more}  masked`, bold: true }]];
   for (const l of snap.irqs) {
-    const counts = l.per_cpu.slice(0, n).map((c) => padStart(fmtCount(c), COL)).join("");
+    const counts = l.per_cpu.slice(0, n).map((c) => col(fmtCount(c), COL)).join("");
     lines.push([
       { text: padEnd(`${l.irq}${l.pending ? "*" : ""}`, 5), bold: true },
       { text: padEnd(l.name, 11) },
-      { text: padStart(fmtCount(l.rate_hz), 8), color: l.rate_hz > 0 ? "white" : "gray" },
+      { text: col(fmtCount(l.rate_hz), 8), color: l.rate_hz > 0 ? "white" : "gray" },
       { text: counts + (more ? "  " : "") + "  " },
       maskText(l),
     ]);

@@ -3,7 +3,7 @@
  * histogram over power-of-two buckets, one character per bucket.
  */
 import type { LatencyStage, Snapshot } from "../observe/snapshot.js";
-import { fmtNs, padEnd, padStart } from "./format.js";
+import { col, fmtNs, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 
 export const LATENCY_PANEL_TITLE = "Latency";
@@ -34,9 +34,9 @@ export function latencyPanelLines(snap: Snapshot, width: number): Line[] {
     const range = b.length > 0 ? ` ${fmtNs(b[0]!.lo_ns)}..${fmtNs(b[b.length - 1]!.hi_ns)}` : "";
     lines.push([
       { text: padEnd(s.name, STAGE_WIDTH) },
-      { text: padStart(fmtNs(s.p50), 8) },
-      { text: padStart(fmtNs(s.p99), 8), color: "yellow" },
-      { text: padStart(fmtNs(s.p999), 8), color: "red" },
+      { text: col(fmtNs(s.p50), 8) },
+      { text: col(fmtNs(s.p99), 8), color: "yellow" },
+      { text: col(fmtNs(s.p999), 8), color: "red" },
       { text: "  " },
       { text: spark, color: "cyan" },
       { text: range, color: "gray" },

@@ -4,7 +4,7 @@
  * instance: weight, polls, full polls (it stayed on the list), completions.
  */
 import type { Snapshot } from "../observe/snapshot.js";
-import { fmtCount, padEnd, padStart } from "./format.js";
+import { col, fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 
 export const NAPI_PANEL_TITLE = "NAPI / softnet";
@@ -17,10 +17,10 @@ export function napiPanelLines(snap: Snapshot, _width: number): Line[] {
     lines.push([
       { text: padEnd(String(c.cpu), 5) },
       { text: padEnd(list, 14), color: c.poll_list.length > 0 ? "yellow" : "gray", bold: c.poll_list.length > 0 },
-      { text: padStart(fmtCount(c.backlog), 8) },
-      { text: padStart(`${c.last_budget_used}/${c.budget}`, 10), color: full ? "red" : undefined, bold: full },
-      { text: padStart(fmtCount(c.time_squeeze), 8), color: c.time_squeeze > 0 ? "red" : undefined },
-      { text: padStart(fmtCount(c.dropped), 6), color: c.dropped > 0 ? "red" : undefined },
+      { text: col(fmtCount(c.backlog), 8) },
+      { text: col(`${c.last_budget_used}/${c.budget}`, 10), color: full ? "red" : undefined, bold: full },
+      { text: col(fmtCount(c.time_squeeze), 8), color: c.time_squeeze > 0 ? "red" : undefined },
+      { text: col(fmtCount(c.dropped), 6), color: c.dropped > 0 ? "red" : undefined },
     ]);
   }
   for (const n of snap.napi.instances) {

@@ -4,7 +4,7 @@
  * state and why handle_softirqs handed work to it, and any tasklets.
  */
 import type { Snapshot } from "../observe/snapshot.js";
-import { fmtCount, padEnd, padStart } from "./format.js";
+import { col, fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 
 export const SOFTIRQ_PANEL_TITLE = "Softirqs";
@@ -23,9 +23,9 @@ export function softirqPanelLines(snap: Snapshot, width: number): Line[] {
   for (const v of active) {
     lines.push([
       { text: padEnd(v.name, 9), color: "yellow", bold: s.running.includes(v.name) },
-      { text: padStart(fmtCount(v.rate_hz), 8) },
-      { text: padStart(fmtCount(v.raised_hz), 9) },
-      { text: v.per_cpu.slice(0, n).map((c) => padStart(fmtCount(c), COL)).join("") },
+      { text: col(fmtCount(v.rate_hz), 8) },
+      { text: col(fmtCount(v.raised_hz), 9) },
+      { text: v.per_cpu.slice(0, n).map((c) => col(fmtCount(c), COL)).join("") },
     ]);
   }
   lines.push([{ text: `${padEnd("cpu", 5)}${padEnd("pending", 16)}${padEnd("ksoftirqd", 10)}inline/ksoftirqd  deferred rst/time/rsch`, bold: true }]);

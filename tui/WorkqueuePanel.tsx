@@ -4,7 +4,7 @@
  * workers running and not blocked). Shows whatever `snapshot.workqueues` holds.
  */
 import type { Snapshot } from "../observe/snapshot.js";
-import { fmtCount, padEnd, padStart } from "./format.js";
+import { col, fmtCount, padEnd, padStart } from "./format.js";
 import { Panel, type Line, type PanelComponentProps } from "./line.js";
 
 export const WORKQUEUE_PANEL_TITLE = "Workqueues";
@@ -17,9 +17,9 @@ export function workqueuePanelLines(snap: Snapshot, _width: number): Line[] {
   for (const wq of snap.workqueues) {
     lines.push([
       { text: padEnd(wq.name, 14), bold: true },
-      { text: padStart(fmtCount(wq.pending), 6), color: wq.pending > 0 ? "yellow" : undefined },
-      { text: padStart(fmtCount(wq.in_flight), 5), color: wq.in_flight > 0 ? "blue" : undefined },
-      { text: padStart(fmtCount(wq.rate_hz), 8) },
+      { text: col(fmtCount(wq.pending), 6), color: wq.pending > 0 ? "yellow" : undefined },
+      { text: col(fmtCount(wq.in_flight), 5), color: wq.in_flight > 0 ? "blue" : undefined },
+      { text: col(fmtCount(wq.rate_hz), 8) },
       { text: `  ${padEnd(String(wq.max_active), 10)} ${wq.flags.join(",")}`, color: "gray" },
     ]);
     for (const p of wq.pools) {

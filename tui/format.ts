@@ -43,3 +43,37 @@ export function padEnd(s: string, n: number): string {
 export function padStart(s: string, n: number): string {
   return s.length >= n ? s : " ".repeat(n - s.length) + s;
 }
+
+/**
+ * `text` broken into lines of at most `width` characters, at spaces where it can (a word
+ * longer than the width is split); continuation lines start with `indent`. Nothing is cut.
+ */
+export function wrapText(text: string, width: number, indent = ""): string[] {
+  const w = Math.max(8, width);
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/ +/)) {
+    const lead = out.length === 0 && line === "" ? "" : line === "" ? indent : " ";
+    if ((line === "" ? (out.length === 0 ? 0 : indent.length) : line.length) + lead.length + word.length <= w || (line === "" && word.length === 0)) {
+      line = line === "" ? (out.length === 0 ? word : indent + word) : `${line} ${word}`;
+      continue;
+    }
+    if (line !== "") out.push(line);
+    let rest = out.length === 0 ? word : indent + word;
+    while (rest.length > w) {
+      out.push(rest.slice(0, w));
+      rest = indent + rest.slice(w);
+    }
+    line = rest;
+  }
+  if (line !== "" || out.length === 0) out.push(line);
+  return out;
+}
+
+/**
+ * A right-aligned column `width` wide that always starts with a space, so a value too wide
+ * for its column pushes the line right instead of running into its neighbour (`0394.0k`).
+ */
+export function col(s: string, width: number): string {
+  return ` ${padStart(s, width - 1)}`;
+}

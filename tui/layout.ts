@@ -6,13 +6,17 @@
  * The whole body never exceeds `bodyRows`, so the frame never scrolls the terminal.
  */
 
-export type PanelId = "cpus" | "irqs" | "softirqs" | "napi" | "workqueues" | "devices" | "latency" | "log";
+export type PanelId = "cpus" | "irqs" | "softirqs" | "napi" | "workqueues" | "devices" | "threads" | "memory" | "latency" | "dmesg" | "log";
 
 /** Tab order, which is also the display order. */
-export const FOCUS_ORDER: readonly PanelId[] = ["cpus", "irqs", "softirqs", "napi", "workqueues", "devices", "latency", "log"];
+export const FOCUS_ORDER: readonly PanelId[] = ["cpus", "irqs", "softirqs", "napi", "workqueues", "devices", "threads", "memory", "latency", "dmesg", "log"];
 
-/** Grid panels, most important first: the first to stay when rows are short. */
-export const GRID_PRIORITY: readonly PanelId[] = ["irqs", "softirqs", "napi", "devices", "latency", "workqueues"];
+/**
+ * Grid panels, most important first when each has something to say: the first to stay
+ * when rows are short. tui/salience.ts reorders them per snapshot (panels with nothing to
+ * say for this scenario go last; a BUG in dmesg or a corrupt delivery goes first).
+ */
+export const GRID_PRIORITY: readonly PanelId[] = ["irqs", "devices", "softirqs", "napi", "workqueues", "threads", "dmesg", "memory", "latency"];
 
 /** Columns between panels side by side. */
 export const LAYOUT_GAP = 2;
@@ -64,7 +68,16 @@ function gridRows(ids: PanelId[], natural: Record<PanelId, number>, width: numbe
  * `natural`: rows each panel wants, title included (the log's is how many lines it could
  * show). `bodyRows`: rows available below the status line and above the footer.
  */
-export function planLayout(natural: Record<PanelId, number>, width: number, bodyRows: number, focus: PanelId, gap = LAYOUT_GAP): LayoutPlan {
+export function planLayout(
+  natural: Record<PanelId, number>,
+  width: number,
+  bodyRows: number,
+  focus: PanelId,
+  gap = LAYOUT_GAP,
+  priority: readonly PanelId[] = GRID_PRIORITY,
+  /** Panels with something to say (tui/salience.ts); the others are shown only when focused. */
+  says?: Readonly<Record<PanelId, boolean>>,
+): LayoutPlan {
   const cols = gridColumnsFor(width);
   const rows: LayoutRow[] = [];
   const dropped: PanelId[] = [];
@@ -77,7 +90,8 @@ export function planLayout(natural: Record<PanelId, number>, width: number, body
 
   const logReserve = focus === "log" ? Math.min(left, Math.max(LOG_MIN_ROWS, Math.floor(left / 2))) : 0;
   const room = left - logReserve;
-  const candidates: PanelId[] = GRID_PRIORITY.includes(focus) ? [focus, ...GRID_PRIORITY.filter((id) => id !== focus)] : [...GRID_PRIORITY];
+  const order = priority.filter((id) => natural[id] !== undefined && (says === undefined || says[id] || id === focus));
+  const candidates: PanelId[] = order.includes(focus) ? [focus, ...order.filter((id) => id !== focus)] : [...order];
   let grid: LayoutRow[] = [];
   for (let k = candidates.length; k > 0; k--) {
     const tryRows = gridRows(candidates.slice(0, k), natural, width, cols, gap);
@@ -86,12 +100,12 @@ export function planLayout(natural: Record<PanelId, number>, width: number, body
       break;
     }
   }
-  if (grid.length === 0 && GRID_PRIORITY.includes(focus) && room >= 2) {
+  if (grid.length === 0 && order.includes(focus) && room >= 2) {
     // The focused panel alone does not fit: show it cut to the rows there are.
     grid = [{ height: room, panels: [{ id: focus, width, height: room }] }];
   }
   const shown = new Set(grid.flatMap((r) => r.panels.map((p) => p.id)));
-  for (const id of GRID_PRIORITY) if (!shown.has(id)) dropped.push(id);
+  for (const id of priority) if (!shown.has(id)) dropped.push(id);
   rows.push(...grid);
   left -= grid.reduce((s, r) => s + r.height, 0);
 

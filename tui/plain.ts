@@ -15,6 +15,9 @@ import { napiPanelLines, NAPI_PANEL_TITLE } from "./NapiPanel.js";
 import { softirqPanelLines, SOFTIRQ_PANEL_TITLE } from "./SoftirqPanel.js";
 import { fmtTime } from "./format.js";
 import { workqueuePanelLines, WORKQUEUE_PANEL_TITLE } from "./WorkqueuePanel.js";
+import { threadOrder, threadsPanelLines, THREADS_PANEL_TITLE } from "./ThreadsPanel.js";
+import { dmesgPanelLines, DMESG_PANEL_TITLE } from "./DmesgPanel.js";
+import { memoryPanelLines, MEMORY_PANEL_TITLE } from "./MemoryPanel.js";
 
 const text = (l: Line): string => l.map((s) => s.text).join("").trimEnd();
 
@@ -42,7 +45,12 @@ export function plainSnapshot(snap: Snapshot, opts: PlainOptions = {}): string {
   section(NAPI_PANEL_TITLE, napiPanelLines(snap, width));
   section(WORKQUEUE_PANEL_TITLE, workqueuePanelLines(snap, width));
   section(DEVICE_PANEL_TITLE, devicePanelLines(snap, width));
+  // The busiest threads only: a text snapshot every 10 ms must stay short.
+  const busiest = { ...snap, threads: [...snap.threads].sort(threadOrder).slice(0, 8) };
+  section(`${THREADS_PANEL_TITLE} (%CPU over the last ${formatNs(snap.thread_window_ns)}, busiest 8)`, threadsPanelLines(busiest, width));
+  if (snap.memory.matters) section(MEMORY_PANEL_TITLE, memoryPanelLines(snap, width));
   section(LATENCY_PANEL_TITLE, latencyPanelLines(snap, width));
+  if (snap.dmesg.length > 0) section(DMESG_PANEL_TITLE, dmesgPanelLines(snap, width));
   if (logLines > 0) section(EVENT_LOG_TITLE, eventLogLines(snap, width, logLines));
   return out.join("\n") + "\n";
 }
