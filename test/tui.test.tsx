@@ -233,7 +233,7 @@ function liveApp() {
 }
 
 describe("keys", () => {
-  test("space pauses and resumes; n steps one event and explains it", async () => {
+  test("space pauses and resumes; . steps one event, n to the next meaningful one, each explained", async () => {
     const { sim, run, app } = liveApp();
     await tick();
     expect(app.lastFrame()).toContain("▶ running");
@@ -242,15 +242,17 @@ describe("keys", () => {
     expect(run.paused).toBe(true);
     expect(app.lastFrame()).toContain("❚❚ PAUSED");
     expect(app.lastFrame()).toContain("paused: n steps one event, space resumes");
-    app.stdin.write("n");
+    app.stdin.write(".");
     await tick();
     expect(sim.sys.k.engine.fired).toBe(1);
     expect(app.lastFrame()).toMatch(/^#1 at \d+\.\d{6} ms: .+$/m);
     expect(app.lastFrame()).toContain(" 1 events");
     app.stdin.write("n");
     await tick();
-    expect(sim.sys.k.engine.fired).toBe(2);
-    expect(app.lastFrame()).toMatch(/^#2 at /m);
+    const fired = sim.sys.k.engine.fired;
+    expect(fired).toBeGreaterThan(1);
+    expect(app.lastFrame()).toMatch(new RegExp(`^#${fired} at `, "m"));
+    expect(app.lastFrame()).not.toContain("nothing visible changed");
     app.stdin.write(" ");
     await tick();
     expect(run.paused).toBe(false);

@@ -115,7 +115,22 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
         // Draw the instant it stopped at, not the last frame before it.
         return run.paused ? redraw() : bump();
       case "n":
+        setNotice(run.stepTo("meaningful"));
+        return redraw();
+      case ".":
         setNotice(run.step());
+        return redraw();
+      case "S":
+        setNotice(run.stepTo("softirq"));
+        return redraw();
+      case "W":
+        setNotice(run.stepTo("wakeup"));
+        return redraw();
+      case "D":
+        setNotice(run.stepTo("drop"));
+        return redraw();
+      case "B":
+        setNotice(run.stepTo("BUG"));
         return redraw();
       case "+":
       case "=":

@@ -22,6 +22,7 @@ import { LineView, type Line, type PanelComponentProps } from "./line.js";
 import { NapiPanel, napiPanelLines } from "./NapiPanel.js";
 import { SoftirqPanel, softirqPanelLines } from "./SoftirqPanel.js";
 import { StatusBar, type RunState } from "./StatusBar.js";
+import { wrapText } from "./format.js";
 import { WorkqueuePanel, workqueuePanelLines } from "./WorkqueuePanel.js";
 
 export const KEY_HINTS = "space pause · n step · +/- speed · tab focus · ramcbf steer · ? help · q quit";
@@ -74,9 +75,15 @@ function PanelAt({ placed, snap, focus, color }: { placed: PlacedPanel; snap: Sn
 
 export function Dashboard({ snap, columns, rows, focus, help, state, speed, notice, color }: DashboardProps) {
   const width = Math.max(1, columns);
-  const body = bodyRowsFor(rows);
+  // A notice (a stepped event explained) is wrapped, never cut: it takes the rows it needs,
+  // up to a third of the screen.
+  const footerLines: Line[] = notice
+    ? wrapText(notice, width, "    ")
+        .slice(0, Math.max(1, Math.floor(rows / 3)))
+        .map((t) => [{ text: t, color: "cyan" }])
+    : [[{ text: KEY_HINTS, color: "gray" }]];
+  const body = Math.max(0, bodyRowsFor(rows) - (footerLines.length - 1));
   const plan = planLayout(naturalHeights(snap, width), width, body, focus, LAYOUT_GAP, panelPriority(snap), panelSays(snap));
-  const footer: Line = notice ? [{ text: notice, color: "cyan" }] : [{ text: KEY_HINTS, color: "gray" }];
   return (
     <Box flexDirection="column" width={width}>
       <StatusBar snap={snap} state={state} speed={speed} width={width} color={color} />
@@ -93,7 +100,9 @@ export function Dashboard({ snap, columns, rows, focus, help, state, speed, noti
           </Box>
         ))
       )}
-      <LineView line={footer} color={color} />
+      {footerLines.map((l, i) => (
+        <LineView key={`f${i}`} line={l} color={color} />
+      ))}
     </Box>
   );
 }

@@ -84,6 +84,73 @@ export function describeTracePoint(sys: System, r: TraceRecord): string {
   }
 }
 
+/** Why each drop reason happens, in the kernel's terms. */
+const DROP_WHY: Record<string, string> = {
+  rx_ring_full: "the NIC found no free rx descriptor: the driver's bottom half has not cleaned and refilled the ring fast enough (rx_missed_errors)",
+  cpu_backlog: "netif_rx found the CPU's input_pkt_queue over netdev_max_backlog: process_backlog in NET_RX is behind",
+  socket_rcvbuff: "the socket's receive queue is over sk_rcvbuf: the reading task is not keeping up",
+};
+
+/**
+ * Why a trace point happened, in kernel terms (the mechanism behind it), or "" when the
+ * sentence already says it. `ctx` is the CPU's context label after the event.
+ */
+export function whyOf(sys: System, r: TraceRecord, ctx: string): string {
+  const { a, b, c } = r;
+  switch (r.tp) {
+    case TP.irq_handler_entry:
+      return `the device asserted the line and cpu${r.cpu} (in its smp_affinity) had IRQs on: a hardirq preempts whatever ran there`;
+    case TP.irq_latch:
+      return "local IRQs are disabled on that CPU (local_irq_disable, or it is already in a hardirq): the interrupt waits, pending, until they are enabled";
+    case TP.irq_handler_exit:
+      return b === 0
+        ? "no handler on the line found its device asking: note_interrupt() counts it as unhandled (99,900 of 100,000 and the line is disabled: \"nobody cared\")"
+        : b === 2
+          ? "the primary handler defers the rest to the IRQ thread (IRQ_WAKE_THREAD); with IRQF_ONESHOT the line stays masked until the thread finishes"
+          : "";
+    case TP.softirq_raise:
+      return "the top half marks the vector pending in __softirq_pending; it runs at irq_exit() or in ksoftirqd";
+    case TP.softirq_entry:
+      return ctx.includes(" in ksoftirqd")
+        ? "in ksoftirqd: handle_softirqs() at irq_exit hit its limit (10 restarts or 2 ms) or need_resched, so the rest runs as a normal SCHED_OTHER thread"
+        : "at irq_exit() (or local_bh_enable): pending softirqs run on the way out of the interrupt, with interrupts on but BH disabled";
+    case TP.sched_wakeup: {
+      const comm = threadName(sys, a, b);
+      if (comm.startsWith("ksoftirqd")) return "softirq work is left over after handle_softirqs' restart/time limit (wakeup_softirqd)";
+      if (comm.startsWith("irq/")) return "its top half returned IRQ_WAKE_THREAD";
+      if (comm.startsWith("kworker")) return "work was queued on its pool and no worker was running (kick_pool), or concurrency management replaces a worker that went to sleep";
+      return "what it slept on happened (data on its socket, its request completed, a timer expired)";
+    }
+    case TP.sched_switch:
+      return c === 0 ? "preempted: a thread with a higher priority or less vruntime became runnable" : c === 2 ? "" : "it blocked (waiting for data, I/O or a lock), so the scheduler picked the next runnable thread";
+    case TP.pkt_drop:
+      return DROP_WHY[sys.k.trace.names("drop_reason")[c] ?? ""] ?? "";
+    case TP.napi_poll:
+      return b >= c
+        ? "it used its whole weight: the instance stays on the poll list and net_rx_action polls it again (within the 300-packet / 2-jiffy budget)"
+        : "less than its weight: napi_complete_done() takes it off the poll list and the driver unmasks the device's interrupt";
+    case TP.printk: {
+      const text = sys.k.dmesg[a]?.text ?? "";
+      if (/sleeping function called from invalid context|scheduling while atomic/.test(text)) return "a blocking call (msleep, mutex_lock) in atomic context: a hardirq or softirq cannot sleep, only a thread can";
+      if (/nobody cared/.test(text)) return "the line kept interrupting with no handler claiming it: note_interrupt() disables it";
+      return "";
+    }
+    case TP.workqueue_execute_start:
+      return "a kworker of the pool took the item off the worklist; it runs in process context and may sleep";
+    case TP.workqueue_activate_work:
+      return "the pool_workqueue is under max_active: the item moves from the inactive list to the worklist";
+    case TP.netif_receive_skb:
+      return "the bottom half hands the packet to the protocol layer (__netif_receive_skb)";
+    default:
+      return "";
+  }
+}
+
+/** Trace points a person steps to: anything but bookkeeping a step would only repeat. */
+export function isMeaningful(r: TraceRecord): boolean {
+  return r.tp !== TP.softirq_exit && r.tp !== TP.tasklet_exit && r.tp !== TP.workqueue_execute_end && r.tp !== TP.irq_handler_exit;
+}
+
 /**
  * `#1234 at 12.345678 ms: cpu0 runs the top half of IRQ 24 (nic0) | cpu0: idle -> hardirq 24 nic0`.
  * `event` is the number of the event that fired, `time` when it fired.
@@ -105,5 +172,7 @@ export function explainStep(sys: System, event: number, time: number, records: T
     .filter((s) => s !== "");
   if (what === "" && changes.length === 0) what = "no trace point: a CPU's stretch of work ended or a timer fired; nothing visible changed";
   else if (what === "") what = "no trace point";
-  return `#${event} at ${fmtTime(time)}: ${what}${changes.length > 0 ? " | " + changes.join(", ") : ""}`;
+  const firstWhy = records.map((r) => whyOf(sys, r, after[r.cpu]?.label ?? "")).find((w) => w !== "");
+  const why = firstWhy === undefined ? "" : ` -- why: ${firstWhy}`;
+  return `#${event} at ${fmtTime(time)}: ${what}${why}${changes.length > 0 ? " | " + changes.join(", ") : ""}`;
 }

@@ -8,13 +8,37 @@
 import { checkInvariants } from "../system/invariants.js";
 import type { Simulation } from "../system/run.js";
 import { cpuContexts, takeSnapshot } from "../observe/snapshot_projection.js";
-import type { Snapshot } from "../observe/snapshot.js";
+import type { CpuContext, Snapshot, TraceRecord } from "../observe/snapshot.js";
 import type { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { NSEC_PER_MSEC } from "../sim/time.js";
-import { explainStep } from "./explain.js";
+import { explainStep, isMeaningful } from "./explain.js";
+import { TP } from "../sim/trace.js";
 import { fmtSpeed, fmtTime } from "./format.js";
 import type { RunState } from "./StatusBar.js";
 import { Steering } from "./steer.js";
+
+/** What `n` and the step-to-next keys look for. */
+export type StepKind = "any" | "meaningful" | "softirq" | "wakeup" | "drop" | "BUG";
+
+/** Events one step key fires at most before it gives up (and says so). */
+export const STEP_LIMIT = 200_000;
+
+function stepMatches(kind: StepKind, records: TraceRecord[], before: CpuContext[], after: CpuContext[], dmesg: (i: number) => string): boolean {
+  switch (kind) {
+    case "any":
+      return true;
+    case "meaningful":
+      return records.some(isMeaningful) || after.some((c, i) => before[i]?.label !== c.label);
+    case "softirq":
+      return records.some((r) => r.tp === TP.softirq_entry);
+    case "wakeup":
+      return records.some((r) => r.tp === TP.sched_wakeup);
+    case "drop":
+      return records.some((r) => r.tp === TP.pkt_drop);
+    case "BUG":
+      return records.some((r) => r.tp === TP.printk && /\b(BUG|WARNING)\b/.test(dmesg(r.a)));
+  }
+}
 
 /** Speeds `+`/`-` step through: simulated time per unit of real time; Infinity = max. */
 export const SPEEDS: readonly number[] = [
@@ -120,18 +144,44 @@ export class LiveRun {
 
   /** Fires exactly one event (pausing first) and explains it in one line. */
   step(): string {
+    return this.stepTo("any");
+  }
+
+  /**
+   * Fires events (pausing first) until one matches `kind` -- any event; a meaningful one
+   * (it emits a trace point other than an exit, or changes what a CPU runs); the next
+   * softirq action, wake-up, packet drop or BUG -- and explains that one: what and why.
+   * Gives up after STEP_LIMIT events, saying so.
+   */
+  stepTo(kind: StepKind): string {
     this.paused = true;
     if (this.finished) return "the run is over: no event left to step";
     const sim = this.sim;
-    const before = cpuContexts(sim.sys, this.history);
-    const fired = sim.eventsFired;
-    this.history.startCapture();
-    const done = sim.step();
-    const records = this.history.stopCapture();
-    this.reanchor();
-    if (done) this.onFinish();
-    if (sim.eventsFired === fired) return `no event left before the end (${fmtTime(sim.now)}): the run is over`;
-    return explainStep(sim.sys, sim.eventsFired, sim.now, records, before, cpuContexts(sim.sys, this.history));
+    const start = sim.eventsFired;
+    const k = sim.sys.k;
+    for (;;) {
+      const before = cpuContexts(sim.sys, this.history);
+      const fired = sim.eventsFired;
+      this.history.startCapture();
+      const done = sim.step();
+      const records = this.history.stopCapture();
+      if (done) this.onFinish();
+      if (sim.eventsFired === fired) {
+        this.reanchor();
+        return `no ${kind === "any" || kind === "meaningful" ? "" : `${kind} `}event left before the end (${fmtTime(sim.now)}): the run is over`;
+      }
+      const after = cpuContexts(sim.sys, this.history);
+      if (stepMatches(kind, records, before, after, (i) => k.dmesg[i]?.text ?? "")) {
+        this.reanchor();
+        const skipped = sim.eventsFired - start - 1;
+        const note = skipped > 0 ? ` (${skipped} quieter event${skipped === 1 ? "" : "s"} before it)` : "";
+        return explainStep(sim.sys, sim.eventsFired, sim.now, records, before, after) + note;
+      }
+      if (sim.eventsFired - start >= STEP_LIMIT || done) {
+        this.reanchor();
+        return `no ${kind} event in the next ${sim.eventsFired - start} events (now ${fmtTime(sim.now)}); press again to look further`;
+      }
+    }
   }
 
   /** `f`: a burst on every NIC, as many packets as its rings hold (a recorded fault). */
