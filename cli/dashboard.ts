@@ -112,7 +112,7 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   const sim = new Simulation(scenario, { eventBudget: Infinity });
   const history = new SnapshotHistory(sim.sys);
   const { runLive } = await live;
-  const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io) });
+  const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io), writeFile: writeFileAtomic });
   const where = run.finished ? "finished" : "quit";
   const end = run.settleForQuit();
   const changes = run.steering.faults;

@@ -13,6 +13,10 @@ import { TP, type TracePoint } from "../sim/trace.js";
 import { createFtraceFormatter } from "./ftrace.js";
 import type { Workqueue } from "../workqueue/workqueue.js";
 import { ThreadSampler } from "./kernel_views.js";
+import { RecentTrace } from "./recent_trace.js";
+
+/** How much trace the dashboard's `w` key can write: the last 10 ms of simulated time. */
+export const RECENT_TRACE_NS = 10_000_000;
 import { type ContextKind, STRIP_CHARS, type TraceLineFormatter, type TraceRecord } from "./snapshot.js";
 
 export interface HistoryOptions {
@@ -68,6 +72,8 @@ export class SnapshotHistory {
   private readonly detach: () => void;
   /** Runtime per thread over the last second, for %CPU. */
   readonly threads: ThreadSampler;
+  /** The formatted trace of the last RECENT_TRACE_NS, for writing to a file. */
+  readonly recent = new RecentTrace(RECENT_TRACE_NS, 200_000);
 
   constructor(
     readonly sys: System,
@@ -205,6 +211,7 @@ export class SnapshotHistory {
     if (f === null) return;
     const line = f(tp, time, cpu, a, b, c);
     if (line === null) return;
+    this.recent.push(time, line);
     if (this.log.length < this.logCap) this.log.push(line);
     else {
       this.log[this.logHead] = line;

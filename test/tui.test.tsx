@@ -292,6 +292,27 @@ describe("keys", () => {
     expect(app.lastFrame()).toMatch(/0\.000001 ms: a burst of 256 packets on nic0 \(traffic_burst, recorded\)/);
   });
 
+  test("w writes the ftrace text of the last 10 ms to a file named for the run", async () => {
+    const { scenario } = loadScenario("nic-basic");
+    const sim = new Simulation(scenario);
+    const run = new LiveRun(sim, new SnapshotHistory(sim.sys), { speed: 0.01, clock: () => 0 });
+    const files: [string, string][] = [];
+    const app = render(<App run={run} color={false} columns={110} rows={36} writeFile={(p, t) => files.push([p, t])} />);
+    await tick();
+    while (sim.runUntil(15_000_000, 1 << 20) === "budget");
+    app.stdin.write("w");
+    await tick();
+    expect(files).toHaveLength(1);
+    const [file, text] = files[0]!;
+    expect(file).toBe("nic-basic-seed1-15000000ns.trace.txt");
+    expect(text.startsWith("# tracer: nop\n")).toBe(true);
+    const times = [...text.matchAll(/ (\d+\.\d{6}): /g)].map((m) => Number(m[1]));
+    expect(times.length).toBeGreaterThan(100);
+    // Only the last 10 ms: nothing before 5 ms of the 15 ms run.
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(0.005);
+    expect(app.lastFrame()).toMatch(/wrote nic-basic-seed1-15000000ns\.trace\.txt: the ftrace text of the last 10\.00ms \(\d+ lines\)/);
+  });
+
   test("q quits; Ctrl-C quits as an interrupt", async () => {
     const a = liveApp();
     await tick();

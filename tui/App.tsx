@@ -10,6 +10,7 @@ import type { Snapshot } from "../observe/snapshot.js";
 import { Dashboard } from "./Dashboard.js";
 import { FOCUS_ORDER, type PanelId } from "./layout.js";
 import type { LiveRun } from "./live_run.js";
+import { fmtNs } from "./format.js";
 
 /** At most 15 frames a second. */
 export const FRAME_MS = Math.ceil(1000 / 15);
@@ -24,6 +25,8 @@ export interface AppProps {
   rows?: number;
   frameMs?: number;
   onQuit?: (reason: QuitReason) => void;
+  /** Writes a file atomically (the CLI's writer); `w` is refused without one. */
+  writeFile?: (path: string, text: string) => void;
 }
 
 function useTerminalSize(fixedColumns?: number, fixedRows?: number): { columns: number; rows: number } {
@@ -48,7 +51,7 @@ function nextFocus(f: PanelId, dir: number): PanelId {
   return FOCUS_ORDER[(i + dir + FOCUS_ORDER.length) % FOCUS_ORDER.length]!;
 }
 
-export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: AppProps) {
+export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, writeFile }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(columns, rows);
   const [snap, setSnap] = useState<Snapshot>(() => run.snapshot());
@@ -162,6 +165,16 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit }: A
       case "C":
         setNotice(run.steer((st) => st.stepCoalesce(input === "c" ? 1 : -1)));
         return redraw();
+      case "w": {
+        if (writeFile === undefined) return setNotice("w: no place to write files here");
+        const t = run.recentTrace();
+        try {
+          writeFile(t.file, t.text);
+          return setNotice(`wrote ${t.file}: the ftrace text of the last ${fmtNs(run.history.recent.keepNs)} (${t.lines} lines)`);
+        } catch (e) {
+          return setNotice(`w: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       case "?":
         return setHelp((h) => !h);
     }

@@ -20,6 +20,8 @@ export interface LiveOptions {
   color: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
+  /** Atomic file writer for the `w` key. */
+  writeFile?: (path: string, text: string) => void;
 }
 
 export interface LiveResult {
@@ -44,6 +46,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
     <App
       run={run}
       color={opts.color}
+      writeFile={opts.writeFile}
       onQuit={(r) => {
         reason = r;
       }}

@@ -211,6 +211,18 @@ export class LiveRun {
     return { duration_ns: duration, fingerprint: sim.sys.k.trace.fingerprint() };
   }
 
+  /**
+   * `w`: the ftrace text of the last RECENT_TRACE_NS of simulated time, and a file name
+   * that says what it is (scenario, seed, the instant it ends at).
+   */
+  recentTrace(): { file: string; text: string; lines: number } {
+    const sim = this.sim;
+    const rec = this.history.recent;
+    const lines = rec.since(sim.now, rec.keepNs).length;
+    const file = `${sim.scenario.name}-seed${sim.scenario.seed}-${sim.now}ns.trace.txt`;
+    return { file, text: rec.ftraceText(sim.now, rec.keepNs, sim.sys.k.cpus.length), lines };
+  }
+
   /** Samples the history and returns a snapshot of now. */
   snapshot(): Snapshot {
     this.history.sample();
