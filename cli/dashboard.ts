@@ -11,7 +11,7 @@ import { loadScenario } from "../system/scenario_files.js";
 import type { Scenario } from "../system/scenario.js";
 import { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { takeSnapshot } from "../observe/snapshot_projection.js";
-import { durationOrThrow, formatNs, NSEC_PER_MSEC } from "../sim/time.js";
+import { durationOrThrow, formatNs, MAX_DURATION_NS, NSEC_PER_MSEC } from "../sim/time.js";
 import { fmtTime } from "../tui/format.js";
 import { DEFAULT_SPEED } from "../tui/live_run.js";
 import { useColor, writeFileAtomic, type Io } from "./output.js";
@@ -65,7 +65,7 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
     .description("watch a scenario run live in the terminal (or --plain: text snapshots)")
     .argument("<scenario>", "built-in scenario name (see `irqsim list`) or path to a .yaml file")
     .option("-s, --seed <n>", "random seed (overrides the scenario's)", parseSeed)
-    .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s")
+    .option("-d, --duration <time>", "simulated time, e.g. 500us, 100ms, 2s, or forever (1 day: until you quit)")
     .option("--set <path=value>", "override a scenario field (repeatable)", collect, [])
     .option("--speed <x>", "simulated time per unit of real time, e.g. 0.001, 1 or max", parseSpeed, DEFAULT_SPEED)
     .option("--plain", "no terminal UI: print a text snapshot every --every of simulated time, then exit")
@@ -79,7 +79,10 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
 async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Promise<number> {
   const { scenario } = loadScenario(ref, { sets: flags.set });
   if (flags.seed !== undefined) scenario.seed = flags.seed;
-  if (flags.duration !== undefined) scenario.duration = durationOrThrow(flags.duration, "--duration");
+  if (flags.duration !== undefined) {
+    // Continuous mode: a day of simulated time is weeks of watching at any useful speed.
+    scenario.duration = flags.duration.trim() === "forever" ? MAX_DURATION_NS : durationOrThrow(flags.duration, "--duration");
+  }
   if (flags.every !== undefined && flags.plain !== true) throw new InputError("--every: only with --plain (the live dashboard draws up to 15 frames a second)");
   const every = flags.every === undefined ? DEFAULT_EVERY_NS : durationOrThrow(flags.every, "--every");
   checkBudget(scenario, false, scenario.name);

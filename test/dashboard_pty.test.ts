@@ -1,5 +1,6 @@
 /**
- * The dashboard in a real terminal: tmux gives it a pseudo-terminal of 120x40; the test
+ * The dashboard in a real terminal, in continuous mode (--duration forever): tmux gives it
+ * a pseudo-terminal of 120x40; the test
  * types keys, resizes the window, makes a live change, quits, and checks the line printed
  * after the screen is restored against `irqsim run` of the file --record wrote. Waits poll
  * the pane (bounded); nothing asserts on how long anything took. Skipped, with the reason
@@ -40,7 +41,7 @@ afterAll(() => {
 describe.skipIf(!hasTmux)("dashboard in a pseudo-terminal (tmux)", () => {
   test("start, keys, resize, a live change, quit: the printed fingerprint is the replay's", { timeout: 120_000 }, async () => {
     const record = join(dir, "session.yaml");
-    const cmd = `${process.execPath} --import tsx cli/bin.ts dashboard nic-basic --duration 2s --speed 0.05 --record ${record}; echo "exit=$?"; sleep 120`;
+    const cmd = `${process.execPath} --import tsx cli/bin.ts dashboard nic-basic --duration forever --speed 0.05 --record ${record}; echo "exit=$?"; sleep 120`;
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", process.cwd(), cmd);
     let screen = await waitFor((s) => /nic-basic seed 1 t=\d+\.\d{6} ms/.test(s) && s.includes("── Threads"), "the first frame");
     expect(screen).toContain("══▶CPUs");
@@ -54,7 +55,7 @@ describe.skipIf(!hasTmux)("dashboard in a pseudo-terminal (tmux)", () => {
     screen = await waitFor((s) => s.trimEnd().split("\n").length <= 24 && s.includes("── IRQs") && s.split("\n").every((l) => l.length <= 80) && !s.includes("── Threads ("), "a frame redrawn for 80x24");
     tmux("send-keys", "-t", session, "q");
     screen = await waitFor((s) => s.includes("exit="), "the shell after quit");
-    const quit = /irqsim dashboard: nic-basic seed 1 quit at (\d+\.\d{6}) ms of 2\.000 s \(\d+ events\), fingerprint ([0-9a-f]{16}); replay: irqsim run (\S+)/.exec(screen);
+    const quit = /irqsim dashboard: nic-basic seed 1 quit at (\d+\.\d{6}) ms of 86400\.000 s \(\d+ events\), fingerprint ([0-9a-f]{16}); replay: irqsim run (\S+)/.exec(screen);
     expect(quit, screen).not.toBeNull();
     expect(screen).toContain("exit=0");
     expect(screen).not.toContain("── IRQs"); // the alternate screen is gone

@@ -122,7 +122,7 @@ describe("frames for a known snapshot", () => {
   test("a 120x40 terminal shows every panel, the seed and the simulated time", () => {
     const frame = dash(fixture(), 120, 40).lastFrame()!;
     const lines = plainLines(frame);
-    expect(lines[0]).toBe("fixture seed 7 t=1.234567 ms / 10.000 ms (12%)  ▶ running  0.01x  4321 events  ? help");
+    expect(lines[0]).toBe("fixture seed 7 t=1.234567 ms / 10.000 ms (12%)  ▶ running  0.01x = 10.00ms/s  4321 events  ? help");
     expect(lines[1]).toMatch(/^══▶CPUs ═+$/);
     expect(lines[2]).toMatch(/^cpu0  dh\. hardirq 24 nic0 +▕ +\.\.hHsS\.\. hi 10% si 20% sy  0% us  0% rq 0$/);
     expect(lines[3]).toMatch(/^cpu1  \.\.\. app +▕ +uuUUkK\.\. hi  0% si  0% sy 30% us 50% rq 1$/);
@@ -270,7 +270,7 @@ describe("keys", () => {
     app.stdin.write("-");
     await tick();
     expect(run.speed).toBe(0.005);
-    expect(app.lastFrame()).toContain("speed 0.005x of real time");
+    expect(app.lastFrame()).toContain("speed 0.005x = 5.00ms/s (simulated time per real second)");
   });
 
   test("tab moves the focus, ? toggles help, f arms the fault", async () => {

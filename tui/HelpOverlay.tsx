@@ -1,5 +1,6 @@
 /**
- * The `?` overlay: every key, and how to read the CPU lanes (strip letters, flags).
+ * The `?` overlay: every key, and how to read the CPU lanes (strip letters upper and
+ * lower case, flags). README's Dashboard section says the same.
  */
 import { Box } from "ink";
 import { fitLines, LineView, type Line } from "./line.js";
@@ -7,8 +8,10 @@ import { fitLines, LineView, type Line } from "./line.js";
 export const HELP_LINES: Line[] = [
   [{ text: "Keys", bold: true }],
   [{ text: "  space    pause / resume" }],
-  [{ text: "  n        step one event (pauses first) and explain it" }],
-  [{ text: "  + / -    faster / slower simulated time (down to 1/100000 of real time, up to max)" }],
+  [{ text: "  n        step to the next meaningful event (pauses first); what happened and why, in kernel terms" }],
+  [{ text: "  .        step exactly one event        S W D B  step to the next softirq / wake-up / drop / BUG" }],
+  [{ text: "  w        write the ftrace text of the last 10 ms of simulated time to <scenario>-seed<N>-<ns>ns.trace.txt" }],
+  [{ text: "  + / -    faster / slower: simulated time per real second (1/100000 of real time up to max)" }],
   [{ text: "  tab      focus the next panel (shift-tab: previous); a focused panel is never dropped" }],
   [{ text: "Live changes (each a fault at the current simulated time; --record FILE saves them for irqsim run)", bold: true }],
   [{ text: "  r / R    every NIC's sender twice / half as fast (set_rate; not replayed traffic)" }],
@@ -35,7 +38,8 @@ export const HELP_LINES: Line[] = [
     { text: ".", color: "gray" },
     { text: " idle" },
   ],
-  [{ text: "         one cell per sample: the busiest context; lower case when busy less than half of it" }],
+  [{ text: "         one cell per sample (a frame): the busiest context in it; UPPER case: the CPU was busy at least" }],
+  [{ text: "         half of the sample, lower case (h s k u): busy less than half of it, mostly idle" }],
   [{ text: "  flags: ftrace's  d = IRQs off,  h/s/b = hardirq / serving softirq / BH disabled,  digit = preempt depth" }],
   [{ text: "  hi si sy us: share of the window in hardirq, softirq, system, user; rq: runnable threads waiting" }],
 ];

@@ -31,9 +31,9 @@ export function pct(part: number, whole: number): number {
   return whole > 0 ? Math.round((100 * part) / whole) : 0;
 }
 
-/** Simulated-time speed relative to real time: `0.01x`, `1x`, `max`. */
+/** Simulated-time speed: times real time, and simulated time per real second (`0.01x = 10.00ms/s`), or `max`. */
 export function fmtSpeed(speed: number): string {
-  return Number.isFinite(speed) ? `${String(speed)}x` : "max";
+  return Number.isFinite(speed) ? `${String(speed)}x = ${fmtNs(Math.round(speed * NSEC_PER_SEC))}/s` : "max";
 }
 
 export function padEnd(s: string, n: number): string {

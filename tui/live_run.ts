@@ -242,6 +242,6 @@ export class LiveRun {
   }
 
   describeSpeed(): string {
-    return `speed ${fmtSpeed(this.speed)}${Number.isFinite(this.speed) ? " of real time" : " (as fast as it runs)"}`;
+    return `speed ${fmtSpeed(this.speed)}${Number.isFinite(this.speed) ? " (simulated time per real second)" : " (as fast as it runs)"}`;
   }
 }
