@@ -113,7 +113,7 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   const live = import("../tui/live.js");
   // Live, the user paces the run and quits with q: the budget is checked above, not enforced.
   const sim = new Simulation(scenario, { eventBudget: Infinity });
-  const history = new SnapshotHistory(sim.sys);
+  const history = new SnapshotHistory(sim.sys, { series: true });
   const { runLive } = await live;
   const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io), writeFile: writeFileAtomic });
   const where = run.finished ? "finished" : "quit";

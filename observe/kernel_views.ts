@@ -46,7 +46,7 @@ export interface DmesgLine {
 
 export interface MemoryView {
   model: string;
-  /** The memory model decides something in this run: weak ordering and a driver without barriers, or a stale load seen. */
+  /** The memory model decides something in this run: weak ordering and a driver without barriers, or a corrupt delivery. */
   matters: boolean;
   loads_with_choice: number;
   stale_loads: number;
@@ -155,7 +155,7 @@ export function memoryView(sys: System): MemoryView {
   const names = sys.nics.map((n) => n.spec.name);
   return {
     model: k.mem.config.model,
-    matters: (weak && noBarriers) || c.stale > 0 || corrupt > 0,
+    matters: (weak && noBarriers) || corrupt > 0,
     loads_with_choice: c.choices,
     stale_loads: c.stale,
     stores: c.stores,

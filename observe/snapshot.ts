@@ -19,6 +19,8 @@
 import type { TracePoint } from "../sim/trace.js";
 import type { DmesgLine, MemoryView, PeripheralView, ThreadView } from "./kernel_views.js";
 export type { DmesgLine, MemoryView, PeripheralView, ThreadView };
+import type { SeriesView } from "./series.js";
+export type { SeriesPoint, SeriesView } from "./series.js";
 
 // ---------------------------------------------------------------------------------------
 // The snapshot's shape
@@ -275,6 +277,8 @@ export interface Snapshot {
   /** Devices other than NICs (UART, block, noisy lines, hrtimers), scenario order. */
   peripherals: PeripheralView[];
   memory: MemoryView;
+  /** Chart series (only when the history keeps them: the live dashboard), else null. */
+  series: SeriesView | null;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -312,5 +312,6 @@ export function takeSnapshot(sys: System, history: SnapshotHistory): Snapshot {
     thread_window_ns: history.threads.windowNs,
     peripherals: peripheralViews(sys),
     memory: memoryView(sys),
+    series: history.series?.view() ?? null,
   };
 }

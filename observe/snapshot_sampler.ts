@@ -14,6 +14,7 @@ import { createFtraceFormatter } from "./ftrace.js";
 import type { Workqueue } from "../workqueue/workqueue.js";
 import { ThreadSampler } from "./kernel_views.js";
 import { RecentTrace } from "./recent_trace.js";
+import { SeriesSampler } from "./series.js";
 
 /** How much trace the dashboard's `w` key can write: the last 10 ms of simulated time. */
 export const RECENT_TRACE_NS = 10_000_000;
@@ -31,6 +32,8 @@ export interface HistoryOptions {
   stripLength?: number;
   /** Samples kept for rates and utilisation (default 16; 2 = just the last interval). */
   windowSamples?: number;
+  /** Keep time series for charts (observe/series.ts): the live dashboard does. */
+  series?: boolean;
 }
 
 export interface CounterSample {
@@ -72,6 +75,8 @@ export class SnapshotHistory {
   private readonly detach: () => void;
   /** Runtime per thread over the last second, for %CPU. */
   readonly threads: ThreadSampler;
+  /** Chart series, when asked for. */
+  readonly series: SeriesSampler | null;
   /** The formatted trace of the last RECENT_TRACE_NS, for writing to a file. */
   readonly recent = new RecentTrace(RECENT_TRACE_NS, 200_000);
 
@@ -96,6 +101,7 @@ export class SnapshotHistory {
     this.detach = sys.k.trace.on((tp, time, cpu, a, b, c) => this.onTrace(tp, time, cpu, a, b, c));
     this.samples.push(this.counters());
     this.threads = new ThreadSampler(sys);
+    this.series = opts.series === true ? new SeriesSampler(sys) : null;
   }
 
   /** Installs (or replaces) the event-log formatter. */
@@ -129,6 +135,7 @@ export class SnapshotHistory {
     else this.samples.push(cur);
     if (this.samples.length > this.windowSamples) this.samples.shift();
     this.threads.sample();
+    this.series?.sample();
   }
 
   /** The last `n` formatted trace lines, oldest first. */

@@ -107,6 +107,7 @@ function fixture(): Snapshot {
     thread_window_ns: 1_000_000,
     peripherals: [],
     memory: { model: "lkmm", matters: false, loads_with_choice: 0, stale_loads: 0, stores: 0, fences: 0, corrupt: 0, first_corrupt: "" },
+    series: null,
   };
 }
 
@@ -279,7 +280,7 @@ describe("keys", () => {
     expect(app.lastFrame()).toContain("══▶CPUs");
     app.stdin.write("\t");
     await tick();
-    expect(app.lastFrame()).toContain("══▶IRQs");
+    expect(app.lastFrame()).toContain("══▶Charts");
     expect(app.lastFrame()).toContain("── CPUs");
     app.stdin.write("?");
     await tick();

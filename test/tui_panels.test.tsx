@@ -13,6 +13,7 @@ import { takeSnapshot } from "../observe/snapshot_projection.js";
 import { Dashboard } from "../tui/Dashboard.js";
 import { dmesgStamp } from "../tui/DmesgPanel.js";
 import { col, wrapText } from "../tui/format.js";
+import { block, chartsPanelLines } from "../tui/ChartsPanel.js";
 
 afterEach(() => cleanup());
 
@@ -68,6 +69,34 @@ describe("scenario panels at 120x40", () => {
     expect(f).toMatch(/rx_wq +\d+ +\d+/);
     expect(f).not.toContain("NAPI / softnet");
     expect(f).not.toContain("Softirqs");
+  });
+});
+
+describe("charts", () => {
+  test("one column per frame: CPU busy, delivered pps near the offered 50k/s, IRQ rate, per-frame p99", () => {
+    const { scenario } = loadScenario("nic-basic", { sets: ["duration=20ms"] });
+    const sim = new Simulation(scenario);
+    const history = new SnapshotHistory(sim.sys, { formatter: null, series: true });
+    for (let i = 1; i <= 20; i++) {
+      while (sim.runUntil(i * 1_000_000, 1 << 20) === "budget");
+      history.sample();
+    }
+    const snap = takeSnapshot(sim.sys, history);
+    const pts = snap.series!.points;
+    expect(pts).toHaveLength(20);
+    expect(pts.every((p) => p.dt_ns === 1_000_000)).toBe(true);
+    // Poisson at 50k/s: 50 packets a millisecond on average; over 20 frames, 1000.
+    const mean = pts.reduce((a, p) => a + p.delivered_pps, 0) / pts.length;
+    expect(mean).toBeGreaterThan(40_000);
+    expect(mean).toBeLessThan(60_000);
+    expect(pts.slice(2).every((p) => p.p99_ns > 0 && p.p99_ns < 1_000_000)).toBe(true);
+    const lines = chartsPanelLines(snap, 80).map((l) => l.map((x) => x.text).join(""));
+    expect(lines[0]).toBe("last 20.00ms of simulated time, 20 frames");
+    expect(lines.find((l) => l.startsWith("pkts/s"))).toMatch(/^pkts\/s {4}[ ▁▂▃▄▅▆▇█]{48} [\d.]+k \(max [\d.]+k\)$/);
+    expect(lines.find((l) => l.startsWith("cpu0 busy"))).toMatch(/ hi +\d+ si +\d+ us +\d+$/);
+    expect(block(0, 10)).toBe(" ");
+    expect(block(0.01, 10)).toBe("▁"); // anything above zero shows
+    expect(block(10, 10)).toBe("█");
   });
 });
 

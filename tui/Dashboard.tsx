@@ -14,6 +14,7 @@ import { HelpOverlay } from "./HelpOverlay.js";
 import { IrqPanel, irqPanelLines } from "./IrqPanel.js";
 import { LatencyPanel, latencyPanelLines } from "./LatencyPanel.js";
 import { DmesgPanel, dmesgPanelLines } from "./DmesgPanel.js";
+import { ChartsPanel, chartsPanelLines } from "./ChartsPanel.js";
 import { gridColumnsFor, LAYOUT_GAP, planLayout, type PanelId, type PlacedPanel } from "./layout.js";
 import { MemoryPanel, memoryPanelLines } from "./MemoryPanel.js";
 import { panelPriority, panelSays } from "./salience.js";
@@ -35,6 +36,7 @@ const PANELS: Record<PanelId, { lines: (snap: Snapshot, width: number) => Line[]
   workqueues: { lines: workqueuePanelLines, view: WorkqueuePanel },
   devices: { lines: devicePanelLines, view: DevicePanel },
   threads: { lines: threadsPanelLines, view: ThreadsPanel },
+  charts: { lines: chartsPanelLines, view: ChartsPanel },
   memory: { lines: memoryPanelLines, view: MemoryPanel },
   latency: { lines: latencyPanelLines, view: LatencyPanel },
   dmesg: { lines: dmesgPanelLines, view: DmesgPanel },

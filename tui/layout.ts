@@ -6,17 +6,17 @@
  * The whole body never exceeds `bodyRows`, so the frame never scrolls the terminal.
  */
 
-export type PanelId = "cpus" | "irqs" | "softirqs" | "napi" | "workqueues" | "devices" | "threads" | "memory" | "latency" | "dmesg" | "log";
+export type PanelId = "cpus" | "charts" | "irqs" | "softirqs" | "napi" | "workqueues" | "devices" | "threads" | "memory" | "latency" | "dmesg" | "log";
 
 /** Tab order, which is also the display order. */
-export const FOCUS_ORDER: readonly PanelId[] = ["cpus", "irqs", "softirqs", "napi", "workqueues", "devices", "threads", "memory", "latency", "dmesg", "log"];
+export const FOCUS_ORDER: readonly PanelId[] = ["cpus", "charts", "irqs", "softirqs", "napi", "workqueues", "devices", "threads", "memory", "latency", "dmesg", "log"];
 
 /**
  * Grid panels, most important first when each has something to say: the first to stay
  * when rows are short. tui/salience.ts reorders them per snapshot (panels with nothing to
  * say for this scenario go last; a BUG in dmesg or a corrupt delivery goes first).
  */
-export const GRID_PRIORITY: readonly PanelId[] = ["irqs", "devices", "softirqs", "napi", "workqueues", "threads", "dmesg", "memory", "latency"];
+export const GRID_PRIORITY: readonly PanelId[] = ["irqs", "devices", "softirqs", "napi", "workqueues", "threads", "dmesg", "memory", "charts", "latency"];
 
 /** Columns between panels side by side. */
 export const LAYOUT_GAP = 2;

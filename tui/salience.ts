@@ -30,6 +30,7 @@ export function panelSays(snap: Snapshot): Record<PanelId, boolean> {
     threads: snap.threads.length > 0,
     memory: snap.memory.matters,
     latency: snap.latency.some((l) => l.count > 0),
+    charts: snap.series !== null,
     // An empty kernel log says something too: no BUG, no "nobody cared".
     dmesg: true,
   };
