@@ -314,6 +314,32 @@ describe("keys", () => {
     expect(app.lastFrame()).toMatch(/wrote nic-basic-seed1-15000000ns\.trace\.txt: the ftrace text of the last 10\.00ms \(\d+ lines\)/);
   });
 
+  test("/ filters the event log by CPU, IRQ or event name; [ scrolls back; esc clears", async () => {
+    const { sim, app } = liveApp();
+    await tick();
+    while (sim.runUntil(3_000_000, 1 << 20) === "budget");
+    app.stdin.write("/");
+    await tick();
+    expect(app.lastFrame()).toContain("filter the event log");
+    for (const ch of "irq24 entry") app.stdin.write(ch);
+    app.stdin.write("\r");
+    await tick();
+    const log = (f: string): string[] => f.split("\n").filter((l) => /\[\d{3}\] .{5} +\d+\.\d{6}: /.test(l));
+    let lines = log(app.lastFrame()!);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const l of lines) expect(l).toMatch(/irq_handler_entry: irq=24 name=nic0/);
+    expect(app.lastFrame()).toMatch(/event log "irq24 entry": \d+ lines in the last 10\.00ms/);
+    const newest = lines[lines.length - 1];
+    app.stdin.write("[");
+    await tick();
+    lines = log(app.lastFrame()!);
+    expect(lines[lines.length - 1]).not.toBe(newest);
+    expect(app.lastFrame()).toMatch(/\d+ back; \[ \] scroll/);
+    app.stdin.write("\x1b");
+    await tick();
+    expect(app.lastFrame()).toContain("event log: filter and scroll cleared");
+  });
+
   test("q quits; Ctrl-C quits as an interrupt", async () => {
     const a = liveApp();
     await tick();

@@ -14,6 +14,7 @@ import { Dashboard } from "../tui/Dashboard.js";
 import { dmesgStamp } from "../tui/DmesgPanel.js";
 import { col, wrapText } from "../tui/format.js";
 import { block, chartsPanelLines } from "../tui/ChartsPanel.js";
+import { filterTerms, logWindow } from "../tui/log_filter.js";
 
 afterEach(() => cleanup());
 
@@ -101,6 +102,14 @@ describe("charts", () => {
 });
 
 describe("formats", () => {
+  test("event-log filter terms become what ftrace prints: cpu1 -> [001], irq24 -> irq=24; all must match", () => {
+    expect(filterTerms(" cpu1  irq24 NET_RX ")).toEqual(["[001]", "irq=24", "net_rx"]);
+    const lines = ["a-1 [001] d.h.. 0.1: irq_handler_entry: irq=24 name=nic0", "a-1 [000] d.h.. 0.2: irq_handler_entry: irq=24 name=nic0", "a-1 [001] d.h.. 0.3: irq_handler_entry: irq=25 name=x"];
+    expect(logWindow(lines, "cpu1 irq24", 0, 10).lines).toEqual([lines[0]]);
+    expect(logWindow(lines, "", 1, 2)).toEqual({ lines: lines.slice(0, 2), matched: 3, back: 1 });
+    expect(logWindow(lines, "", 9, 2).back).toBe(1); // never scrolls past the oldest
+  });
+
   test("a count too wide for its column pushes right instead of running into its neighbour", () => {
     expect(col("394.0k", 6) + col("0", 3)).toBe(" 394.0k  0");
     expect(`${col("0", 3)}${col("394.0k", 7)}`).toBe("  0 394.0k");

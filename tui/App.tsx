@@ -11,6 +11,7 @@ import { Dashboard } from "./Dashboard.js";
 import { FOCUS_ORDER, type PanelId } from "./layout.js";
 import type { LiveRun } from "./live_run.js";
 import { fmtNs } from "./format.js";
+import { logWindow } from "./log_filter.js";
 
 /** At most 15 frames a second. */
 export const FRAME_MS = Math.ceil(1000 / 15);
@@ -58,6 +59,12 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
   const [focus, setFocus] = useState<PanelId>("cpus");
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState("");
+  // The event log's filter (tui/log_filter.ts), the text being typed after `/` (null when
+  // not typing), and how far back it is scrolled.
+  const [filter, setFilter] = useState("");
+  const [typing, setTyping] = useState<string | null>(null);
+  const typingRef = useRef<string | null>(null);
+  const [back, setBack] = useState(0);
   // Bumped when LiveRun state shown on screen (paused, speed) changes.
   const [, setVersion] = useState(0);
   const bump = (): void => setVersion((v) => v + 1);
@@ -107,6 +114,29 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
 
   const onKey = (input: string, key: Key): void => {
     if (key.ctrl && input === "c") return quit("interrupt");
+    // Keys can arrive faster than renders: the text typed so far lives in a ref.
+    const typed = typingRef.current;
+    if (typed !== null) {
+      const set = (t: string | null): void => {
+        typingRef.current = t;
+        setTyping(t);
+      };
+      if (key.return) {
+        set(null);
+        setFilter(typed);
+        setBack(0);
+        return setNotice("");
+      }
+      if (key.escape) return set(null);
+      if (key.backspace || key.delete) return set(typed.slice(0, -1));
+      if (input !== "" && !key.ctrl && !key.meta) return set(typed + input);
+      return;
+    }
+    if (!help && key.escape && (filter !== "" || back > 0)) {
+      setFilter("");
+      setBack(0);
+      return setNotice("event log: filter and scroll cleared");
+    }
     if (help && (key.escape || input === "?")) return setHelp(false);
     if (key.tab) return setFocus((f) => nextFocus(f, key.shift ? -1 : 1));
     switch (input) {
@@ -177,6 +207,14 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
       }
       case "?":
         return setHelp((h) => !h);
+      case "/":
+        typingRef.current = filter;
+        return setTyping(filter);
+      case "[":
+        if (!run.paused) run.togglePause();
+        return setBack((b) => b + Math.max(1, Math.floor(size.rows / 4)));
+      case "]":
+        return setBack((b) => Math.max(0, b - Math.max(1, Math.floor(size.rows / 4))));
     }
   };
 
@@ -188,16 +226,25 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
     }
   });
 
+  // A filter or a scroll shows the kept trace (the last 10 ms) instead of the live tail.
+  let shown = snap;
+  let footer = notice;
+  if (filter.trim() !== "" || back > 0) {
+    const w = logWindow(run.history.recent.since(snap.time_ns, run.history.recent.keepNs), filter, back, size.rows);
+    shown = { ...snap, log: w.lines };
+    if (notice === "") footer = `event log${filter.trim() ? ` "${filter.trim()}"` : ""}: ${w.matched} lines in the last ${fmtNs(run.history.recent.keepNs)}${w.back > 0 ? `, ${w.back} back` : ""}; [ ] scroll, / filter, esc clears`;
+  }
+  if (typing !== null) footer = `filter the event log (cpu1 irq24 softirq_entry a comm, an skbaddr): ${typing}█  (enter applies, esc cancels)`;
   return (
     <Dashboard
-      snap={snap}
+      snap={shown}
       columns={size.columns}
       rows={size.rows}
       focus={focus}
       help={help}
       state={run.state}
       speed={run.speed}
-      notice={notice}
+      notice={footer}
       color={color}
     />
   );

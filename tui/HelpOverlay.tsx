@@ -10,6 +10,8 @@ export const HELP_LINES: Line[] = [
   [{ text: "  space    pause / resume" }],
   [{ text: "  n        step to the next meaningful event (pauses first); what happened and why, in kernel terms" }],
   [{ text: "  .        step exactly one event        S W D B  step to the next softirq / wake-up / drop / BUG" }],
+  [{ text: "  /        filter the event log: cpu1 irq24 softirq_entry, a comm, an skbaddr (all terms; enter, esc)" }],
+  [{ text: "  [ / ]    scroll the event log back / forward through the last 10 ms; esc clears filter and scroll" }],
   [{ text: "  w        write the ftrace text of the last 10 ms of simulated time to <scenario>-seed<N>-<ns>ns.trace.txt" }],
   [{ text: "  + / -    faster / slower: simulated time per real second (1/100000 of real time up to max)" }],
   [{ text: "  tab      focus the next panel (shift-tab: previous); a focused panel is never dropped" }],
