@@ -74,6 +74,15 @@ describe("dashboard steering, recorded and replayed", () => {
     // backlog (which with 1 only grows, by ~15 a ms) shrinks.
     expect(run.snapshot().workqueues[0]!.max_active).toBe(8);
     expect(run.snapshot().workqueues[0]!.pending).toBeLessThan(parked / 2);
+    // Halved: the 8 active items finish, and then no more than 4 run at once.
+    expect(run.steer((st) => st.scaleMaxActive(0.5))).toMatch(/rx_wq 8 -> 4/);
+    let most = 0;
+    for (let i = 0; i < 20; i++) {
+      advance(0.1);
+      if (i >= 5) most = Math.max(most, run.snapshot().workqueues[0]!.in_flight);
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4);
   });
 
   test("a recorded file runs with `irqsim run`, and the CLI rejects faults that do not apply", async () => {

@@ -223,17 +223,20 @@ export class Workqueues {
   setMaxActive(wq: Workqueue, maxActive: number): void {
     if (wq.flags.ordered) return; // the kernel WARNs and refuses for __WQ_ORDERED
     wq.maxActive = Math.min(Math.max(maxActive, 1), WQ_MAX_ACTIVE);
-    for (const pwq of wq.pwqs.values()) {
-      while (pwq.nrActive < wq.maxActive) {
-        const next = pwq.inactive.shift();
-        if (next === undefined) break;
-        next.inactive = false;
-        pwq.nrActive++;
-        this.k.trace.emit(TP.workqueue_activate_work, this.k.current?.id ?? -1, next.id);
-        pwq.pool.worklist.push(next);
-        kickPool(this, pwq.pool);
-      }
-    }
+    for (const pwq of wq.pwqs.values()) while (pwq.nrActive < wq.maxActive && this.activateFirstInactive(pwq));
+  }
+
+  /** pwq_activate_first_inactive(): the oldest parked item onto the pool's worklist; false if none. */
+  private activateFirstInactive(pwq: Pwq): boolean {
+    const next = pwq.inactive.shift();
+    if (next === undefined) return false;
+    next.inactive = false;
+    pwq.nrActive++;
+    this.k.trace.emit(TP.workqueue_activate_work, this.k.current?.id ?? -1, next.id);
+    pwq.pool.worklist.push(next);
+    next.owner = `pool ${pwq.pool.id} worklist`;
+    kickPool(this, pwq.pool);
+    return true;
   }
 
   /** The pwq `wq` uses on `pool`. */
@@ -248,15 +251,8 @@ export class Workqueues {
   pwqDecNrInFlight(pwq: Pwq): void {
     pwq.nrInFlight--;
     pwq.nrActive--;
-    const next = pwq.inactive.shift();
-    if (next !== undefined) {
-      next.inactive = false;
-      pwq.nrActive++;
-      this.k.trace.emit(TP.workqueue_activate_work, this.k.current?.id ?? -1, next.id);
-      pwq.pool.worklist.push(next);
-      next.owner = `pool ${pwq.pool.id} worklist`;
-      kickPool(this, pwq.pool);
-    }
+    // Lowered by set_max_active, a pwq may still be at or over its limit.
+    if (pwq.nrActive < pwq.wq.maxActive) this.activateFirstInactive(pwq);
   }
 
   wakeFlushers(work: WorkStruct, wq: Workqueue): void {
