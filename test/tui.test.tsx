@@ -340,6 +340,26 @@ describe("keys", () => {
     expect(app.lastFrame()).toContain("event log: filter and scroll cleared");
   });
 
+  test("the help scrolls when it does not fit (80x24): every key and the strip legend are reachable", async () => {
+    const { scenario } = loadScenario("nic-basic");
+    const sim = new Simulation(scenario);
+    const run = new LiveRun(sim, new SnapshotHistory(sim.sys), { speed: 0.01, clock: () => 0 });
+    const app = render(<App run={run} color={false} columns={80} rows={24} />);
+    await tick();
+    app.stdin.write("?");
+    await tick();
+    expect(app.lastFrame()).toContain("space    pause / resume");
+    expect(app.lastFrame()).toContain("help: [ ] (or up/down) scroll");
+    let seen = app.lastFrame()!;
+    for (let i = 0; i < 4; i++) {
+      app.stdin.write("]");
+      await tick();
+      seen += app.lastFrame()!;
+    }
+    for (const key of ["n        step to the next meaningful", "S W D B", "r / R", "m / M", "c / C", "/        filter", "[ / ]", "w        write", "q        quit"]) expect(seen).toContain(key);
+    expect(seen).toContain("lower case (h s k u)");
+  });
+
   test("q quits; Ctrl-C quits as an interrupt", async () => {
     const a = liveApp();
     await tick();

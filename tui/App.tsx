@@ -7,7 +7,8 @@
 import { useApp, useInput, useStdout, type Key } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Snapshot } from "../observe/snapshot.js";
-import { Dashboard } from "./Dashboard.js";
+import { bodyRowsFor, Dashboard } from "./Dashboard.js";
+import { helpMaxOffset } from "./HelpOverlay.js";
 import { FOCUS_ORDER, type PanelId } from "./layout.js";
 import type { LiveRun } from "./live_run.js";
 import { fmtNs } from "./format.js";
@@ -58,6 +59,7 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
   const [snap, setSnap] = useState<Snapshot>(() => run.snapshot());
   const [focus, setFocus] = useState<PanelId>("cpus");
   const [help, setHelp] = useState(false);
+  const [helpOffset, setHelpOffset] = useState(0);
   const [notice, setNotice] = useState("");
   // The event log's filter (tui/log_filter.ts), the text being typed after `/` (null when
   // not typing), and how far back it is scrolled.
@@ -138,6 +140,10 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
       return setNotice("event log: filter and scroll cleared");
     }
     if (help && (key.escape || input === "?")) return setHelp(false);
+    if (help && (input === "[" || input === "]" || key.upArrow || key.downArrow)) {
+      const step = input === "[" || key.upArrow ? -1 : 1;
+      return setHelpOffset((o) => Math.min(helpMaxOffset(bodyRowsFor(size.rows)), Math.max(0, o + step * Math.max(1, Math.floor(size.rows / 2)))));
+    }
     if (key.tab) return setFocus((f) => nextFocus(f, key.shift ? -1 : 1));
     switch (input) {
       case "q":
@@ -206,6 +212,7 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
         }
       }
       case "?":
+        setHelpOffset(0);
         return setHelp((h) => !h);
       case "/":
         typingRef.current = filter;
@@ -234,6 +241,7 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
     shown = { ...snap, log: w.lines };
     if (notice === "") footer = `event log${filter.trim() ? ` "${filter.trim()}"` : ""}: ${w.matched} lines in the last ${fmtNs(run.history.recent.keepNs)}${w.back > 0 ? `, ${w.back} back` : ""}; [ ] scroll, / filter, esc clears`;
   }
+  if (help && helpMaxOffset(bodyRowsFor(size.rows)) > 0) footer = "help: [ ] (or up/down) scroll, ? or esc closes";
   if (typing !== null) footer = `filter the event log (cpu1 irq24 softirq_entry a comm, an skbaddr): ${typing}█  (enter applies, esc cancels)`;
   return (
     <Dashboard
@@ -242,6 +250,7 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
       rows={size.rows}
       focus={focus}
       help={help}
+      helpOffset={helpOffset}
       state={run.state}
       speed={run.speed}
       notice={footer}

@@ -49,6 +49,8 @@ export interface DashboardProps {
   rows: number;
   focus: PanelId;
   help: boolean;
+  /** Help lines scrolled past (`[`/`]` while the help shows). */
+  helpOffset?: number;
   state: RunState;
   speed: number;
   /** One line for the footer; empty shows the key hints. */
@@ -75,7 +77,7 @@ function PanelAt({ placed, snap, focus, color }: { placed: PlacedPanel; snap: Sn
   return <View snap={snap} width={placed.width} height={placed.height} focused={placed.id === focus} color={color} />;
 }
 
-export function Dashboard({ snap, columns, rows, focus, help, state, speed, notice, color }: DashboardProps) {
+export function Dashboard({ snap, columns, rows, focus, help, helpOffset = 0, state, speed, notice, color }: DashboardProps) {
   const width = Math.max(1, columns);
   // A notice (a stepped event explained) is wrapped, never cut: it takes the rows it needs,
   // up to a third of the screen.
@@ -90,7 +92,7 @@ export function Dashboard({ snap, columns, rows, focus, help, state, speed, noti
     <Box flexDirection="column" width={width}>
       <StatusBar snap={snap} state={state} speed={speed} width={width} color={color} />
       {help ? (
-        <HelpOverlay width={width} height={body} color={color} />
+        <HelpOverlay width={width} height={body} offset={helpOffset} color={color} />
       ) : (
         plan.rows.map((row, i) => (
           <Box key={i} flexDirection="row" height={row.height} width={width}>

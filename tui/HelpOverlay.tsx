@@ -46,10 +46,16 @@ export const HELP_LINES: Line[] = [
   [{ text: "  hi si sy us: share of the window in hardirq, softirq, system, user; rq: runnable threads waiting" }],
 ];
 
-export function HelpOverlay({ width, height, color = true }: { width: number; height: number; color?: boolean }) {
+/** The most the help can be scrolled in `height` rows (0 when it fits). */
+export function helpMaxOffset(height: number): number {
+  return Math.max(0, HELP_LINES.length - height);
+}
+
+export function HelpOverlay({ width, height, offset = 0, color = true }: { width: number; height: number; offset?: number; color?: boolean }) {
+  const from = Math.min(Math.max(0, offset), helpMaxOffset(height));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {fitLines(HELP_LINES, height).map((l, i) => (
+      {fitLines(HELP_LINES.slice(from), height).map((l, i) => (
         <LineView key={i} line={l} color={color} />
       ))}
     </Box>
