@@ -30,6 +30,7 @@ interface DashboardFlags {
   plain?: boolean;
   every?: string;
   record?: string;
+  loop?: boolean;
 }
 
 /** Samples per `--every` interval in --plain: the history strip's resolution. */
@@ -70,6 +71,7 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
     .option("--speed <x>", "simulated time per unit of real time, e.g. 0.001, 1 or max", parseSpeed, DEFAULT_SPEED)
     .option("--plain", "no terminal UI: print a text snapshot every --every of simulated time, then exit")
     .option("--every <time>", "with --plain: simulated time between snapshots (default 10ms)")
+    .option("--loop", "continuous: when the run ends, start it again with the next seed (q quits)")
     .option("--record <file>", "on quit, write the scenario plus the live changes (as faults) and the time it stopped at: `irqsim run FILE` replays it")
     .action(async (ref: string, flags: DashboardFlags) => {
       ctx.setExitCode(await dashboardCommand(ref, flags, io));
@@ -96,6 +98,7 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
     if (flags.record !== undefined) throw new InputError("--record: only with the live dashboard (--plain has no live changes to record)");
     return plainCommand(scenario, every, io);
   }
+  if (flags.record !== undefined && flags.loop === true) throw new InputError("--record: not with --loop (a recording is one run; --duration forever keeps one run going)");
   if (flags.record !== undefined && !existsSync(dirname(resolve(flags.record)))) {
     throw new InputError(`--record: ${flags.record}: no such directory ${dirname(flags.record)}`);
   }
@@ -111,28 +114,33 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
   // ink and react load only here, so other commands start as fast as before; the loading
   // (yoga's WebAssembly among it) overlaps booting the simulation.
   const live = import("../tui/live.js");
-  // Live, the user paces the run and quits with q: the budget is checked above, not enforced.
-  const sim = new Simulation(scenario, { eventBudget: Infinity });
-  const history = new SnapshotHistory(sim.sys, { series: true });
   const { runLive } = await live;
-  const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io), writeFile: writeFileAtomic });
-  const where = run.finished ? "finished" : "quit";
-  const end = run.settleForQuit();
-  const changes = run.steering.faults;
-  let replay: string;
-  if (flags.record !== undefined) {
-    writeFileAtomic(flags.record, recordedScenarioText(scenario, changes, end.duration_ns, end.fingerprint));
-    replay = `replay: irqsim run ${flags.record}`;
-  } else if (changes.length > 0) replay = `${changes.length} live change(s) not recorded (--record FILE keeps them)`;
-  else replay = `replay: irqsim run ${ref} --seed ${scenario.seed} --duration ${end.duration_ns}ns${flags.set.map((x) => ` --set ${x}`).join("")}`;
-  io.stdout(
-    `irqsim dashboard: ${scenario.name} seed ${scenario.seed} ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.eventsFired} events), fingerprint ${end.fingerprint}; ${replay}\n`,
-  );
-  if (run.violations.length > 0) {
-    io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${run.violations[0]}\n`);
-    return EXIT_INVARIANT;
+  // --loop: when a run ends, the next seed starts (continuous mode); q or Ctrl-C stops.
+  for (;;) {
+    // Live, the user paces the run and quits with q: the budget is checked above, not enforced.
+    const sim = new Simulation(scenario, { eventBudget: Infinity });
+    const history = new SnapshotHistory(sim.sys, { series: true });
+    const { reason, run } = await runLive({ sim, history, speed: flags.speed, color: useColor(io), writeFile: writeFileAtomic, exitOnFinish: flags.loop === true });
+    const where = run.finished ? "finished" : "quit";
+    const end = run.settleForQuit();
+    const changes = run.steering.faults;
+    let replay: string;
+    if (flags.record !== undefined) {
+      writeFileAtomic(flags.record, recordedScenarioText(scenario, changes, end.duration_ns, end.fingerprint));
+      replay = `replay: irqsim run ${flags.record}`;
+    } else if (changes.length > 0) replay = `${changes.length} live change(s) not recorded (--record FILE keeps them)`;
+    else replay = `replay: irqsim run ${ref} --seed ${scenario.seed} --duration ${end.duration_ns}ns${flags.set.map((x) => ` --set ${x}`).join("")}`;
+    io.stdout(
+      `irqsim dashboard: ${scenario.name} seed ${scenario.seed} ${where} at ${fmtTime(sim.now)} of ${formatNs(scenario.duration)} (${sim.eventsFired} events), fingerprint ${end.fingerprint}; ${replay}\n`,
+    );
+    if (run.violations.length > 0) {
+      io.stderr(`irqsim: invariant violated in ${scenario.name} with seed ${scenario.seed}: ${run.violations[0]}\n`);
+      return EXIT_INVARIANT;
+    }
+    if (reason === "interrupt") return EXIT_INTERRUPTED;
+    if (flags.loop !== true || !run.finished) return EXIT_OK;
+    scenario.seed = (scenario.seed + 1) >>> 0;
   }
-  return reason === "interrupt" ? EXIT_INTERRUPTED : EXIT_OK;
 }
 
 async function plainCommand(scenario: Scenario, every: number, io: Io): Promise<number> {

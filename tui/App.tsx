@@ -29,6 +29,8 @@ export interface AppProps {
   onQuit?: (reason: QuitReason) => void;
   /** Writes a file atomically (the CLI's writer); `w` is refused without one. */
   writeFile?: (path: string, text: string) => void;
+  /** Exit when the run finishes (dashboard --loop starts the next seed). */
+  exitOnFinish?: boolean;
 }
 
 function useTerminalSize(fixedColumns?: number, fixedRows?: number): { columns: number; rows: number } {
@@ -53,7 +55,7 @@ function nextFocus(f: PanelId, dir: number): PanelId {
   return FOCUS_ORDER[(i + dir + FOCUS_ORDER.length) % FOCUS_ORDER.length]!;
 }
 
-export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, writeFile }: AppProps) {
+export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, writeFile, exitOnFinish = false }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(columns, rows);
   const [snap, setSnap] = useState<Snapshot>(() => run.snapshot());
@@ -93,6 +95,11 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
         exit(e instanceof Error ? e : new Error(String(e)));
         return;
       }
+      if (run.finished && exitOnFinish) {
+        alive = false;
+        exit();
+        return;
+      }
       if (run.finished && !finishShown) {
         finishShown = true;
         setNotice(run.finishNotice());
@@ -107,7 +114,7 @@ export function App({ run, color, columns, rows, frameMs = FRAME_MS, onQuit, wri
       if (timer !== undefined) clearTimeout(timer);
       if (immediate !== undefined) clearImmediate(immediate);
     };
-  }, [run, frameMs, redraw, exit]);
+  }, [run, frameMs, redraw, exit, exitOnFinish]);
 
   const quit = (reason: QuitReason): void => {
     onQuit?.(reason);

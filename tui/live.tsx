@@ -22,6 +22,8 @@ export interface LiveOptions {
   stdout?: NodeJS.WriteStream;
   /** Atomic file writer for the `w` key. */
   writeFile?: (path: string, text: string) => void;
+  /** Leave when the run finishes (--loop), instead of showing the end until q. */
+  exitOnFinish?: boolean;
 }
 
 export interface LiveResult {
@@ -47,6 +49,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       run={run}
       color={opts.color}
       writeFile={opts.writeFile}
+      exitOnFinish={opts.exitOnFinish}
       onQuit={(r) => {
         reason = r;
       }}
