@@ -29,9 +29,9 @@ export interface Traffic {
   flow(): number | null;
   /**
    * The sender changes pace at `now`: gaps drawn after this use `rate` packets/s (the
-   * arrival already scheduled keeps its time). False for replayed traffic, which has none.
+   * arrival already scheduled keeps its time). False for traffic without a rate (replayed).
    */
-  setRate(rate: number, now: number): boolean;
+  setRate?(rate: number, now: number): boolean;
 }
 
 export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
@@ -113,7 +113,6 @@ export function createTraffic(spec: TrafficSpec, rng: RandomStream): Traffic {
         },
         size: () => recs[i]?.size ?? null,
         flow: () => recs[i]?.flow ?? null,
-        setRate: () => false,
       };
     }
   }

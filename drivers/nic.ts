@@ -223,7 +223,7 @@ export class Nic {
 
   /** The sender's new pace (a `set_rate` fault); false for replayed traffic. */
   setTrafficRate(rate: number): boolean {
-    return this.traffic.setRate(rate, this.k.now);
+    return this.traffic.setRate?.(rate, this.k.now) ?? false;
   }
 
   /**

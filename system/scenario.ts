@@ -347,7 +347,7 @@ export const ScenarioSchema = z
     s.faults.forEach((f, i) => {
       if ((f.kind === "traffic_burst" || f.kind === "set_rate" || f.kind === "set_coalesce" || f.kind === "set_barriers") && (!Object.hasOwn(s.devices, f.device) || s.devices[f.device]!.type !== "nic")) {
         ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: `expected the name of a nic device (${nics.join(", ")})`, input: f.device });
-      } else if (f.kind === "set_rate" && (s.devices[f.device] as { traffic: { kind: string } }).traffic.kind === "replay") {
+      } else if (f.kind === "set_rate" && !("rate" in (s.devices[f.device] as { traffic: object }).traffic)) {
         ctx.addIssue({ code: "custom", path: ["faults", i, "device"], message: "expected a nic whose traffic has a rate (replayed traffic keeps the file's times)", input: f.device });
       }
       if (f.kind === "set_max_active") {

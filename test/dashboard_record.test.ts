@@ -85,6 +85,20 @@ describe("dashboard steering, recorded and replayed", () => {
     expect(most).toBeLessThanOrEqual(4);
   });
 
+  test("each new fault kind changes the run (no silent knob)", () => {
+    const base = (faults: string): string =>
+      runScenario(parseScenarioText(readFileSync(join("scenarios", "workqueue-rx.yaml"), "utf8"), "workqueue-rx.yaml", ["duration=6ms", "workqueues.rx_wq.max_active=1", `faults=${faults}`])).fingerprint;
+    const none = base("[]");
+    for (const f of [
+      "{kind: set_rate, device: nic0, at: 2ms, rate: 40000}",
+      "{kind: set_coalesce, device: nic0, at: 2ms, rx_usecs: 50us, rx_frames: 0}",
+      "{kind: set_barriers, device: nic0, at: 2ms, barriers: false}",
+      "{kind: set_max_active, workqueue: rx_wq, at: 2ms, max_active: 4}",
+    ]) {
+      expect(base(`[${f}]`), f).not.toBe(none);
+    }
+  });
+
   test("a recorded file runs with `irqsim run`, and the CLI rejects faults that do not apply", async () => {
     const { run, advance } = live("nic-basic", ["duration=20ms"]);
     advance(2);
@@ -101,5 +115,14 @@ describe("dashboard steering, recorded and replayed", () => {
     const bad = await cli(["run", "workqueue-rx", "--set", 'faults=[{kind: set_max_active, workqueue: nope, at: 1ms, max_active: 2}]']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/faults\.0\.workqueue.*expected the name of a workqueue/);
+    // A rate change on replayed traffic would change nothing: refused, not ignored.
+    const csv = join(dir, "trace.csv");
+    writeFileSync(csv, "0,1500,0\n10us,1500,0\n");
+    const replayed = await cli(["run", "nic-basic", "--set", `devices.nic0.traffic={kind: replay, file: ${csv}}`, "--set", "faults=[{kind: set_rate, device: nic0, at: 1ms, rate: 5000}]"]);
+    expect(replayed.code).toBe(2);
+    expect(replayed.stderr).toMatch(/faults\.0\.device.*expected a nic whose traffic has a rate/);
+    const ordered = await cli(["run", "workqueue-rx", "--set", "workqueues.rx_wq.flags=[ordered]", "--set", "faults=[{kind: set_max_active, workqueue: rx_wq, at: 1ms, max_active: 4}]"]);
+    expect(ordered.code).toBe(2);
+    expect(ordered.stderr).toMatch(/expected a workqueue that is not ordered/);
   });
 });

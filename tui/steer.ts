@@ -55,7 +55,7 @@ export class Steering {
         irqs.forEach((irq, q) => this.affinity.set(irq, [dev.affinity[q % dev.affinity.length]!]));
         this.nics.push({
           name,
-          rate: dev.traffic.kind === "replay" ? null : dev.traffic.rate,
+          rate: "rate" in dev.traffic ? dev.traffic.rate : null,
           rxUsecs: dev.coalesce.rx_usecs,
           rxFrames: dev.coalesce.rx_frames,
           barriers: dev.barriers,
