@@ -7,7 +7,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { InputError } from "../sim/input_error.js";
 import { Simulation } from "../system/run.js";
-import { loadScenario } from "../system/scenario_files.js";
+import { loadScenario, loadScenarioAsWritten } from "../system/scenario_files.js";
 import type { Scenario } from "../system/scenario.js";
 import { SnapshotHistory } from "../observe/snapshot_sampler.js";
 import { takeSnapshot } from "../observe/snapshot_projection.js";
@@ -81,13 +81,16 @@ export function registerDashboard(program: Command, ctx: CommandContext): void {
 async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Promise<number> {
   const { scenario } = loadScenario(ref, { sets: flags.set });
   if (flags.seed !== undefined) scenario.seed = flags.seed;
+  const forever = flags.duration?.trim() === "forever";
   if (flags.duration !== undefined) {
     // Continuous mode: a day of simulated time is weeks of watching at any useful speed.
-    scenario.duration = flags.duration.trim() === "forever" ? MAX_DURATION_NS : durationOrThrow(flags.duration, "--duration");
+    scenario.duration = forever ? MAX_DURATION_NS : durationOrThrow(flags.duration, "--duration");
   }
   if (flags.every !== undefined && flags.plain !== true) throw new InputError("--every: only with --plain (the live dashboard draws up to 15 frames a second)");
   const every = flags.every === undefined ? DEFAULT_EVERY_NS : durationOrThrow(flags.every, "--every");
-  checkBudget(scenario, false, scenario.name);
+  // Live with --duration forever, the user asked to run until they quit: no estimate to
+  // refuse (the live run enforces no budget). --plain runs to the end, so it is checked.
+  if (!forever || flags.plain === true) checkBudget(scenario, false, scenario.name);
   // ink lays out with yoga, compiled to WebAssembly; `node --jitless` has none, and yoga
   // would print "Aborted(...)" and throw on import. Say so instead, before importing it.
   if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) {
@@ -126,7 +129,7 @@ async function dashboardCommand(ref: string, flags: DashboardFlags, io: Io): Pro
     const changes = run.steering.faults;
     let replay: string;
     if (flags.record !== undefined) {
-      writeFileAtomic(flags.record, recordedScenarioText(scenario, changes, end.duration_ns, end.fingerprint));
+      writeFileAtomic(flags.record, recordedScenarioText(loadScenarioAsWritten(ref, { sets: flags.set }), scenario.seed, changes, end.duration_ns, end.fingerprint));
       replay = `replay: irqsim run ${flags.record}`;
     } else if (changes.length > 0) replay = `${changes.length} live change(s) not recorded (--record FILE keeps them)`;
     else replay = `replay: irqsim run ${ref} --seed ${scenario.seed} --duration ${end.duration_ns}ns${flags.set.map((x) => ` --set ${x}`).join("")}`;

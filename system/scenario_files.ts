@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { didYouMean } from "./did_you_mean.js";
 import { readCheckedFile } from "./checked_read.js";
 import { quote } from "../sim/quote.js";
-import { fail, show } from "./scenario_errors.js";
-import { MAX_SCENARIO_BYTES, parseScenarioText } from "./scenario_yaml.js";
+import { fail, isMapping, show } from "./scenario_errors.js";
+import { MAX_SCENARIO_BYTES, parseScenarioText, scenarioAsWritten } from "./scenario_yaml.js";
 import type { Scenario } from "./scenario.js";
 
 let cachedRoot: string | undefined;
@@ -69,6 +69,22 @@ export function loadScenario(ref: string, opts: { sets?: string[] } = {}): { sce
     if (dev.type === "nic" && dev.traffic.kind === "replay") dev.traffic.file = path.resolve(path.dirname(file), dev.traffic.file);
   }
   return { scenario, source };
+}
+
+/**
+ * loadScenario's scenario as written (system/scenario_yaml.ts scenarioAsWritten), replay
+ * traces named by absolute path so the mapping can be written anywhere.
+ */
+export function loadScenarioAsWritten(ref: string, opts: { sets?: string[] } = {}): Record<string, unknown> {
+  const file = resolveScenarioRef(ref);
+  const source = file === ref ? ref : `scenarios/${ref}.yaml`;
+  const written = scenarioAsWritten(readScenarioFile(file, source), source, opts.sets ?? []);
+  const devices = written.devices;
+  for (const dev of isMapping(devices) ? Object.values(devices) : []) {
+    const traffic = isMapping(dev) ? dev.traffic : undefined;
+    if (isMapping(traffic) && traffic.kind === "replay" && typeof traffic.file === "string") traffic.file = path.resolve(path.dirname(file), traffic.file);
+  }
+  return written;
 }
 
 /** Every built-in scenario, validated (a broken built-in is an InputError naming its file). */

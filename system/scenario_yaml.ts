@@ -160,8 +160,8 @@ function parsedYaml(text: string, source: string): unknown {
   return value;
 }
 
-/** Parses, applies `sets` in order, then validates once. `source` names the text in errors. */
-export function parseScenarioText(text: string, source: string, sets: string[] = []): Scenario {
+/** The YAML mapping with `sets` applied in order, and the variant (--set still wins over it). */
+function mappingWithSets(text: string, source: string, sets: string[]): { raw: Record<string, unknown>; overrides: Override[]; variant: boolean } {
   if (Buffer.byteLength(text, "utf8") > MAX_SCENARIO_BYTES) fail(`${source}: larger than 1 MiB, not a scenario file`);
   const parsed = parsedYaml(text, source);
   if (!isMapping(parsed)) fail(`${source}: expected a YAML mapping with name, description and devices`);
@@ -169,8 +169,28 @@ export function parseScenarioText(text: string, source: string, sets: string[] =
   // cached tree below is never changed.
   const raw = { ...parsed };
   let overrides = sets.map((arg) => applySet(raw, arg));
-  if (applyVariant(raw, source)) overrides = sets.map((arg) => applySet(raw, arg)); // --set wins over the variant
+  const variant = applyVariant(raw, source);
+  if (variant) overrides = sets.map((arg) => applySet(raw, arg)); // --set wins over the variant
+  return { raw, overrides, variant };
+}
+
+/** Parses, applies `sets` in order, then validates once. `source` names the text in errors. */
+export function parseScenarioText(text: string, source: string, sets: string[] = []): Scenario {
+  const { raw, overrides } = mappingWithSets(text, source, sets);
   const result = ScenarioSchema.safeParse(raw, { error: describeIssue });
   if (!result.success) fail(formatIssue(firstIssue(result.error.issues), raw, source, overrides));
   return result.data;
+}
+
+/**
+ * The scenario as written, with `sets` and its variant applied (the variant's name left
+ * out, so reading it back applies nothing twice): a deep copy to change and write out
+ * again. Values keep their units as the file spelled them (the parsed Scenario has bare
+ * ns, which a file may not: `dashboard --record` writes from this).
+ */
+export function scenarioAsWritten(text: string, source: string, sets: string[] = []): Record<string, unknown> {
+  const { raw, variant } = mappingWithSets(text, source, sets);
+  const copy = structuredClone(raw);
+  if (variant) delete copy.variant;
+  return copy;
 }

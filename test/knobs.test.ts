@@ -427,6 +427,15 @@ faults:
     "faults=[{kind: worker_creation_stall, at: 0us, duration: 2ms}]",
     "faults=[{kind: set_affinity, at: 1ms, irq: 24, cpus: [3]}]",
     "faults=[{kind: traffic_burst, device: nic1, at: 1ms, packets: 50}]",
+    // The dashboard's live changes (tui/steer.ts), each on top of the base's two bursts so
+    // that only the new fault differs; refusals (replayed traffic, ordered workqueues) are
+    // in test/dashboard_record.test.ts.
+    ...[
+      "{kind: set_rate, device: nic0, at: 1ms, rate: 20000}",
+      "{kind: set_coalesce, device: nic1, at: 1ms, rx_usecs: 50us, rx_frames: 0}",
+      "{kind: set_barriers, device: nic0, at: 1ms, barriers: false}",
+      "{kind: set_max_active, workqueue: rx_wq, at: 1ms, max_active: 1}",
+    ].map((f) => `faults=[${f}, {kind: traffic_burst, device: nic0, at: 1ms, packets: 300}, {kind: traffic_burst, device: nic1, at: 1ms, packets: 300}]`),
   ];
 
   test("every kernel, device, task, workqueue and fault field changes the run or is refused", () => {
