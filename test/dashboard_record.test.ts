@@ -128,5 +128,10 @@ describe("dashboard steering, recorded and replayed", () => {
     const ordered = await cli(["run", "workqueue-rx", "--set", "workqueues.rx_wq.flags=[ordered]", "--set", "faults=[{kind: set_max_active, workqueue: rx_wq, at: 1ms, max_active: 4}]"]);
     expect(ordered.code).toBe(2);
     expect(ordered.stderr).toMatch(/expected a workqueue that is not ordered/);
+    // --plain runs to the end: a day of simulated time is refused by the budget estimate
+    // (the live view with --duration forever is not: tmux test test/dashboard_pty).
+    const plainForever = await cli(["dashboard", "nic-basic", "--plain", "--duration", "forever"]);
+    expect(plainForever.code).toBe(2);
+    expect(plainForever.stderr).toMatch(/^irqsim: nic-basic would take about \d+ million events, over the budget/);
   });
 });
