@@ -70,20 +70,8 @@ export function tokenize(text: string, from: number, to: number, mode: LexMode, 
       continue;
     }
     if (mode === "state" && text.startsWith("(*", i)) {
-      // OCaml comments nest (herdtools7 lib/lexUtils.ml, skip_comment).
-      let depth = 0;
-      let j = i;
-      while (j < to) {
-        if (text.startsWith("(*", j)) {
-          depth++;
-          j += 2;
-        } else if (text.startsWith("*)", j)) {
-          depth--;
-          j += 2;
-          if (depth === 0) break;
-        } else j++;
-      }
-      if (depth !== 0) throw new LexError(lines.lineOf(i), "unterminated (* comment");
+      const j = ocamlCommentEnd(text, i, to);
+      if (j < 0) throw new LexError(lines.lineOf(i), "unterminated (* comment");
       i = j;
       continue;
     }
@@ -162,4 +150,24 @@ export class TokenStream {
 
 export function describe(t: Token): string {
   return t.kind === "eof" ? "end of input" : `'${t.text}'`;
+}
+
+/**
+ * The end of the OCaml comment opening at `pos` (`(*` ... `*)`, nested as herdtools7's
+ * lib/lexUtils.ml skip_comment nests them), or -1 if it does not close before `to`.
+ */
+export function ocamlCommentEnd(text: string, pos: number, to: number): number {
+  let depth = 0;
+  let j = pos;
+  while (j < to) {
+    if (text.startsWith("(*", j)) {
+      depth++;
+      j += 2;
+    } else if (text.startsWith("*)", j)) {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return -1;
 }

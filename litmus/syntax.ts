@@ -3,7 +3,7 @@
  * nesting bound that keeps the recursive-descent grammars off the stack limit, and brace
  * matching that skips comments.
  */
-import { LineMap } from "./lexer.js";
+import { LineMap, ocamlCommentEnd } from "./lexer.js";
 
 /** A problem in the test text: `line` is 1-based. */
 export class LitmusSyntaxError extends Error {
@@ -31,19 +31,9 @@ export function nest<T>(line: number, f: () => T): T {
 }
 
 export function skipOcamlComment(text: string, pos: number, lines: LineMap): number {
-  let depth = 0;
-  let j = pos;
-  while (j < text.length) {
-    if (text.startsWith("(*", j)) {
-      depth++;
-      j += 2;
-    } else if (text.startsWith("*)", j)) {
-      depth--;
-      j += 2;
-      if (depth === 0) return j;
-    } else j++;
-  }
-  throw new LitmusSyntaxError(lines.lineOf(pos), "unterminated (* comment");
+  const j = ocamlCommentEnd(text, pos, text.length);
+  if (j < 0) throw new LitmusSyntaxError(lines.lineOf(pos), "unterminated (* comment");
+  return j;
 }
 
 /** The `}` matching the `{` at `open`, counting raw braces as herd's lexers do. */
