@@ -15,10 +15,13 @@ export interface ModelRun {
   sets: string[];
   simulatedSec: number;
   events: number;
+  /** Packets that arrived at the machine's NICs (the traffic simulated). */
+  packets: number;
   /** Boot plus run; scenario parsing and result building excluded. */
   wallMs: number;
   eventsPerSec: number;
   simSecPerWallSec: number;
+  packetsPerWallSec: number;
 }
 
 function runSim(scenarioName: string, sets: string[]): { sim: Simulation; wallMs: number } {
@@ -43,6 +46,7 @@ export function measureModel(scenarioName: string, sets: string[], duration: str
   for (let i = 0; i < Math.max(1, repeats); i++) {
     const { sim, wallMs } = runSim(scenarioName, allSets);
     const events = sim.sys.k.engine.fired;
+    const packets = sim.sys.net.stats.arrived;
     const simulatedSec = sim.now / NSEC_PER_SEC;
     const wallSec = wallMs / 1000;
     runs.push({
@@ -50,9 +54,11 @@ export function measureModel(scenarioName: string, sets: string[], duration: str
       sets: allSets,
       simulatedSec,
       events,
+      packets,
       wallMs,
       eventsPerSec: wallSec > 0 ? events / wallSec : 0,
       simSecPerWallSec: wallSec > 0 ? simulatedSec / wallSec : 0,
+      packetsPerWallSec: wallSec > 0 ? packets / wallSec : 0,
     });
   }
   runs.sort((x, y) => x.eventsPerSec - y.eventsPerSec);

@@ -3,11 +3,14 @@
  * aligned table or as one JSON object with stable keys. Targets are informational: the
  * report says "meets" or "misses", nothing fails.
  */
+import { availableParallelism } from "node:os";
 import { IRQSIM_VERSION } from "../system/result.js";
+import { runSweep } from "./sweep_scaling.js";
 import { runCeilingTimers, runRecordCeilingTimers } from "./ceiling.js";
 import { runEngineTimers } from "./engine_bench.js";
 import { findGc, measureMemory, measureModel, type MemoryReport, type ModelRun } from "./model.js";
 import { TARGET_PEER, type PeerEngine, type Peers } from "./peers.js";
+export { formatTable } from "./report_table.js";
 import type { TimerResult } from "./workload.js";
 
 export const TARGETS = {
@@ -15,8 +18,12 @@ export const TARGETS = {
   engineOverCeilingMin: 0.6,
   /** Engine events/s over js-simulator events/s, 1k timers. */
   engineOverPeerMin: 1.5,
-  /** Full-model events/s over engine events/s. */
-  modelOverEngineMin: 0.25,
+  /** line-rate packets simulated per wall second over engine events/s (same process). */
+  lineRateOverEngineMin: 0.1,
+  /** Sweep speedup, --jobs <cores> over --jobs 1, as a fraction of the cores. */
+  sweepSpeedupPerCoreMin: 0.8,
+  /** Engine events/s over heap-ceiling events/s at the largest scale size (100k timers). */
+  scaleOverCeilingMin: 1.0,
   /** heapUsed after the long run over heapUsed after the short run. */
   memoryLongOverShortMax: 1.2,
 } as const;
@@ -31,6 +38,10 @@ export interface BenchOptions {
     repeats: number;
     runs: { name: string; scenario: string; sets: string[] }[];
   };
+  /** line-rate: every arrival its own event (lazy arrivals are not in). */
+  lineRate: { scenario: string; duration: string; warmupDuration: string; repeats: number };
+  /** The same sweep with --jobs 1 and --jobs <jobs>, each a separate irqsim process; null: skipped. */
+  sweep: { args: string[]; jobs: number } | null;
   scale: { sizes: number[]; events: number; warmupEvents: number };
   memory: { scenario: string; short: string; long: string };
   /** Progress lines (main sends them to stderr). */
@@ -49,8 +60,14 @@ export const DEFAULT_OPTIONS: BenchOptions = {
       { name: "livelock 4x", scenario: "livelock", sets: ["devices.nic0.traffic.rate=400000"] },
     ],
   },
+  lineRate: { scenario: "line-rate", duration: "100ms", warmupDuration: "20ms", repeats: 1 },
+  sweep: {
+    args: ["livelock", "--vary", "devices.nic0.traffic.rate=50000,100000,150000,200000,250000,300000,350000,400000", "--duration", "500ms"],
+    jobs: availableParallelism(),
+  },
   scale: { sizes: [1_000, 10_000, 100_000], events: 1_000_000, warmupEvents: 200_000 },
-  memory: { scenario: "nic-basic", short: "1s", long: "10s" },
+  // 10x the duration, as the 1 s / 10 s of the issue, at a tenth of the wall time.
+  memory: { scenario: "line-rate", short: "100ms", long: "1s" },
 };
 
 export interface Target {
@@ -98,9 +115,34 @@ export interface BenchReport {
       events_per_s: number;
       sim_s_per_wall_s: number;
       ratio_to_engine: number;
-      target: Target;
+      packets: number;
+      packets_per_wall_s: number;
+      events_per_packet: number;
     }[];
   };
+  line_rate: {
+    scenario: string;
+    simulated_s: number;
+    events: number;
+    packets: number;
+    wall_ms: number;
+    packets_per_wall_s: number;
+    events_per_packet: number;
+    engine_events_per_s: number;
+    ratio_to_engine: number;
+    target: Target;
+  };
+  sweep_scaling: {
+    args: string[];
+    cores: number;
+    jobs: number;
+    runs: number;
+    jobs1_wall_ms: number;
+    jobsn_wall_ms: number;
+    speedup: number;
+    same_output: boolean;
+    target: Target;
+  } | null;
   scale: {
     timers: number;
     events: number;
@@ -112,6 +154,7 @@ export interface BenchReport {
     ratio_to_record_ceiling: number;
     same_history: boolean;
   }[];
+  scale_target: Target;
   memory: {
     scenario: string;
     gc: boolean;
@@ -212,6 +255,10 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
     return [spec.name, measureModel(spec.scenario, spec.sets, mo.duration, mo.warmupDuration, mo.repeats)];
   });
 
+  const lr = opts.lineRate;
+  log(`line-rate: ${lr.scenario}, ${lr.duration}`);
+  const lineRate = measureModel(lr.scenario, [], lr.duration, lr.warmupDuration, lr.repeats);
+
   // 1. engine vs ceiling and peers
   const eo = opts.engine;
   const names = ["engine", "ceilings", ...peers.engines.map((p) => p.name)].join(", ");
@@ -229,21 +276,34 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
   }));
   const targetPeer = cmp.peers.find((p) => p.peer.name === TARGET_PEER);
   const peerRatio = targetPeer === undefined ? null : ratioOf(engineEps, targetPeer.eps);
-  const runs = modelRuns.map(([name, r]) => {
-    const ratio = engineEps > 0 ? r.eventsPerSec / engineEps : 0;
-    return {
-      name,
-      scenario: r.scenario,
-      sets: r.sets,
-      simulated_s: round(r.simulatedSec, 9),
-      events: r.events,
-      wall_ms: round(r.wallMs, 1),
-      events_per_s: Math.round(r.eventsPerSec),
-      sim_s_per_wall_s: round(r.simSecPerWallSec, 3),
-      ratio_to_engine: round(ratio, 3),
-      target: { metric: "model events/s / engine events/s", min: TARGETS.modelOverEngineMin, meets: ratio >= TARGETS.modelOverEngineMin },
-    };
-  });
+  const runs = modelRuns.map(([name, r]) => ({
+    name,
+    scenario: r.scenario,
+    sets: r.sets,
+    simulated_s: round(r.simulatedSec, 9),
+    events: r.events,
+    wall_ms: round(r.wallMs, 1),
+    events_per_s: Math.round(r.eventsPerSec),
+    sim_s_per_wall_s: round(r.simSecPerWallSec, 3),
+    ratio_to_engine: round(ratioOf(r.eventsPerSec, engineEps), 3),
+    packets: r.packets,
+    packets_per_wall_s: Math.round(r.packetsPerWallSec),
+    events_per_packet: round(ratioOf(r.events, r.packets), 3),
+  }));
+
+  const lrRatio = ratioOf(lineRate.packetsPerWallSec, engineEps);
+  const line_rate: BenchReport["line_rate"] = {
+    scenario: lineRate.scenario,
+    simulated_s: round(lineRate.simulatedSec, 9),
+    events: lineRate.events,
+    packets: lineRate.packets,
+    wall_ms: round(lineRate.wallMs, 1),
+    packets_per_wall_s: Math.round(lineRate.packetsPerWallSec),
+    events_per_packet: round(ratioOf(lineRate.events, lineRate.packets), 3),
+    engine_events_per_s: Math.round(engineEps),
+    ratio_to_engine: round(lrRatio, 4),
+    target: { metric: "line-rate packets per wall s / engine events/s", min: TARGETS.lineRateOverEngineMin, meets: lrRatio >= TARGETS.lineRateOverEngineMin },
+  };
 
   // 3. scale
   const scale: BenchReport["scale"] = opts.scale.sizes.map((timers) => {
@@ -261,6 +321,35 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
       same_history: c.same,
     };
   });
+
+  const scaleTop = scale.at(-1);
+  const scale_target: Target = {
+    metric: `engine events/s / ceiling events/s at ${scaleTop?.timers ?? 0} pending timers`,
+    min: TARGETS.scaleOverCeilingMin,
+    meets: scaleTop !== undefined && scaleTop.ratio >= TARGETS.scaleOverCeilingMin,
+  };
+
+  // Sweep scaling: separate processes, so it neither slows nor is slowed by the above.
+  let sweep_scaling: BenchReport["sweep_scaling"] = null;
+  if (opts.sweep !== null) {
+    const sw = opts.sweep;
+    log(`sweep scaling: irqsim sweep ${sw.args.join(" ")} --jobs 1, then --jobs ${sw.jobs}`);
+    const one = runSweep(sw.args, 1);
+    const many = runSweep(sw.args, sw.jobs);
+    const speedup = ratioOf(one.wallMs, many.wallMs);
+    const want = TARGETS.sweepSpeedupPerCoreMin * sw.jobs;
+    sweep_scaling = {
+      args: sw.args,
+      cores: availableParallelism(),
+      jobs: sw.jobs,
+      runs: one.records,
+      jobs1_wall_ms: round(one.wallMs, 1),
+      jobsn_wall_ms: round(many.wallMs, 1),
+      speedup: round(speedup, 3),
+      same_output: one.output === many.output,
+      target: { metric: `speedup --jobs ${sw.jobs} over --jobs 1`, min: round(want, 3), meets: speedup >= want },
+    };
+  }
 
   // 4. memory
   const me = opts.memory;
@@ -303,7 +392,10 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
       },
     },
     model: { engine_events_per_s: Math.round(engineEps), repeats: Math.max(1, mo.repeats), runs },
+    line_rate,
+    sweep_scaling,
     scale,
+    scale_target,
     memory: {
       scenario: me.scenario,
       gc: m.gc,
@@ -324,113 +416,4 @@ export function runBench(opts: BenchOptions = DEFAULT_OPTIONS, peers: Peers = { 
 
 export function formatJson(r: BenchReport): string {
   return JSON.stringify(r);
-}
-
-// ---------------------------------------------------------------------------------------
-// Human table
-// ---------------------------------------------------------------------------------------
-
-function table(header: string[], rows: string[][]): string[] {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
-  // First column left-aligned (labels), the rest right-aligned (numbers).
-  const line = (r: string[]): string =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
-  return all.map((r, i) => (i === 0 ? line(r) + "\n" + widths.map((w) => "-".repeat(w)).join("  ") : line(r)));
-}
-
-const fmtInt = (x: number): string => Math.round(x).toLocaleString("en-US");
-const fmtRate = (x: number): string => `${(x / 1e6).toFixed(2)} M/s`;
-const fmtRatio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(3)}x`);
-const fmtMiB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
-const verdict = (t: Target): string =>
-  `target ${t.min !== undefined ? `>= ${t.min}x` : `<= ${t.max}x`}: ${t.meets === null ? "not measured" : t.meets ? "meets" : "misses"}`;
-
-export function formatTable(r: BenchReport): string {
-  const out: string[] = [];
-  out.push(`irqsim ${r.version} bench (node ${r.node}); ratios are within this process, absolute numbers depend on the machine`);
-  out.push("");
-
-  const e = r.engine;
-  out.push(`1. engine: ${fmtInt(e.timers)} self-rescheduling timers, ${fmtInt(e.events)} events (after ${fmtInt(e.warmup_events)} warm-up), median of ${e.repeats}`);
-  out.push(
-    ...table(
-      ["queue", "events/s", "engine / it", "same history"],
-      [
-        ["irqsim Engine", fmtRate(e.engine_events_per_s), "", ""],
-        ["ceiling (typed-array heap)", fmtRate(e.ceiling_events_per_s), fmtRatio(e.ratio), e.same_history ? "yes" : "NO"],
-        ["ceiling + records (callbacks)", fmtRate(e.record_ceiling_events_per_s), fmtRatio(e.ratio_to_record_ceiling), e.same_history ? "yes" : "NO"],
-        ...e.peers.map((p) => [`${p.name} ${p.version} (npm)`, fmtRate(p.events_per_s), fmtRatio(p.engine_over_peer), p.same_history ? "yes" : "NO"]),
-        ...e.peers_skipped.map((s) => [`${s.name} (npm)`, "skipped", "", ""]),
-      ],
-    ),
-  );
-  out.push(`engine / ceiling = ${fmtRatio(e.ratio)}   (${verdict(e.target)})`);
-  const peer = e.peers.find((p) => p.name === TARGET_PEER);
-  out.push(`engine / ${TARGET_PEER} = ${peer === undefined ? "n/a" : fmtRatio(peer.engine_over_peer)}   (${verdict(e.peer_target)})`);
-  for (const s of e.peers_skipped) out.push(`skipped ${s.name}: ${s.reason}`);
-  out.push(
-    `same history: ${e.same_history && e.peers.every((p) => p.same_history) ? "yes" : "NO"} (checksum of first ${fmtInt(e.checksum_events)} events and final clock; engine ${e.engine_checksum.toString(16)}, ceiling ${e.ceiling_checksum.toString(16)})`,
-  );
-  out.push("the engine is a calendar queue (O(1) per event); the ceilings are binary heaps (O(log n)): the fastest a heap-based engine");
-  out.push("of this workload runs, without and with the engine's API (caller-owned records with closures).");
-  out.push("");
-
-  out.push(`2. model: full kernel, ${r.model.runs[0]?.simulated_s ?? 0} simulated s each (boot + run, after a warm-up run), median of ${r.model.repeats}`);
-  out.push(
-    ...table(
-      ["run", "events", "wall", "events/s", "sim s / wall s", "/ engine", "target >= " + TARGETS.modelOverEngineMin + "x"],
-      r.model.runs.map((m) => [
-        m.name,
-        fmtInt(m.events),
-        `${(m.wall_ms / 1000).toFixed(2)} s`,
-        fmtRate(m.events_per_s),
-        m.sim_s_per_wall_s.toFixed(3),
-        fmtRatio(m.ratio_to_engine),
-        m.target.meets ? "meets" : "misses",
-      ]),
-    ),
-  );
-  out.push("");
-
-  out.push(`3. scale: engine with more pending timers (same workload; warm-up before each)`);
-  out.push(
-    ...table(
-      ["pending timers", "events", "engine", "ceiling", "engine / ceiling", "ceiling + records", "engine / it"],
-      r.scale.map((s) => [
-        fmtInt(s.timers),
-        fmtInt(s.events),
-        fmtRate(s.engine_events_per_s),
-        fmtRate(s.ceiling_events_per_s),
-        fmtRatio(s.ratio),
-        fmtRate(s.record_ceiling_events_per_s),
-        fmtRatio(s.ratio_to_record_ceiling),
-      ]),
-    ),
-  );
-  out.push("ceiling + records: the same heap, but each timer is a caller-owned record with a closure, as the engine's API requires;");
-  out.push("with many timers the records fall out of cache, and loading and calling them costs as much as the queue itself.");
-  out.push("");
-
-  const m = r.memory;
-  out.push(
-    `4. memory: ${m.scenario}, a separate Simulation per duration, sampled while alive ${m.gc ? "after a full GC" : "WITHOUT a forced GC (gc not available: numbers include garbage)"}`,
-  );
-  out.push(
-    ...table(
-      ["after", "events", "rss", "heapUsed"],
-      [
-        ["baseline", "", fmtMiB(m.baseline.rss_bytes), fmtMiB(m.baseline.heap_used_bytes)],
-        [`${m.short.duration} simulated`, fmtInt(m.short.events), fmtMiB(m.short.rss_bytes), fmtMiB(m.short.heap_used_bytes)],
-        [`${m.long.duration} simulated`, fmtInt(m.long.events), fmtMiB(m.long.rss_bytes), fmtMiB(m.long.heap_used_bytes)],
-      ],
-    ),
-  );
-  out.push(`${m.long.duration} / ${m.short.duration}: heapUsed ${fmtRatio(m.heap_used_ratio)}   (${verdict(m.target)}); rss ${fmtRatio(m.rss_ratio)}`);
-  const kib = (b: number): string => `${b >= 0 ? "+" : ""}${(b / 1024).toFixed(0)} KiB`;
-  out.push(
-    `heapUsed above baseline: ${m.short.duration} ${kib(m.short.heap_used_bytes - m.baseline.heap_used_bytes)}, ${m.long.duration} ${kib(m.long.heap_used_bytes - m.baseline.heap_used_bytes)}` +
-      ` (informational; rss mostly reflects the earlier sections, e.g. the 100k-timer heaps)`,
-  );
-  return out.join("\n");
 }

@@ -10,7 +10,7 @@ export function registerBench(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
   program
     .command("bench")
-    .description("measure engine and model speed and memory growth, as ratios within this process (~20 s)")
+    .description("measure engine and model speed and memory growth, line rate and sweep scaling, as ratios within this process (a minute or two)")
     .option("--json", "print one JSON object instead of tables")
     .action(async (opts: { json?: boolean }) => {
       // Loaded here, not at start-up: no other command needs the benchmark's modules.

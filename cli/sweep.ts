@@ -9,7 +9,7 @@ import { quote } from "../sim/quote.js";
 import { checkBudget, EVENT_BUDGET } from "../system/limits.js";
 import { loadScenario } from "../system/scenario_files.js";
 import { durationOrThrow } from "../sim/time.js";
-import { parseShard, parseVary, planSweep, pointSets, shardPoints, type SweepPoint, type SweepRecord, type SweepSpec, type Vary } from "../system/sweep.js";
+import { longestFirst, parseShard, parseVary, planSweep, pointSets, shardPoints, type SweepPoint, type SweepRecord, type SweepSpec, type Vary } from "../system/sweep.js";
 import { type Io, writeFileAtomic } from "./output.js";
 import { checkOutputPaths, outputUses, scenarioInputs } from "./output_paths.js";
 import type { Command } from "commander";
@@ -108,7 +108,7 @@ export async function sweepCommand(ref: string, flags: SweepFlags, io: Io): Prom
   };
   let outcome: SweepOutcome;
   try {
-    outcome = jobs === 1 ? await runSequential(spec, points, progress) : await runOnWorkers(spec, points, jobs, abort, interrupted.signal, progress);
+    outcome = jobs === 1 ? await runSequential(spec, points, progress) : await runOnWorkers(spec, longestFirst(spec, points), jobs, abort, interrupted.signal, progress);
   } finally {
     process.off("SIGINT", onSigint);
   }

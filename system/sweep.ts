@@ -12,6 +12,7 @@ import { readReplayFile } from "./replay_file.js";
 import { Simulation } from "./run.js";
 import type { RunResult } from "./result.js";
 import { durationOrThrow } from "../sim/time.js";
+import { estimateEvents } from "./limits.js";
 
 export interface Vary {
   key: string;
@@ -170,6 +171,21 @@ export function pointSimulation(spec: SweepSpec, point: SweepPoint): Simulation 
   scenario.seed = point.seed;
   if (spec.duration !== undefined) scenario.duration = durationOrThrow(spec.duration, "--duration");
   return new Simulation(scenario, spec.force ? { eventBudget: Infinity } : {});
+}
+
+/**
+ * The order to hand points to a worker pool: the longest first (by the work estimate of
+ * system/limits.ts; ties by index), so that no long run starts last while the other
+ * workers idle (LPT scheduling). Results are still reported by index.
+ */
+export function longestFirst(spec: SweepSpec, points: SweepPoint[]): SweepPoint[] {
+  const work = new Map<number, number>();
+  for (const p of points) {
+    const { scenario } = loadScenario(spec.scenario, { sets: pointSets(spec, p.params) });
+    if (spec.duration !== undefined) scenario.duration = durationOrThrow(spec.duration, "--duration");
+    work.set(p.index, estimateEvents(scenario));
+  }
+  return [...points].sort((a, b) => work.get(b.index)! - work.get(a.index)! || a.index - b.index);
 }
 
 /** Runs one point to the end. */

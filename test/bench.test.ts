@@ -146,6 +146,9 @@ const TINY: BenchOptions = {
     warmupDuration: "1ms",
     repeats: 1,
   },
+  lineRate: { scenario: "line-rate", duration: "2ms", warmupDuration: "", repeats: 1 },
+  // Two tiny runs, so the two `irqsim sweep` processes are mostly start-up: structure only.
+  sweep: { args: ["livelock", "--vary", "devices.nic0.traffic.rate=1000,2000", "--duration", "1ms"], jobs: 2 },
   scale: { sizes: [10, 100], events: 1_000, warmupEvents: 100 },
   memory: { scenario: "nic-basic", short: "1ms", long: "3ms" },
 };
@@ -178,10 +181,29 @@ describe("bench report", () => {
     expect(report.memory.long.simulated_s).toBe(0.003);
   });
 
+  test("line rate: packets are the arrivals at 14.88 Mpps, each at least its own event", () => {
+    const l = report.line_rate;
+    expect(l.simulated_s).toBe(0.002);
+    expect(l.packets).toBe(Math.floor(0.002 * 14_880_952) + 1);
+    expect(l.events_per_packet).toBeGreaterThan(1); // every arrival is an event (no lazy arrivals)
+    expect(l.ratio_to_engine).toBeCloseTo(l.packets_per_wall_s / l.engine_events_per_s, 3);
+    expect(l.target.min).toBe(0.1);
+  });
+
+  test("sweep scaling: both sweeps ran every point and printed the same records", () => {
+    const sw = report.sweep_scaling!;
+    expect(sw.runs).toBe(2);
+    expect(sw.same_output).toBe(true);
+    expect(sw.jobs).toBe(2);
+    expect(sw.target.min).toBe(1.6);
+    expect(sw.speedup).toBeCloseTo(sw.jobs1_wall_ms / sw.jobsn_wall_ms, 2);
+    expect(report.scale_target.meets).toBe(report.scale[1]!.ratio >= 1);
+  });
+
   test("--json prints one object with stable keys", () => {
     const parsed = JSON.parse(formatJson(report)) as Record<string, unknown>;
     const keys = (o: unknown): string[] => Object.keys(o as object);
-    expect(keys(parsed)).toEqual(["bench", "version", "node", "gc_exposed", "engine", "model", "scale", "memory"]);
+    expect(keys(parsed)).toEqual(["bench", "version", "node", "gc_exposed", "engine", "model", "line_rate", "sweep_scaling", "scale", "scale_target", "memory"]);
     const target = ["metric", "min", "meets"];
     const engine = parsed.engine as Record<string, unknown>;
     expect(keys(engine)).toEqual([
@@ -209,9 +231,15 @@ describe("bench report", () => {
     const model = parsed.model as { runs: Record<string, unknown>[] };
     expect(keys(model)).toEqual(["engine_events_per_s", "repeats", "runs"]);
     for (const run of model.runs) {
-      expect(keys(run)).toEqual(["name", "scenario", "sets", "simulated_s", "events", "wall_ms", "events_per_s", "sim_s_per_wall_s", "ratio_to_engine", "target"]);
-      expect(keys(run.target)).toEqual(target);
+      expect(keys(run)).toEqual(["name", "scenario", "sets", "simulated_s", "events", "wall_ms", "events_per_s", "sim_s_per_wall_s", "ratio_to_engine", "packets", "packets_per_wall_s", "events_per_packet"]);
     }
+    const lineRate = parsed.line_rate as Record<string, unknown>;
+    expect(keys(lineRate)).toEqual(["scenario", "simulated_s", "events", "packets", "wall_ms", "packets_per_wall_s", "events_per_packet", "engine_events_per_s", "ratio_to_engine", "target"]);
+    expect(keys(lineRate.target)).toEqual(target);
+    const sweep = parsed.sweep_scaling as Record<string, unknown>;
+    expect(keys(sweep)).toEqual(["args", "cores", "jobs", "runs", "jobs1_wall_ms", "jobsn_wall_ms", "speedup", "same_output", "target"]);
+    expect(keys(sweep.target)).toEqual(target);
+    expect(keys(parsed.scale_target)).toEqual(target);
     for (const row of parsed.scale as unknown[]) {
       expect(keys(row)).toEqual([
         "timers",
@@ -236,24 +264,25 @@ describe("bench report", () => {
 
   test("the table names every section and every target verdict", () => {
     const text = formatTable(report);
-    for (const s of ["1. engine", "2. model", "3. scale", "4. memory", "engine / ceiling", "engine / js-simulator", "same history: yes"]) expect(text).toContain(s);
+    for (const s of ["1. engine", "2. model", "2b. line rate", "2c. sweep scaling", "3. scale", "4. memory", "engine / ceiling", "engine / js-simulator", "same history: yes"]) expect(text).toContain(s);
     for (const name of PEER_NAMES) expect(text).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+ \\(npm\\)\\s+\\d+\\.\\d+ M/s`, "m"));
-    expect(text.match(/\b(meets|misses)\b/g)?.length).toBe(5); // engine/ceiling, engine/js-simulator, two model runs, memory
+    // engine/ceiling, engine/js-simulator, line rate, sweep scaling, scale at 100k, memory
+    expect(text.match(/\b(meets|misses)\b/g)?.length).toBe(6);
   });
 });
 
 describe("npm run bench and irqsim bench share one runner", () => {
   test("runBenchCommand renders the table or one JSON object, logging progress", async () => {
     const log: string[] = [];
-    const json = await runBenchCommand(true, (m) => log.push(m), TINY);
+    const json = await runBenchCommand(true, (m) => log.push(m), { ...TINY, sweep: null });
     const parsed = JSON.parse(json.text) as { engine: { peers: { name: string }[] } };
     expect(parsed.engine.peers.map((p) => p.name)).toEqual([...PEER_NAMES]);
     expect(json.text).not.toContain("\n");
     // The model runs first (a model run after the synthetic timer workloads is slower).
-    expect(log.slice(0, 2)).toEqual(["model: nic-basic, 5ms", "model: livelock 4x, 5ms"]);
-    expect(log[2]).toMatch(/^engine: 50 timers, 2000 events x 2 \(engine, ceilings, js-simulator, simjs\)$/);
+    expect(log.slice(0, 3)).toEqual(["model: nic-basic, 5ms", "model: livelock 4x, 5ms", "line-rate: line-rate, 2ms"]);
+    expect(log[3]).toMatch(/^engine: 50 timers, 2000 events x 2 \(engine, ceilings, js-simulator, simjs\)$/);
     expect(log.at(-1)).toMatch(/^done in [\d.]+ s$/);
-    const table = await runBenchCommand(false, () => {}, TINY);
+    const table = await runBenchCommand(false, () => {}, { ...TINY, sweep: null });
     expect(table.text).toMatch(/^irqsim \S+ bench/);
   });
 

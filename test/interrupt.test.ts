@@ -25,6 +25,21 @@ describe("work budget", () => {
     }
   });
 
+  test("line-rate: 1 s fits the budget (the CPUs poll ~3 Mpps of the 14.88), 10 s does not; NAPI under load alone gets the cap", () => {
+    const { scenario } = loadScenario("line-rate");
+    scenario.duration = 1_000_000_000;
+    const est = estimateEvents(scenario);
+    // 8 CPUs x 1e9 / (150 + 2500) ns = 3.02 Mpps polled at 20 events each, 11.86 Mpps at one.
+    expect(est).toBeGreaterThan(70_000_000);
+    expect(est).toBeLessThan(75_000_000);
+    scenario.duration = 10_000_000_000;
+    expect(estimateEvents(scenario)).toBeGreaterThan(EVENT_BUDGET);
+    // The same load in irq mode (every packet interrupts) still counts every packet in full.
+    const irq = loadScenario("line-rate", { sets: ["devices.nic0.mode=irq"] }).scenario;
+    irq.duration = 1_000_000_000;
+    expect(estimateEvents(irq)).toBeGreaterThan(14_880_952 * 20);
+  });
+
   test("run refuses over the budget with exit 2 naming the estimate and --force", async () => {
     const r = await cli(["run", "livelock", "--duration", "100s", "--set", "devices.nic0.traffic.rate=600000"]);
     expect(r.code).toBe(2);

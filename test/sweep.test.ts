@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadScenario } from "../system/scenario_files.js";
 import { runScenario } from "../system/run.js";
-import { parseShard, parseVary, planSweep, shardPoints } from "../system/sweep.js";
+import { longestFirst, parseShard, parseVary, planSweep, shardPoints } from "../system/sweep.js";
 import { cli } from "./helpers/cli.js";
 
 
@@ -106,5 +106,14 @@ describe("irqsim sweep", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^irqsim: /);
     }
+  });
+});
+
+describe("longest first", () => {
+  test("a worker pool gets the points by estimated work, largest first, ties by index; results keep their index", () => {
+    const spec = { scenario: "livelock", vary: [parseVary("devices.nic0.traffic.rate=1000,400000,20000,400000")], sets: [], seeds: 1, duration: "10ms" };
+    const { points } = planSweep(spec);
+    expect(longestFirst(spec, points).map((p) => p.index)).toEqual([1, 3, 2, 0]);
+    expect(points.map((p) => p.index)).toEqual([0, 1, 2, 3]);
   });
 });
